@@ -1,0 +1,30 @@
+//! The domain's values and aggregates.
+
+mod client;
+mod ids;
+mod item;
+mod lenient;
+mod lifecycle;
+mod money;
+mod payment;
+mod phone;
+mod refund;
+mod request;
+mod text;
+mod time;
+mod timeout;
+mod transaction;
+
+pub use client::{Client, ClientUpdate};
+pub use ids::{AuthToken, EcommerceId, ReferenceNumber, RefundId, WebhookEventId};
+pub use item::Item;
+pub use lifecycle::{LifecycleEvent, LifecycleKind};
+pub use money::{Amount, Total};
+pub use payment::{Payment, PaymentStatus};
+pub use phone::PhoneNumber;
+pub use refund::{Refund, RefundStatus};
+pub use request::PaymentRequest;
+pub use text::{Metadata, RefundMessage};
+pub use time::{PUERTO_RICO_OFFSET_HOURS, format_athm_time, parse_athm_time};
+pub use timeout::PaymentTimeout;
+pub use transaction::{AthmTransaction, RemoteStatus, TransactionType};

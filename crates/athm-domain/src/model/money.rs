@@ -1,0 +1,254 @@
+//! Money: exact decimal dollars with two places.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{FieldError, Problem};
+
+/// A non-negative amount of US dollars, exact to the cent.
+///
+/// Parsing rounds to two places half away from zero
+/// ([`RoundingStrategy::MidpointAwayFromZero`]), so ATH Móvil's float noise
+/// such as `0.6000000238418579` becomes `0.60` and `0.125` becomes `0.13`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(try_from = "Decimal", into = "Decimal")]
+pub struct Amount(Decimal);
+
+impl Amount {
+    /// Zero dollars.
+    pub const ZERO: Amount = Amount(Decimal::ZERO);
+
+    /// Rounds `value` to cents half away from zero; refuses negative amounts.
+    pub fn new(value: Decimal) -> Result<Self, FieldError> {
+        Self::in_field("amount", value)
+    }
+
+    /// Like [`Amount::new`], naming `field` in the error.
+    pub fn in_field(field: &'static str, value: Decimal) -> Result<Self, FieldError> {
+        let mut cents = value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+        if cents.is_sign_negative() && !cents.is_zero() {
+            return Err(FieldError::new(
+                field,
+                Problem::Format {
+                    expected: "a non-negative amount",
+                },
+            ));
+        }
+        cents.set_sign_positive(true);
+        cents.rescale(2);
+        Ok(Self(cents))
+    }
+
+    /// Parses a decimal string such as `"3.00"`, `"3"` or `"1e2"`, naming `field` in the error.
+    pub fn parse_field(field: &'static str, text: &str) -> Result<Self, FieldError> {
+        let text = text.trim();
+        let value = Decimal::from_str(text)
+            .or_else(|_| Decimal::from_scientific(text))
+            .map_err(|_| {
+                FieldError::new(
+                    field,
+                    Problem::Format {
+                        expected: "a decimal amount such as 25.00",
+                    },
+                )
+            })?;
+        Self::in_field(field, value)
+    }
+
+    /// The exact value, always with two decimal places.
+    pub fn value(self) -> Decimal {
+        self.0
+    }
+
+    /// Whether this is 0.00.
+    pub fn is_zero(self) -> bool {
+        self.0.is_zero()
+    }
+
+    /// The sum of two amounts.
+    pub fn plus(self, other: Amount) -> Amount {
+        Amount(self.0 + other.0)
+    }
+
+    /// `self - other`, or `None` when that would be negative.
+    pub fn minus(self, other: Amount) -> Option<Amount> {
+        (self.0 >= other.0).then(|| Amount(self.0 - other.0))
+    }
+}
+
+impl FromStr for Amount {
+    type Err = FieldError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse_field("amount", text)
+    }
+}
+
+impl TryFrom<Decimal> for Amount {
+    type Error = FieldError;
+
+    fn try_from(value: Decimal) -> Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}
+
+impl From<Amount> for Decimal {
+    fn from(amount: Amount) -> Decimal {
+        amount.0
+    }
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:.2}", self.0)
+    }
+}
+
+impl std::iter::Sum for Amount {
+    fn sum<I: Iterator<Item = Amount>>(iter: I) -> Self {
+        iter.fold(Amount::ZERO, Amount::plus)
+    }
+}
+
+/// The total of an ecommerce payment: between 1.00 and 1500.00, as ATH Móvil requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "Decimal", into = "Decimal")]
+pub struct Total(Amount);
+
+impl Total {
+    /// The smallest total ATH Móvil accepts.
+    pub const MIN: Decimal = Decimal::from_parts(100, 0, 0, false, 2);
+    /// The largest total ATH Móvil accepts.
+    pub const MAX: Decimal = Decimal::from_parts(150_000, 0, 0, false, 2);
+
+    /// Checks that `amount` is within 1.00–1500.00.
+    pub fn new(amount: Amount) -> Result<Self, FieldError> {
+        if amount.value() < Self::MIN || amount.value() > Self::MAX {
+            return Err(FieldError::new(
+                "total",
+                Problem::OutOfRange {
+                    min: Self::MIN,
+                    max: Self::MAX,
+                },
+            ));
+        }
+        Ok(Self(amount))
+    }
+
+    /// The total as an amount.
+    pub fn amount(self) -> Amount {
+        self.0
+    }
+}
+
+impl FromStr for Total {
+    type Err = FieldError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::new(Amount::parse_field("total", text)?)
+    }
+}
+
+impl TryFrom<Decimal> for Total {
+    type Error = FieldError;
+
+    fn try_from(value: Decimal) -> Result<Self, Self::Error> {
+        Self::new(Amount::in_field("total", value)?)
+    }
+}
+
+impl From<Total> for Decimal {
+    fn from(total: Total) -> Decimal {
+        total.0.value()
+    }
+}
+
+impl fmt::Display for Total {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn float_noise_rounds_to_cents() {
+        assert_eq!(
+            "0.6000000238418579".parse::<Amount>().unwrap().value(),
+            dec!(0.60)
+        );
+    }
+
+    #[test]
+    fn midpoints_round_away_from_zero_not_to_even() {
+        assert_eq!("0.125".parse::<Amount>().unwrap().value(), dec!(0.13));
+        assert_eq!("0.135".parse::<Amount>().unwrap().value(), dec!(0.14));
+        assert_eq!("2.5".parse::<Amount>().unwrap().to_string(), "2.50");
+    }
+
+    #[test]
+    fn negative_amounts_are_refused_with_the_field() {
+        let err = Amount::parse_field("fee", "-1.00").unwrap_err();
+        assert_eq!(err.field, "fee");
+    }
+
+    #[test]
+    fn garbage_is_refused() {
+        assert!("abc".parse::<Amount>().is_err());
+        assert!("".parse::<Amount>().is_err());
+    }
+
+    #[test]
+    fn totals_are_bounded_to_ath_movil_limits() {
+        assert!("0.99".parse::<Total>().is_err());
+        assert!("1.00".parse::<Total>().is_ok());
+        assert!("1500.00".parse::<Total>().is_ok());
+        assert!("1500.01".parse::<Total>().is_err());
+        assert_eq!("1500.001".parse::<Total>().unwrap().to_string(), "1500.00");
+    }
+
+    #[test]
+    fn serde_round_trips_exactly() {
+        let a: Amount = serde_json::from_str("\"1499.99\"").unwrap();
+        assert_eq!(serde_json::to_string(&a).unwrap(), "\"1499.99\"");
+    }
+
+    proptest! {
+        #[test]
+        fn parsing_any_cents_is_exact(cents in 0u64..10_000_000u64) {
+            let text = format!("{}.{:02}", cents / 100, cents % 100);
+            let amount: Amount = text.parse().unwrap();
+            prop_assert_eq!(amount.to_string(), text);
+        }
+
+        #[test]
+        fn sum_then_difference_gives_back_the_operand(a in 0u64..1_000_000, b in 0u64..1_000_000) {
+            let a = Amount::new(Decimal::new(a as i64, 2)).unwrap();
+            let b = Amount::new(Decimal::new(b as i64, 2)).unwrap();
+            prop_assert_eq!(a.plus(b).minus(b), Some(a));
+            prop_assert_eq!(b.minus(a.plus(b).plus(Amount::new(Decimal::new(1, 2)).unwrap())), None);
+        }
+
+        #[test]
+        fn rounding_never_moves_more_than_half_a_cent(units in 0i64..1_000_000_000, scale in 0u32..8) {
+            let raw = Decimal::new(units, scale);
+            let rounded = Amount::new(raw).unwrap().value();
+            prop_assert!((rounded - raw).abs() <= Decimal::new(5, 3));
+            prop_assert_eq!(rounded.scale(), 2);
+        }
+
+        #[test]
+        fn parsing_arbitrary_text_never_panics(text in ".{0,40}") {
+            let _ = text.parse::<Amount>();
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! The ports: what the core needs from the outside world, as traits.
+//!
+//! Adapters implement them (`athm-client` the [`AthmGateway`], `athm-store`
+//! the [`Store`]); the use cases in [`crate::services`] use only these.
+//! With the `mocks` feature, each has a mockall mock (`MockAthmGateway`…).
+
+mod clock;
+mod error_code;
+mod events;
+mod gateway;
+mod store;
+
+pub use clock::{Clock, SystemClock};
+pub use error_code::{AthmErrorCode, ErrorClass};
+pub use events::{EventSink, EventSinkError};
+pub use gateway::{
+    AthmGateway, GatewayError, Operation, RefundOrder, RefundReceipt, WebhookSubscription,
+};
+pub use store::{
+    Decide, ListQuery, Page, PaymentKey, PaymentRecord, PaymentWrite, Store, StoreError,
+    StoredLifecycleEvent,
+};
+
+#[cfg(any(test, feature = "mocks"))]
+pub use {clock::MockClock, events::MockEventSink, gateway::MockAthmGateway, store::MockStore};

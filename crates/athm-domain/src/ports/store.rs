@@ -1,0 +1,305 @@
+//! Persistence, as the core needs it. One port call is one atomic step: the
+//! use case decides, the adapter commits.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::error::RuleError;
+use crate::model::{
+    Client, ClientUpdate, EcommerceId, LifecycleEvent, Payment, PaymentStatus, PhoneNumber,
+    ReferenceNumber, Refund, WebhookEventId,
+};
+use crate::webhook::{EventStatus, WebhookEvent};
+
+/// Which payment a step is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaymentKey {
+    /// By ATH Móvil's ecommerce id.
+    Ecommerce(EcommerceId),
+    /// By the payment's reference number (refund events, report rows).
+    Reference(ReferenceNumber),
+}
+
+/// A payment with its refunds, as loaded (and, inside a step, locked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentRecord {
+    /// The payment.
+    pub payment: Payment,
+    /// Its refunds, oldest first, pending and failed ones included.
+    pub refunds: Vec<Refund>,
+}
+
+/// Everything one step writes, in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentWrite {
+    /// The payment, inserted or updated (with its items).
+    pub payment: Payment,
+    /// Refunds inserted or updated, by id.
+    pub refunds: Vec<Refund>,
+    /// The customer, merged into the client with that phone (latest non-empty name and email win).
+    pub client: Option<ClientUpdate>,
+    /// Lifecycle events to append to the outbox.
+    pub events: Vec<LifecycleEvent>,
+    /// A webhook event to mark processed in the same transaction.
+    pub processed_event: Option<WebhookEventId>,
+}
+
+impl PaymentWrite {
+    /// A write of `payment` alone.
+    pub fn payment(payment: Payment) -> Self {
+        Self {
+            payment,
+            refunds: Vec::new(),
+            client: None,
+            events: Vec::new(),
+            processed_event: None,
+        }
+    }
+}
+
+/// The pure decision a step runs on the locked payment (`None` when absent):
+/// what to write, nothing (`Ok(None)`), or a refusal. The adapter may run it
+/// more than once if it must retry the transaction. It owns what it captures.
+pub type Decide =
+    dyn Fn(Option<&PaymentRecord>) -> Result<Option<PaymentWrite>, RuleError> + Send + Sync;
+
+/// A lifecycle event in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredLifecycleEvent {
+    /// Its position in the outbox (increasing, so order per payment is kept).
+    pub id: i64,
+    /// The event.
+    pub event: LifecycleEvent,
+    /// How many deliveries were attempted.
+    pub attempts: u32,
+    /// Why the last delivery failed.
+    pub last_error: Option<String>,
+}
+
+/// Filters and paging for the admin listings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListQuery {
+    /// Text to find in reference numbers, ecommerce ids, customer name, phone, email and metadata.
+    pub search: Option<String>,
+    /// Only this status (a payment, refund or webhook event status name).
+    pub status: Option<String>,
+    /// Created at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Created before.
+    pub to: Option<DateTime<Utc>>,
+    /// Page number, from 1.
+    pub page: u64,
+    /// Rows per page.
+    pub per_page: u64,
+}
+
+impl Default for ListQuery {
+    fn default() -> Self {
+        Self {
+            search: None,
+            status: None,
+            from: None,
+            to: None,
+            page: 1,
+            per_page: 50,
+        }
+    }
+}
+
+/// One page of a listing, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    /// The rows.
+    pub items: Vec<T>,
+    /// How many rows match in all.
+    pub total: u64,
+}
+
+/// A failed persistence step.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// A unique key is taken.
+    #[error("{entity} {key} already exists")]
+    Duplicate {
+        /// What kind of row.
+        entity: &'static str,
+        /// The key.
+        key: String,
+    },
+    /// The row to change does not exist.
+    #[error("{entity} {key} was not found")]
+    NotFound {
+        /// What kind of row.
+        entity: &'static str,
+        /// The key.
+        key: String,
+    },
+    /// The step's decision refused the change; nothing was written.
+    #[error(transparent)]
+    Rule(#[from] RuleError),
+    /// Stored data could not be read back into the model.
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    /// The database failed or could not be reached.
+    #[error("the database failed: {0}")]
+    Database(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Persistence of payments, refunds, clients, webhook events and the lifecycle outbox.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Checks that the database answers.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] when it does not.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Records a new payment with its items.
+    ///
+    /// # Errors
+    /// [`StoreError::Duplicate`] when its ecommerce id is known.
+    async fn insert_payment(&self, payment: &Payment) -> Result<(), StoreError>;
+
+    /// Loads a payment with its refunds.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] or [`StoreError::Corrupt`].
+    async fn payment(&self, key: &PaymentKey) -> Result<Option<PaymentRecord>, StoreError>;
+
+    /// One atomic step on one payment: lock its row (on SQLite, serialise
+    /// writers), run `decide` on it, write what it returns, commit, and
+    /// return what was written (`None` when `decide` wrote nothing).
+    ///
+    /// # Errors
+    /// [`StoreError::Rule`] when `decide` refused (nothing is written).
+    async fn update_payment(
+        &self,
+        key: &PaymentKey,
+        decide: &Decide,
+    ) -> Result<Option<PaymentWrite>, StoreError>;
+
+    /// Payments in one of `statuses`, oldest first (for the confirm watcher and the expiry sweeper).
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    async fn payments_in_status(
+        &self,
+        statuses: &[PaymentStatus],
+        limit: u64,
+    ) -> Result<Vec<Payment>, StoreError>;
+
+    /// Lists payments for the admin.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    async fn list_payments(&self, query: &ListQuery) -> Result<Page<Payment>, StoreError>;
+
+    /// Lists refunds for the admin.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    async fn list_refunds(&self, query: &ListQuery) -> Result<Page<Refund>, StoreError>;
+
+    /// Refunds whose outcome is still unknown, oldest first.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    async fn pending_refunds(&self) -> Result<Vec<Refund>, StoreError>;
+
+    /// Creates or updates the client with `update.phone` (latest non-empty name and email win).
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    async fn upsert_client(
+        &self,
+        update: &ClientUpdate,
+        at: DateTime<Utc>,
+    ) -> Result<Client, StoreError>;
+
+    /// Loads a client by phone.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    async fn client(&self, phone: &PhoneNumber) -> Result<Option<Client>, StoreError>;
+
+    /// Lists clients for the admin.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    async fn list_clients(&self, query: &ListQuery) -> Result<Page<Client>, StoreError>;
+
+    /// Stores a webhook event unless one with its idempotency key exists;
+    /// returns the stored event and whether it was created. Two concurrent
+    /// inserts of one key both succeed, one with `created = false`.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] only; a duplicate key is not an error.
+    async fn insert_webhook_event(
+        &self,
+        event: &WebhookEvent,
+    ) -> Result<(WebhookEvent, bool), StoreError>;
+
+    /// Loads a webhook event.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] or [`StoreError::Corrupt`].
+    async fn webhook_event(&self, id: WebhookEventId) -> Result<Option<WebhookEvent>, StoreError>;
+
+    /// Records how processing went (counting the attempt).
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] for an unknown id.
+    async fn record_event_outcome(
+        &self,
+        id: WebhookEventId,
+        status: EventStatus,
+        error: Option<String>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Events pending or failed, oldest first, for the recovery worker.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    async fn events_to_retry(&self, limit: u64) -> Result<Vec<WebhookEvent>, StoreError>;
+
+    /// The webhook events of one payment, oldest first (its timeline).
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    async fn events_for_payment(
+        &self,
+        ecommerce_id: &EcommerceId,
+    ) -> Result<Vec<WebhookEvent>, StoreError>;
+
+    /// Lists webhook events for the admin.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    async fn list_webhook_events(
+        &self,
+        query: &ListQuery,
+    ) -> Result<Page<WebhookEvent>, StoreError>;
+
+    /// Lifecycle events not yet delivered, in outbox order.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    async fn undelivered_lifecycle_events(
+        &self,
+        limit: u64,
+    ) -> Result<Vec<StoredLifecycleEvent>, StoreError>;
+
+    /// Records a delivery attempt: delivered when `error` is `None`.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] for an unknown id.
+    async fn record_lifecycle_delivery(
+        &self,
+        id: i64,
+        error: Option<String>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+}

@@ -1,0 +1,133 @@
+//! A webhook event as stored: the raw payload, its key, and how processing went.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{EcommerceId, ReferenceNumber, WebhookEventId};
+
+/// What a webhook event announces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// An ecommerce payment was completed.
+    EcommerceCompleted,
+    /// An ecommerce payment was cancelled.
+    EcommerceCancelled,
+    /// An ecommerce payment expired.
+    EcommerceExpired,
+    /// A refund was sent.
+    Refund,
+    /// A "Pay a Business" payment (not ecommerce) was received.
+    Payment,
+    /// A donation was received.
+    Donation,
+    /// A test event from the Business app.
+    Simulated,
+    /// Readable, but of a type or status we do not act on.
+    Unknown,
+    /// Not readable at all (kept for audit).
+    Malformed,
+}
+
+impl EventKind {
+    /// Every kind.
+    pub const ALL: [EventKind; 9] = [
+        Self::EcommerceCompleted,
+        Self::EcommerceCancelled,
+        Self::EcommerceExpired,
+        Self::Refund,
+        Self::Payment,
+        Self::Donation,
+        Self::Simulated,
+        Self::Unknown,
+        Self::Malformed,
+    ];
+
+    /// The snake_case name, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::EcommerceCompleted => "ecommerce_completed",
+            Self::EcommerceCancelled => "ecommerce_cancelled",
+            Self::EcommerceExpired => "ecommerce_expired",
+            Self::Refund => "refund",
+            Self::Payment => "payment",
+            Self::Donation => "donation",
+            Self::Simulated => "simulated",
+            Self::Unknown => "unknown",
+            Self::Malformed => "malformed",
+        }
+    }
+
+    /// Reads a name written by [`EventKind::as_str`].
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How processing of a stored event went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventStatus {
+    /// Stored, not processed yet (or to be retried).
+    Pending,
+    /// Applied (or deliberately ignored); a redelivery is a no-op.
+    Processed,
+    /// Processing failed; a redelivery or the recovery worker runs it again.
+    Failed,
+    /// Not applied because it could not be trusted or read; shown in the admin.
+    Flagged,
+}
+
+impl EventStatus {
+    /// The snake_case name, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Processed => "processed",
+            Self::Failed => "failed",
+            Self::Flagged => "flagged",
+        }
+    }
+
+    /// Reads a name written by [`EventStatus::as_str`].
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Pending, Self::Processed, Self::Failed, Self::Flagged]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+/// A webhook event as received and stored, before or after processing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookEvent {
+    /// Our id.
+    pub id: WebhookEventId,
+    /// Unique per distinct event: a redelivery has the same key.
+    pub idempotency_key: String,
+    /// What it announces.
+    pub kind: EventKind,
+    /// The payment it concerns, when it names one.
+    pub ecommerce_id: Option<EcommerceId>,
+    /// The reference number it carries, if any.
+    pub reference_number: Option<ReferenceNumber>,
+    /// The body exactly as received.
+    pub payload: String,
+    /// How processing went.
+    pub status: EventStatus,
+    /// Why processing failed or the event was flagged.
+    pub error: Option<String>,
+    /// How many times processing was attempted.
+    pub attempts: u32,
+    /// When it was received.
+    pub received_at: DateTime<Utc>,
+    /// When it was processed.
+    pub processed_at: Option<DateTime<Utc>>,
+}

@@ -1,0 +1,133 @@
+//! From raw bytes to a classified, keyed, normalised webhook.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::{EventKind, EventStatus, WebhookEvent};
+use crate::error::FieldError;
+use crate::model::{AthmTransaction, RemoteStatus, TransactionType, WebhookEventId};
+
+/// Why a webhook body could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WebhookParseError {
+    /// The body is not JSON.
+    #[error("the webhook body is not valid JSON: {0}")]
+    NotJson(String),
+    /// The body is JSON but a field is unreadable.
+    #[error("the webhook payload has an unreadable field: {0}")]
+    Field(#[from] FieldError),
+}
+
+/// A webhook payload, normalised and classified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedWebhook {
+    /// What it announces.
+    pub kind: EventKind,
+    /// The normalised transaction.
+    pub transaction: AthmTransaction,
+    /// The JSON as received.
+    pub raw: Value,
+}
+
+impl ParsedWebhook {
+    /// Parses a body. A UTF-8 byte-order mark before the JSON is skipped.
+    /// Never panics: anything unreadable is a [`WebhookParseError`].
+    pub fn parse(body: &[u8]) -> Result<Self, WebhookParseError> {
+        let body = body.strip_prefix("\u{feff}".as_bytes()).unwrap_or(body);
+        let raw: Value =
+            serde_json::from_slice(body).map_err(|e| WebhookParseError::NotJson(e.to_string()))?;
+        let transaction = AthmTransaction::from_json(&raw)?;
+        Ok(Self {
+            kind: classify(&transaction),
+            transaction,
+            raw,
+        })
+    }
+
+    /// The key under which this event is stored once; a redelivery has the
+    /// same key, two different events never do.
+    ///
+    /// Ecommerce events: `ecommerce:<id>:<status>`. Refunds: the reference
+    /// number alone is not enough (refund events have been seen carrying the
+    /// payment's reference number, shared by every partial refund), so the
+    /// daily id, date and amount are part of the key. Anything without such
+    /// identifiers is keyed by a hash of its canonical JSON.
+    pub fn idempotency_key(&self) -> String {
+        let t = &self.transaction;
+        match (&t.ecommerce_id, &t.reference_number) {
+            (Some(id), _) if t.transaction_type == TransactionType::Ecommerce => {
+                format!("ecommerce:{id}:{}", t.status)
+            }
+            (_, Some(reference)) if t.transaction_type == TransactionType::Refund => format!(
+                "refund:{reference}:{}:{}:{}",
+                t.daily_transaction_id.as_deref().unwrap_or(""),
+                t.date
+                    .map(|d| d.timestamp_millis().to_string())
+                    .unwrap_or_default(),
+                t.total.map(|a| a.to_string()).unwrap_or_default()
+            ),
+            (_, Some(reference)) => {
+                format!("{}:{}:{reference}", t.transaction_type.as_str(), t.status)
+            }
+            _ => format!("sha256:{}", digest(self.raw.to_string().as_bytes())),
+        }
+    }
+
+    /// The event to store for this payload, pending processing.
+    pub fn to_event(&self, body: &[u8], now: DateTime<Utc>) -> WebhookEvent {
+        WebhookEvent {
+            id: WebhookEventId::random(),
+            idempotency_key: self.idempotency_key(),
+            kind: self.kind,
+            ecommerce_id: self.transaction.ecommerce_id,
+            reference_number: self.transaction.reference_number.clone(),
+            payload: String::from_utf8_lossy(body).into_owned(),
+            status: EventStatus::Pending,
+            error: None,
+            attempts: 0,
+            received_at: now,
+            processed_at: None,
+        }
+    }
+
+    /// The event to store, flagged, for a body that could not be read: kept for
+    /// audit under a hash of its bytes, so resending the same garbage is a duplicate.
+    pub fn malformed_event(
+        body: &[u8],
+        error: &WebhookParseError,
+        now: DateTime<Utc>,
+    ) -> WebhookEvent {
+        WebhookEvent {
+            id: WebhookEventId::random(),
+            idempotency_key: format!("malformed:{}", digest(body)),
+            kind: EventKind::Malformed,
+            ecommerce_id: None,
+            reference_number: None,
+            payload: String::from_utf8_lossy(body).into_owned(),
+            status: EventStatus::Flagged,
+            error: Some(error.to_string()),
+            attempts: 0,
+            received_at: now,
+            processed_at: None,
+        }
+    }
+}
+
+fn digest(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// The kind of event a normalised transaction announces.
+fn classify(t: &AthmTransaction) -> EventKind {
+    match (&t.transaction_type, &t.status) {
+        (TransactionType::Ecommerce, RemoteStatus::Completed) => EventKind::EcommerceCompleted,
+        (TransactionType::Ecommerce, RemoteStatus::Cancelled) => EventKind::EcommerceCancelled,
+        (TransactionType::Ecommerce, RemoteStatus::Expired) => EventKind::EcommerceExpired,
+        (TransactionType::Refund, _) => EventKind::Refund,
+        (TransactionType::Payment, _) => EventKind::Payment,
+        (TransactionType::Donation, _) => EventKind::Donation,
+        (TransactionType::Simulated, _) => EventKind::Simulated,
+        _ => EventKind::Unknown,
+    }
+}

@@ -1,0 +1,147 @@
+//! Faults on demand: what an operation does instead of (or around) its
+//! normal answer, for a number of calls or until cleared.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use serde::{Deserialize, Serialize};
+
+/// The API operations faults can be attached to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    /// Create payment.
+    Create,
+    /// findPayment.
+    Find,
+    /// authorization.
+    Authorize,
+    /// updatePhoneNumber.
+    UpdatePhone,
+    /// cancel.
+    Cancel,
+    /// refund.
+    Refund,
+    /// transactionReport.
+    Report,
+    /// Webhook subscription.
+    Subscribe,
+}
+
+/// What goes wrong. On the control endpoint a fault is written with a
+/// `kind` tag, e.g. `{"kind":"latency","millis":500}` or `{"kind":"hang"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Fault {
+    /// Wait, then behave normally.
+    Latency {
+        /// Added delay in milliseconds.
+        millis: u64,
+    },
+    /// Never answer (an hour, or until the client gives up or the sandbox
+    /// shuts down); no effect.
+    Hang,
+    /// HTTP 500 with the BTRA_9999 error body; no effect.
+    InternalError,
+    /// HTTP 503 with a non-JSON body, as a load balancer says it; no effect.
+    Unavailable,
+    /// HTTP 429 with `Retry-After`; no effect.
+    RateLimited {
+        /// Seconds in the `Retry-After` header.
+        retry_after_secs: u64,
+    },
+    /// HTTP 200 with a truncated JSON body; no effect.
+    MalformedBody,
+    /// The normal answer, effect included, with a UTF-8 byte order mark
+    /// before the JSON.
+    Bom,
+    /// Close the connection without answering; no effect.
+    DropConnection,
+    /// Apply the effect, then close the connection without answering.
+    AnswerLost,
+    /// Apply the effect, then never answer.
+    AnswerHangs,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Armed {
+    fault: Fault,
+    remaining: Option<u32>,
+}
+
+/// The faults currently armed, one per operation.
+#[derive(Debug, Default)]
+pub struct Faults {
+    armed: Mutex<HashMap<Operation, Armed>>,
+    fired: Mutex<HashMap<Operation, u32>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Faults {
+    /// Arms `fault` on `operation` for the next `times` calls (`None`: until
+    /// cleared). Replaces a fault already armed there.
+    pub fn set(&self, operation: Operation, fault: Fault, times: Option<u32>) {
+        lock(&self.armed).insert(operation, Armed { fault, remaining: times });
+    }
+
+    /// Disarms `operation`.
+    pub fn clear(&self, operation: Operation) {
+        lock(&self.armed).remove(&operation);
+    }
+
+    /// Disarms every operation.
+    pub fn clear_all(&self) {
+        lock(&self.armed).clear();
+    }
+
+    /// The fault armed on `operation`, if any.
+    pub fn armed(&self, operation: Operation) -> Option<Fault> {
+        lock(&self.armed).get(&operation).map(|a| a.fault)
+    }
+
+    /// How many calls of `operation` met a fault so far.
+    pub fn fired(&self, operation: Operation) -> u32 {
+        lock(&self.fired).get(&operation).copied().unwrap_or(0)
+    }
+
+    /// The fault for one call of `operation`, counting it down.
+    pub(crate) fn take(&self, operation: Operation) -> Option<Fault> {
+        let mut armed = lock(&self.armed);
+        let entry = armed.get_mut(&operation)?;
+        let fault = entry.fault;
+        match entry.remaining.as_mut() {
+            Some(0) => {
+                armed.remove(&operation);
+                return None;
+            }
+            Some(n) => {
+                *n -= 1;
+                if *n == 0 {
+                    armed.remove(&operation);
+                }
+            }
+            None => {}
+        }
+        *lock(&self.fired).entry(operation).or_insert(0) += 1;
+        Some(fault)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fault_fires_the_given_number_of_times() {
+        let faults = Faults::default();
+        faults.set(Operation::Refund, Fault::InternalError, Some(2));
+        assert_eq!(faults.take(Operation::Refund), Some(Fault::InternalError));
+        assert_eq!(faults.take(Operation::Refund), Some(Fault::InternalError));
+        assert_eq!(faults.take(Operation::Refund), None);
+        assert_eq!(faults.fired(Operation::Refund), 2);
+        assert_eq!(faults.take(Operation::Find), None);
+    }
+}

@@ -1,0 +1,1 @@
+//! The workspace integration suite: the real app, the sandbox and a real database, over real HTTP.
