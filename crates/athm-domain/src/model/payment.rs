@@ -215,9 +215,39 @@ impl Payment {
         now: DateTime<Utc>,
     ) -> Option<LifecycleEvent> {
         let first = self.status != PaymentStatus::Completed;
-        self.copy_details(remote);
-        self.set_status(PaymentStatus::Completed, now);
+        let details_changed = self.copy_details(remote);
+        if first || details_changed {
+            self.set_status(PaymentStatus::Completed, now);
+        }
         first.then(|| self.lifecycle(LifecycleKind::PaymentCompleted, self.total, now))
+    }
+
+    /// Points an OPEN payment at another customer phone.
+    pub fn change_phone(
+        &mut self,
+        phone: PhoneNumber,
+        now: DateTime<Utc>,
+    ) -> Result<(), RuleError> {
+        if self.status != PaymentStatus::Open {
+            return Err(RuleError::NotOpen(self.status));
+        }
+        self.customer_phone = Some(phone);
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// Counts a completed refund of `amount`. ATH Móvil's own running total,
+    /// when it reports one, wins, but answers arriving out of order never lower it.
+    pub fn add_refunded(
+        &mut self,
+        amount: Amount,
+        reported_total: Option<Amount>,
+        now: DateTime<Utc>,
+    ) {
+        let counted = self.total_refunded_amount.plus(amount).min(self.total);
+        self.total_refunded_amount =
+            reported_total.map_or(counted, |r| r.max(self.total_refunded_amount));
+        self.updated_at = now;
     }
 
     /// Ends a payment that is still waiting (OPEN or CONFIRM) as CANCEL or

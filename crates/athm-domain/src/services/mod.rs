@@ -1,1 +1,21 @@
 //! The use cases, written against the ports only.
+//!
+//! Each service holds the ports it needs as `Arc<dyn Port>`, decides with
+//! the pure rules of [`crate::model`], and asks the [`crate::ports::Store`]
+//! for one atomic step per change. No transaction is held across a call to
+//! ATH Móvil: a refund is recorded as pending and committed before the
+//! gateway is called, and its outcome is recorded in a second step.
+
+mod client;
+mod error;
+mod outbox;
+mod payment;
+mod reconcile;
+mod webhook;
+
+pub use client::ClientService;
+pub use error::{ClientError, PaymentError, WebhookError};
+pub use outbox::OutboxRelay;
+pub use payment::PaymentService;
+pub use reconcile::{ReconcileSummary, Reconciler, RowOutcome};
+pub use webhook::{ProcessOutcome, WebhookProcessor};

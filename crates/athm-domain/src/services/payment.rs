@@ -1,0 +1,322 @@
+//! `PaymentService`: the checkout and refund use cases.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::PaymentError;
+use crate::error::RuleError;
+use crate::model::{
+    Amount, AthmTransaction, AuthToken, ClientUpdate, EcommerceId, LifecycleEvent, Payment,
+    PaymentRequest, PaymentStatus, PhoneNumber, Refund, RefundId, RefundMessage, RemoteStatus,
+};
+use crate::ports::{
+    AthmGateway, Clock, PaymentKey, PaymentRecord, PaymentWrite, RefundOrder, Store,
+};
+
+/// Creates, follows, authorizes, cancels and refunds payments.
+#[derive(Clone)]
+pub struct PaymentService {
+    gateway: Arc<dyn AthmGateway>,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+}
+
+impl PaymentService {
+    /// A service over these ports.
+    pub fn new(
+        gateway: Arc<dyn AthmGateway>,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            gateway,
+            store,
+            clock,
+        }
+    }
+
+    /// Creates the payment at ATH Móvil and records it OPEN with its auth token.
+    ///
+    /// # Errors
+    /// [`PaymentError::Invalid`] when subtotal and tax do not add up; gateway and store failures.
+    pub async fn initiate(
+        &self,
+        request: PaymentRequest,
+    ) -> Result<(Payment, AuthToken), PaymentError> {
+        request.validate()?;
+        let (ecommerce_id, auth_token) = self.gateway.create_payment(&request).await?;
+        let payment = Payment::open(&request, ecommerce_id, auth_token.clone(), self.clock.now());
+        self.store.insert_payment(&payment).await?;
+        Ok((payment, auth_token))
+    }
+
+    /// Asks ATH Móvil for the payment's status, without changing anything here.
+    ///
+    /// # Errors
+    /// Gateway failures.
+    pub async fn find_status(
+        &self,
+        ecommerce_id: &EcommerceId,
+    ) -> Result<RemoteStatus, PaymentError> {
+        Ok(self.gateway.find_payment(ecommerce_id).await?.status)
+    }
+
+    /// Brings the stored payment in line with ATH Móvil (findPayment).
+    ///
+    /// # Errors
+    /// [`PaymentError::NotFound`] for a payment unknown here; gateway and store failures.
+    pub async fn sync_status(&self, ecommerce_id: &EcommerceId) -> Result<Payment, PaymentError> {
+        self.load(ecommerce_id).await?;
+        let remote = self.gateway.find_payment(ecommerce_id).await?;
+        self.change(ecommerce_id, move |payment, now| {
+            Ok(payment.apply_remote(&remote, now))
+        })
+        .await
+    }
+
+    /// Authorizes a payment the customer confirmed; returns it COMPLETED with its reference number.
+    ///
+    /// # Errors
+    /// [`RuleError::NoAuthToken`] for payments not initiated here; ATH Móvil's
+    /// BTRA_0032 (not confirmed) or BTRA_0039 (too late) as gateway errors.
+    pub async fn authorize(&self, ecommerce_id: &EcommerceId) -> Result<Payment, PaymentError> {
+        let record = self.load(ecommerce_id).await?;
+        if record.payment.status == PaymentStatus::Completed {
+            return Ok(record.payment);
+        }
+        let auth_token = record.payment.auth_token.ok_or(RuleError::NoAuthToken)?;
+        let remote = self.gateway.authorize(&auth_token).await?;
+        self.change(ecommerce_id, move |payment, now| {
+            Ok(payment.complete(&remote, now))
+        })
+        .await
+    }
+
+    /// Cancels a payment that is not completed. Cancelling an ended payment changes nothing.
+    ///
+    /// # Errors
+    /// [`RuleError::Transition`] for a completed payment; gateway and store failures.
+    pub async fn cancel(&self, ecommerce_id: &EcommerceId) -> Result<Payment, PaymentError> {
+        let record = self.load(ecommerce_id).await?;
+        match record.payment.status {
+            PaymentStatus::Completed => Err(RuleError::Transition {
+                from: PaymentStatus::Completed,
+                to: PaymentStatus::Cancel,
+            }
+            .into()),
+            PaymentStatus::Cancel | PaymentStatus::Expired => Ok(record.payment),
+            PaymentStatus::Open | PaymentStatus::Confirm => {
+                self.gateway.cancel(ecommerce_id).await?;
+                self.change(ecommerce_id, |payment, now| {
+                    payment.end(PaymentStatus::Cancel, now)
+                })
+                .await
+            }
+        }
+    }
+
+    /// Sends an OPEN payment to another customer phone.
+    ///
+    /// # Errors
+    /// [`RuleError::NotOpen`] once the customer acted; gateway and store failures.
+    pub async fn update_phone_number(
+        &self,
+        ecommerce_id: &EcommerceId,
+        phone: PhoneNumber,
+    ) -> Result<Payment, PaymentError> {
+        let record = self.load(ecommerce_id).await?;
+        record
+            .payment
+            .clone()
+            .change_phone(phone.clone(), self.clock.now())?;
+        let auth_token = record.payment.auth_token.ok_or(RuleError::NoAuthToken)?;
+        self.gateway
+            .update_phone_number(ecommerce_id, &phone, &auth_token)
+            .await?;
+        self.change(ecommerce_id, move |payment, now| {
+            payment.change_phone(phone.clone(), now).map(|()| None)
+        })
+        .await
+    }
+
+    /// Refunds `amount` of a completed payment (all that is left when `None`).
+    ///
+    /// The refund is first recorded as pending under the payment's lock, so
+    /// concurrent refunds can never exceed the total; then ATH Móvil is called
+    /// once, with no lock held; then the outcome is recorded. A lost answer
+    /// leaves the refund pending for reconciliation: it is never sent twice.
+    ///
+    /// # Errors
+    /// [`PaymentError::Rule`] for each refund rule; [`PaymentError::RefundPending`]
+    /// when the outcome is unknown; [`PaymentError::Gateway`] when ATH Móvil refused.
+    pub async fn refund(
+        &self,
+        ecommerce_id: &EcommerceId,
+        amount: Option<Amount>,
+        message: RefundMessage,
+    ) -> Result<Refund, PaymentError> {
+        let now = self.clock.now();
+        let reserve = move |record: Option<&PaymentRecord>| {
+            let Some(record) = record else {
+                return Ok(None);
+            };
+            let refund = Refund::plan(
+                &record.payment,
+                &record.refunds,
+                amount,
+                message.clone(),
+                now,
+            )?;
+            Ok(Some(PaymentWrite {
+                refunds: vec![refund],
+                ..PaymentWrite::payment(record.payment.clone())
+            }))
+        };
+        let key = PaymentKey::Ecommerce(*ecommerce_id);
+        let reserved = self
+            .store
+            .update_payment(&key, &reserve)
+            .await?
+            .ok_or_else(|| not_found(ecommerce_id))?;
+        let (Some(pending), Some(reference_number)) =
+            (reserved.refunds.first(), reserved.payment.reference_number)
+        else {
+            return Err(RuleError::NoReferenceNumber.into());
+        };
+        let order = RefundOrder {
+            reference_number,
+            amount: pending.amount,
+            message: pending.message.clone(),
+        };
+        let refund_id = pending.id;
+        match self.gateway.refund(&order).await {
+            Ok(receipt) => {
+                let (answer, original) = (receipt.refund, receipt.original);
+                self.settle_refund(ecommerce_id, refund_id, move |payment, refund, now| {
+                    refund.completed(&answer);
+                    payment.add_refunded(refund.amount, original.total_refunded_amount, now);
+                    Some(refund.lifecycle(now))
+                })
+                .await
+            }
+            Err(error) if error.is_definitive() => {
+                let reason = error.to_string();
+                self.settle_refund(ecommerce_id, refund_id, move |_, refund, _| {
+                    refund.failed(reason.clone());
+                    None
+                })
+                .await?;
+                Err(error.into())
+            }
+            Err(source) => Err(PaymentError::RefundPending {
+                refund_id,
+                ecommerce_id: *ecommerce_id,
+                source,
+            }),
+        }
+    }
+
+    /// Reads ATH Móvil's transaction report between two instants.
+    ///
+    /// # Errors
+    /// Gateway failures.
+    pub async fn fetch_transaction_report(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<AthmTransaction>, PaymentError> {
+        Ok(self.gateway.transaction_report(from, to).await?)
+    }
+
+    async fn load(&self, ecommerce_id: &EcommerceId) -> Result<PaymentRecord, PaymentError> {
+        self.store
+            .payment(&PaymentKey::Ecommerce(*ecommerce_id))
+            .await?
+            .ok_or_else(|| not_found(ecommerce_id))
+    }
+
+    /// One atomic step on a stored payment: `apply` mutates it and may
+    /// announce a lifecycle event; nothing is written when nothing changed.
+    async fn change<F>(&self, ecommerce_id: &EcommerceId, apply: F) -> Result<Payment, PaymentError>
+    where
+        F: Fn(&mut Payment, DateTime<Utc>) -> Result<Option<LifecycleEvent>, RuleError>
+            + Send
+            + Sync
+            + 'static,
+    {
+        let now = self.clock.now();
+        let decide = move |record: Option<&PaymentRecord>| {
+            let Some(record) = record else {
+                return Ok(None);
+            };
+            let mut payment = record.payment.clone();
+            let event = apply(&mut payment, now)?;
+            if payment == record.payment && event.is_none() {
+                return Ok(None);
+            }
+            let client = ClientUpdate::new(
+                payment.customer_phone.as_ref(),
+                &payment.customer_name,
+                &payment.customer_email,
+            )
+            .filter(|_| payment.status == PaymentStatus::Completed);
+            Ok(Some(PaymentWrite {
+                client,
+                events: event.into_iter().collect(),
+                ..PaymentWrite::payment(payment)
+            }))
+        };
+        match self
+            .store
+            .update_payment(&PaymentKey::Ecommerce(*ecommerce_id), &decide)
+            .await?
+        {
+            Some(write) => Ok(write.payment),
+            None => Ok(self.load(ecommerce_id).await?.payment),
+        }
+    }
+
+    /// Records the outcome of a refund call on the pending refund `refund_id`.
+    async fn settle_refund<F>(
+        &self,
+        ecommerce_id: &EcommerceId,
+        refund_id: RefundId,
+        settle: F,
+    ) -> Result<Refund, PaymentError>
+    where
+        F: Fn(&mut Payment, &mut Refund, DateTime<Utc>) -> Option<LifecycleEvent>
+            + Send
+            + Sync
+            + 'static,
+    {
+        let now = self.clock.now();
+        let decide = move |record: Option<&PaymentRecord>| {
+            let Some(record) = record else {
+                return Ok(None);
+            };
+            let Some(mut refund) = record.refunds.iter().find(|r| r.id == refund_id).cloned()
+            else {
+                return Ok(None);
+            };
+            let mut payment = record.payment.clone();
+            let event = settle(&mut payment, &mut refund, now);
+            Ok(Some(PaymentWrite {
+                refunds: vec![refund],
+                events: event.into_iter().collect(),
+                ..PaymentWrite::payment(payment)
+            }))
+        };
+        let written = self
+            .store
+            .update_payment(&PaymentKey::Ecommerce(*ecommerce_id), &decide)
+            .await?;
+        written
+            .and_then(|w| w.refunds.into_iter().next())
+            .ok_or_else(|| not_found(ecommerce_id))
+    }
+}
+
+fn not_found(ecommerce_id: &EcommerceId) -> PaymentError {
+    PaymentError::NotFound(ecommerce_id.to_string())
+}

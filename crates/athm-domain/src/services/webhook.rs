@@ -1,0 +1,260 @@
+//! `WebhookProcessor`: store first, then apply, exactly once.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::WebhookError;
+use crate::error::RuleError;
+use crate::model::{
+    AthmTransaction, PaymentStatus, Refund, RefundStatus, TransactionType, WebhookEventId,
+};
+use crate::ports::{Clock, PaymentKey, PaymentRecord, PaymentWrite, Store};
+use crate::webhook::{EventKind, EventStatus, ParsedWebhook, WebhookEvent};
+
+/// What processing an event did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProcessOutcome {
+    /// The event changed a payment or refund.
+    Applied,
+    /// The event was valid but changed nothing (a duplicate, or a late cancel of an ended payment).
+    Unchanged,
+    /// The event is of a kind we store but do not act on (payment, donation, simulated, unknown).
+    Ignored,
+    /// The event was processed before; nothing was done.
+    AlreadyProcessed,
+    /// The event cannot be applied and was flagged for a person to look at.
+    Flagged(String),
+}
+
+/// Stores raw webhook events durably and applies them to payments and refunds.
+#[derive(Clone)]
+pub struct WebhookProcessor {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+}
+
+impl WebhookProcessor {
+    /// A processor over these ports.
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        Self { store, clock }
+    }
+
+    /// Stores a raw body under its idempotency key; returns the stored event and
+    /// whether it is new. A malformed body is stored flagged, for audit.
+    ///
+    /// # Errors
+    /// [`WebhookError::Store`]: the event is not stored and must not be acknowledged.
+    pub async fn store_event(&self, body: &[u8]) -> Result<(WebhookEvent, bool), WebhookError> {
+        let now = self.clock.now();
+        let event = match ParsedWebhook::parse(body) {
+            Ok(parsed) => parsed.to_event(body, now),
+            Err(error) => ParsedWebhook::malformed_event(body, &error, now),
+        };
+        Ok(self.store.insert_webhook_event(&event).await?)
+    }
+
+    /// Applies a stored event. Safe to call twice and concurrently: a processed
+    /// event is a no-op, a failed one runs again, and every change is one
+    /// atomic step under the payment's lock.
+    ///
+    /// # Errors
+    /// Store failures; the event is then recorded as failed, to be retried.
+    pub async fn process(&self, event: &WebhookEvent) -> Result<ProcessOutcome, WebhookError> {
+        match event.status {
+            EventStatus::Processed => return Ok(ProcessOutcome::AlreadyProcessed),
+            EventStatus::Flagged => {
+                return Ok(ProcessOutcome::Flagged(
+                    event.error.clone().unwrap_or_default(),
+                ));
+            }
+            EventStatus::Pending | EventStatus::Failed => {}
+        }
+        let now = self.clock.now();
+        let parsed = match ParsedWebhook::parse(event.payload.as_bytes()) {
+            Ok(parsed) => parsed,
+            Err(error) => return self.flag(event.id, error.to_string(), now).await,
+        };
+        let tx = parsed.transaction;
+        let Some(key) = payment_key(&tx) else {
+            return self
+                .flag(
+                    event.id,
+                    "the event names neither an ecommerceId nor a referenceNumber".into(),
+                    now,
+                )
+                .await;
+        };
+        let id = event.id;
+        let step = match parsed.kind {
+            EventKind::EcommerceCompleted => {
+                self.step(&key, move |r| complete(r, &tx, id, now)).await
+            }
+            EventKind::EcommerceCancelled => {
+                self.step(&key, move |r| end(r, PaymentStatus::Cancel, id, now))
+                    .await
+            }
+            EventKind::EcommerceExpired => {
+                self.step(&key, move |r| end(r, PaymentStatus::Expired, id, now))
+                    .await
+            }
+            EventKind::Refund => self.step(&key, move |r| refund(r, &tx, id, now)).await,
+            _ => Ok(ProcessOutcome::Ignored),
+        };
+        match step {
+            Ok(ProcessOutcome::Applied) => Ok(ProcessOutcome::Applied),
+            Ok(ProcessOutcome::Flagged(reason)) => self.flag(event.id, reason, now).await,
+            Ok(outcome) => {
+                self.mark_processed(event.id).await?;
+                Ok(outcome)
+            }
+            Err(error) => {
+                let _ = self
+                    .store
+                    .record_event_outcome(
+                        event.id,
+                        EventStatus::Failed,
+                        Some(error.to_string()),
+                        now,
+                    )
+                    .await;
+                Err(error)
+            }
+        }
+    }
+
+    /// Records an event as processed (a redelivery is then a no-op).
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn mark_processed(&self, id: WebhookEventId) -> Result<(), WebhookError> {
+        Ok(self
+            .store
+            .record_event_outcome(id, EventStatus::Processed, None, self.clock.now())
+            .await?)
+    }
+
+    async fn flag(
+        &self,
+        id: WebhookEventId,
+        reason: String,
+        now: DateTime<Utc>,
+    ) -> Result<ProcessOutcome, WebhookError> {
+        self.store
+            .record_event_outcome(id, EventStatus::Flagged, Some(reason.clone()), now)
+            .await?;
+        Ok(ProcessOutcome::Flagged(reason))
+    }
+
+    /// Runs `decide` on the payment in one atomic step (which also marks the event processed).
+    async fn step<F>(&self, key: &PaymentKey, decide: F) -> Result<ProcessOutcome, WebhookError>
+    where
+        F: Fn(Option<&PaymentRecord>) -> Result<Option<PaymentWrite>, RuleError>
+            + Send
+            + Sync
+            + 'static,
+    {
+        let written = self.store.update_payment(key, &decide).await?;
+        Ok(if written.is_some() {
+            ProcessOutcome::Applied
+        } else {
+            ProcessOutcome::Unchanged
+        })
+    }
+}
+
+/// The payment an event is about: by ecommerce id, else (refunds) by reference number.
+fn payment_key(tx: &AthmTransaction) -> Option<PaymentKey> {
+    match (&tx.ecommerce_id, &tx.reference_number) {
+        (Some(id), _) if tx.transaction_type != TransactionType::Refund => {
+            Some(PaymentKey::Ecommerce(*id))
+        }
+        (_, Some(reference)) => Some(PaymentKey::Reference(reference.clone())),
+        _ => None,
+    }
+}
+
+/// A completed event: the same step as a completed report row, marking the event processed.
+fn complete(
+    record: Option<&PaymentRecord>,
+    tx: &AthmTransaction,
+    event_id: WebhookEventId,
+    now: DateTime<Utc>,
+) -> Result<Option<PaymentWrite>, RuleError> {
+    let write = super::reconcile::plan(record, tx, now)?;
+    Ok(write.map(|write| PaymentWrite {
+        processed_event: Some(event_id),
+        ..write
+    }))
+}
+
+/// A cancelled or expired event: ignored for unknown or already ended payments.
+fn end(
+    record: Option<&PaymentRecord>,
+    status: PaymentStatus,
+    event_id: WebhookEventId,
+    now: DateTime<Utc>,
+) -> Result<Option<PaymentWrite>, RuleError> {
+    let Some(record) = record else {
+        return Ok(None);
+    };
+    let mut payment = record.payment.clone();
+    let Some(event) = payment.end(status, now)? else {
+        return Ok(None);
+    };
+    Ok(Some(PaymentWrite {
+        events: vec![event],
+        processed_event: Some(event_id),
+        ..PaymentWrite::payment(payment)
+    }))
+}
+
+/// A refund event confirms a refund; the ledger comes from the refund API's
+/// answer. It completes a pending refund of the same amount (one whose answer
+/// was lost), is a no-op for a refund already recorded, and records a refund
+/// made elsewhere (the ATH Business app). Its reference number may be the
+/// payment's own, so then it cannot name the refund and is matched by amount.
+fn refund(
+    record: Option<&PaymentRecord>,
+    tx: &AthmTransaction,
+    event_id: WebhookEventId,
+    now: DateTime<Utc>,
+) -> Result<Option<PaymentWrite>, RuleError> {
+    let Some(record) = record else {
+        return Ok(None);
+    };
+    let amount = tx.total.or(tx.total_refunded_amount).unwrap_or_default();
+    let names_payment = tx.reference_number == record.payment.reference_number;
+    let known = record.refunds.iter().any(|r| {
+        r.reference_number.is_some() && r.reference_number == tx.reference_number
+            || names_payment && r.status == RefundStatus::Completed && r.amount == amount
+    });
+    if known || amount.is_zero() {
+        return Ok(None);
+    }
+    let mut payment = record.payment.clone();
+    let refund = match record
+        .refunds
+        .iter()
+        .find(|r| r.status == RefundStatus::Pending && r.amount == amount)
+    {
+        Some(pending) => {
+            let mut refund = pending.clone();
+            refund.completed(tx);
+            refund
+        }
+        None => Refund::from_remote(&payment, tx, now),
+    };
+    let mut refund = refund;
+    if names_payment {
+        refund.reference_number = None;
+    }
+    payment.add_refunded(refund.amount, None, now);
+    let event = refund.lifecycle(now);
+    Ok(Some(PaymentWrite {
+        refunds: vec![refund],
+        events: vec![event],
+        processed_event: Some(event_id),
+        ..PaymentWrite::payment(payment)
+    }))
+}
