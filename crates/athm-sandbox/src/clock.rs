@@ -37,7 +37,10 @@ pub(crate) struct SandboxClock {
 
 impl SandboxClock {
     pub(crate) fn new(base: std::sync::Arc<dyn Clock>) -> Self {
-        Self { base, offset_ms: AtomicI64::new(0) }
+        Self {
+            base,
+            offset_ms: AtomicI64::new(0),
+        }
     }
 
     pub(crate) fn now(&self) -> DateTime<Utc> {

@@ -80,7 +80,10 @@ pub struct FeeRule {
 impl Default for FeeRule {
     /// 2.5 % + $0.10.
     fn default() -> Self {
-        Self { percent: Decimal::new(25, 1), fixed: Decimal::new(10, 2) }
+        Self {
+            percent: Decimal::new(25, 1),
+            fixed: Decimal::new(10, 2),
+        }
     }
 }
 

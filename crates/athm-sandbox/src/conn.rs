@@ -54,7 +54,13 @@ impl Listener for KillableListener {
                 Ok((stream, addr)) => {
                     let _ = stream.set_nodelay(true);
                     let killed = Arc::new(AtomicBool::new(false));
-                    return (KillableStream { inner: stream, killed }, addr);
+                    return (
+                        KillableStream {
+                            inner: stream,
+                            killed,
+                        },
+                        addr,
+                    );
                 }
                 Err(error) => {
                     tracing::warn!(%error, "sandbox accept failed");
@@ -76,7 +82,10 @@ impl Connected<IncomingStream<'_, KillableListener>> for KillSwitch {
 }
 
 fn severed() -> io::Error {
-    io::Error::new(io::ErrorKind::ConnectionAborted, "connection severed by a sandbox fault")
+    io::Error::new(
+        io::ErrorKind::ConnectionAborted,
+        "connection severed by a sandbox fault",
+    )
 }
 
 impl KillableStream {
@@ -86,7 +95,11 @@ impl KillableStream {
 }
 
 impl AsyncRead for KillableStream {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         if self.is_killed() {
             return Poll::Ready(Err(severed()));
         }
@@ -95,7 +108,11 @@ impl AsyncRead for KillableStream {
 }
 
 impl AsyncWrite for KillableStream {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         if self.is_killed() {
             return Poll::Ready(Err(severed()));
         }

@@ -78,17 +78,29 @@ pub struct ApiError {
 impl ApiError {
     /// A business error (HTTP 400).
     pub fn bad(code: &'static str, message: impl Into<String>) -> Self {
-        Self { status: 400, code, message: message.into() }
+        Self {
+            status: 400,
+            code,
+            message: message.into(),
+        }
     }
 
     /// An authentication error (HTTP 401).
     pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
-        Self { status: 401, code, message: message.into() }
+        Self {
+            status: 401,
+            code,
+            message: message.into(),
+        }
     }
 
     /// The internal error answer (HTTP 500, BTRA_9999).
     pub fn internal() -> Self {
-        Self { status: 500, code: codes::INTERNAL, message: "Internal error".to_owned() }
+        Self {
+            status: 500,
+            code: codes::INTERNAL,
+            message: "Internal error".to_owned(),
+        }
     }
 
     /// The JSON body.

@@ -84,7 +84,13 @@ impl Faults {
     /// Arms `fault` on `operation` for the next `times` calls (`None`: until
     /// cleared). Replaces a fault already armed there.
     pub fn set(&self, operation: Operation, fault: Fault, times: Option<u32>) {
-        lock(&self.armed).insert(operation, Armed { fault, remaining: times });
+        lock(&self.armed).insert(
+            operation,
+            Armed {
+                fault,
+                remaining: times,
+            },
+        );
     }
 
     /// Disarms `operation`.

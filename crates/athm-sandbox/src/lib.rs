@@ -31,6 +31,7 @@ mod ledger;
 mod model;
 mod money;
 mod server;
+mod state;
 mod token;
 mod webhook;
 mod wire;

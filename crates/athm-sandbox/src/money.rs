@@ -34,10 +34,10 @@ pub(crate) fn parse_amount(value: &Value) -> Option<Decimal> {
 /// with their shortest exact form (`0.07`), as production writes them.
 pub(crate) fn json_number(amount: Decimal) -> Value {
     let amount = round2(amount).normalize();
-    if amount.is_integer() {
-        if let Some(i) = amount.to_i64() {
-            return Value::Number(Number::from(i));
-        }
+    if amount.is_integer()
+        && let Some(i) = amount.to_i64()
+    {
+        return Value::Number(Number::from(i));
     }
     Number::from_str(&amount.to_string())
         .map(Value::Number)

@@ -19,7 +19,9 @@ pub(crate) struct TokenSigner {
 
 impl TokenSigner {
     pub(crate) fn new() -> Self {
-        Self { secret: rand::random() }
+        Self {
+            secret: rand::random(),
+        }
     }
 
     fn mac(&self) -> HmacSha256 {
@@ -27,7 +29,12 @@ impl TokenSigner {
     }
 
     /// A token for `ecommerce_id` valid until `expires`.
-    pub(crate) fn issue(&self, ecommerce_id: Uuid, now: DateTime<Utc>, expires: DateTime<Utc>) -> String {
+    pub(crate) fn issue(
+        &self,
+        ecommerce_id: Uuid,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> String {
         let header = URL_SAFE_NO_PAD.encode(json!({"alg": "HS256", "typ": "JWT"}).to_string());
         let claims = json!({
             "iss": "athm-sandbox",
@@ -45,13 +52,23 @@ impl TokenSigner {
     }
 
     /// The ecommerce id of a valid `Authorization` header value.
-    pub(crate) fn verify(&self, header: Option<&str>, now: DateTime<Utc>) -> Result<Uuid, ApiError> {
+    pub(crate) fn verify(
+        &self,
+        header: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Uuid, ApiError> {
         let token = header
-            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+            .and_then(|h| {
+                h.strip_prefix("Bearer ")
+                    .or_else(|| h.strip_prefix("bearer "))
+            })
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| {
-                ApiError::unauthorized(codes::TOKEN_INVALID_HEADER, "Missing or invalid Authorization header")
+                ApiError::unauthorized(
+                    codes::TOKEN_INVALID_HEADER,
+                    "Missing or invalid Authorization header",
+                )
             })?;
         let invalid = || ApiError::unauthorized(codes::AUTH_INVALID, "Invalid token");
         let mut parts = token.split('.');
@@ -72,9 +89,15 @@ impl TokenSigner {
             return Err(invalid());
         }
         let claims = decode(payload).ok_or_else(invalid)?;
-        let exp = claims.get("exp").and_then(Value::as_i64).ok_or_else(invalid)?;
+        let exp = claims
+            .get("exp")
+            .and_then(Value::as_i64)
+            .ok_or_else(invalid)?;
         if now.timestamp() >= exp {
-            return Err(ApiError::unauthorized(codes::TOKEN_EXPIRED, "Token expired"));
+            return Err(ApiError::unauthorized(
+                codes::TOKEN_EXPIRED,
+                "Token expired",
+            ));
         }
         claims
             .get("ecommerceId")
@@ -97,7 +120,9 @@ mod tests {
         let token = signer.issue(id, now, now + TimeDelta::seconds(60));
         let header = format!("Bearer {token}");
         assert_eq!(signer.verify(Some(&header), now), Ok(id));
-        let late = signer.verify(Some(&header), now + TimeDelta::seconds(61)).unwrap_err();
+        let late = signer
+            .verify(Some(&header), now + TimeDelta::seconds(61))
+            .unwrap_err();
         assert_eq!(late.code, codes::TOKEN_EXPIRED);
     }
 
@@ -105,10 +130,18 @@ mod tests {
     fn missing_forged_and_foreign_tokens_are_refused() {
         let signer = TokenSigner::new();
         let now = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap();
-        assert_eq!(signer.verify(None, now).unwrap_err().code, codes::TOKEN_INVALID_HEADER);
-        assert_eq!(signer.verify(Some("Bearer a.b.c"), now).unwrap_err().code, codes::AUTH_INVALID);
+        assert_eq!(
+            signer.verify(None, now).unwrap_err().code,
+            codes::TOKEN_INVALID_HEADER
+        );
+        assert_eq!(
+            signer.verify(Some("Bearer a.b.c"), now).unwrap_err().code,
+            codes::AUTH_INVALID
+        );
         let foreign = TokenSigner::new().issue(Uuid::new_v4(), now, now + TimeDelta::seconds(60));
-        let err = signer.verify(Some(&format!("Bearer {foreign}")), now).unwrap_err();
+        let err = signer
+            .verify(Some(&format!("Bearer {foreign}")), now)
+            .unwrap_err();
         assert_eq!(err.code, codes::AUTH_INVALID);
     }
 }

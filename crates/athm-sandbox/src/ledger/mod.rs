@@ -50,7 +50,11 @@ pub(crate) struct Ledger {
 
 impl Ledger {
     pub(crate) fn new(fee: FeeRule, events: UnboundedSender<Event>) -> Self {
-        Self { books: Mutex::default(), events, fee }
+        Self {
+            books: Mutex::default(),
+            events,
+            fee,
+        }
     }
 
     fn books(&self) -> MutexGuard<'_, Books> {
@@ -79,18 +83,22 @@ impl Ledger {
 
     /// Expires one payment if its time is up.
     fn settle(&self, books: &mut Books, id: Uuid, now: DateTime<Utc>) {
-        if let Some(p) = books.payments.get_mut(&id) {
-            if is_due(p, now) {
-                p.status = PaymentStatus::Expired;
-                self.emit(Event::Expired(p.clone()));
-            }
+        if let Some(p) = books.payments.get_mut(&id)
+            && is_due(p, now)
+        {
+            p.status = PaymentStatus::Expired;
+            self.emit(Event::Expired(p.clone()));
         }
     }
 
     /// Every payment, oldest first.
     pub(crate) fn payments(&self) -> Vec<Payment> {
         let books = self.books();
-        books.order.iter().filter_map(|id| books.payments.get(id).cloned()).collect()
+        books
+            .order
+            .iter()
+            .filter_map(|id| books.payments.get(id).cloned())
+            .collect()
     }
 
     /// One payment.
@@ -112,7 +120,10 @@ impl Books {
     /// The next daily transaction number of a business, counted per
     /// Puerto Rico calendar day.
     fn next_daily_id(&mut self, public_token: &str, now: DateTime<Utc>) -> u32 {
-        let counter = self.daily.entry((public_token.to_owned(), local(now).date())).or_insert(0);
+        let counter = self
+            .daily
+            .entry((public_token.to_owned(), local(now).date()))
+            .or_insert(0);
         *counter += 1;
         *counter
     }

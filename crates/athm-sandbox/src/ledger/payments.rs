@@ -10,12 +10,20 @@ use crate::wire::fields::phone;
 use crate::wire::request::NewPayment;
 
 fn not_found() -> ApiError {
-    ApiError::bad(codes::ECOMMERCE_NOT_FOUND, "Ecommerce transaction does not exist")
+    ApiError::bad(
+        codes::ECOMMERCE_NOT_FOUND,
+        "Ecommerce transaction does not exist",
+    )
 }
 
 impl Ledger {
     /// Records a new OPEN payment.
-    pub(crate) fn create(&self, public_token: &str, new: NewPayment, now: DateTime<Utc>) -> Payment {
+    pub(crate) fn create(
+        &self,
+        public_token: &str,
+        new: NewPayment,
+        now: DateTime<Utc>,
+    ) -> Payment {
         let payment = Payment {
             ecommerce_id: Uuid::new_v4(),
             public_token: public_token.to_owned(),
@@ -66,23 +74,38 @@ impl Ledger {
     }
 
     /// findPayment.
-    pub(crate) fn find(&self, owner: &str, id: Uuid, now: DateTime<Utc>) -> Result<Payment, ApiError> {
+    pub(crate) fn find(
+        &self,
+        owner: &str,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Payment, ApiError> {
         self.with_payment(id, Some(owner), now, |p, _| Ok(p.clone()))
     }
 
     /// The customer approves in the app.
-    pub(crate) fn confirm(&self, id: Uuid, who: CustomerInput, now: DateTime<Utc>) -> Result<Payment, ApiError> {
+    pub(crate) fn confirm(
+        &self,
+        id: Uuid,
+        who: CustomerInput,
+        now: DateTime<Utc>,
+    ) -> Result<Payment, ApiError> {
         let phone_number = who.phone_number.as_deref().map(phone).transpose()?;
         self.with_payment(id, None, now, |p, _| {
             if p.status != PaymentStatus::Open {
-                return Err(ApiError::bad(codes::NOT_OPEN, "Cannot confirm a cancelled or failed transaction"));
+                return Err(ApiError::bad(
+                    codes::NOT_OPEN,
+                    "Cannot confirm a cancelled or failed transaction",
+                ));
             }
             let phone_number = phone_number
                 .or_else(|| p.phone_number.clone())
                 .unwrap_or_else(|| "7871234567".to_owned());
             p.customer = Some(Customer {
                 name: who.name.unwrap_or_else(|| "Valeria Herrero".to_owned()),
-                email: who.email.unwrap_or_else(|| format!("customer{phone_number}@example.com")),
+                email: who
+                    .email
+                    .unwrap_or_else(|| format!("customer{phone_number}@example.com")),
                 phone_number: phone_number.clone(),
             });
             p.phone_number = Some(phone_number);
@@ -111,9 +134,17 @@ impl Ledger {
             match p.status {
                 PaymentStatus::Confirm => {}
                 PaymentStatus::Expired => {
-                    return Err(ApiError::bad(codes::TIME_EXPIRED, "The valid time to execute has expired"));
+                    return Err(ApiError::bad(
+                        codes::TIME_EXPIRED,
+                        "The valid time to execute has expired",
+                    ));
                 }
-                _ => return Err(ApiError::bad(codes::NOT_CONFIRMED, "Ecommerce transaction is not in CONFIRM")),
+                _ => {
+                    return Err(ApiError::bad(
+                        codes::NOT_CONFIRMED,
+                        "Ecommerce transaction is not in CONFIRM",
+                    ));
+                }
             }
             p.status = PaymentStatus::Completed;
             p.reference_number = Some(new_reference_number());
@@ -128,17 +159,28 @@ impl Ledger {
     }
 
     /// updatePhoneNumber: only while OPEN.
-    pub(crate) fn update_phone(&self, id: Uuid, phone_number: String, now: DateTime<Utc>) -> Result<Payment, ApiError> {
+    pub(crate) fn update_phone(
+        &self,
+        id: Uuid,
+        phone_number: String,
+        now: DateTime<Utc>,
+    ) -> Result<Payment, ApiError> {
         self.with_payment(id, None, now, |p, _| {
             match p.status {
                 PaymentStatus::Open => {}
                 PaymentStatus::Expired => {
-                    return Err(ApiError::bad(codes::TIME_EXPIRED, "The valid time to execute has expired"));
+                    return Err(ApiError::bad(
+                        codes::TIME_EXPIRED,
+                        "The valid time to execute has expired",
+                    ));
                 }
                 _ => return Err(ApiError::bad(codes::NOT_OPEN, "Transaction is not open")),
             }
             if p.phone_number.as_deref() == Some(phone_number.as_str()) {
-                return Err(ApiError::bad(codes::PHONE_ALREADY_ASSIGNED, "Phone number already assigned"));
+                return Err(ApiError::bad(
+                    codes::PHONE_ALREADY_ASSIGNED,
+                    "Phone number already assigned",
+                ));
             }
             p.phone_number = Some(phone_number);
             Ok(p.clone())
@@ -146,17 +188,24 @@ impl Ledger {
     }
 
     /// cancel: OPEN or CONFIRM → CANCEL; idempotent on a cancelled payment.
-    pub(crate) fn cancel(&self, owner: &str, id: Uuid, now: DateTime<Utc>) -> Result<Payment, ApiError> {
-        let (payment, changed) = self.with_payment(id, Some(owner), now, |p, _| match p.status {
-            PaymentStatus::Open | PaymentStatus::Confirm => {
-                p.status = PaymentStatus::Cancelled;
-                Ok((p.clone(), true))
-            }
-            PaymentStatus::Cancelled | PaymentStatus::Expired => Ok((p.clone(), false)),
-            PaymentStatus::Completed => {
-                Err(ApiError::bad(codes::NOT_OPEN, "Cannot cancel a completed transaction"))
-            }
-        })?;
+    pub(crate) fn cancel(
+        &self,
+        owner: &str,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Payment, ApiError> {
+        let (payment, changed) =
+            self.with_payment(id, Some(owner), now, |p, _| match p.status {
+                PaymentStatus::Open | PaymentStatus::Confirm => {
+                    p.status = PaymentStatus::Cancelled;
+                    Ok((p.clone(), true))
+                }
+                PaymentStatus::Cancelled | PaymentStatus::Expired => Ok((p.clone(), false)),
+                PaymentStatus::Completed => Err(ApiError::bad(
+                    codes::NOT_OPEN,
+                    "Cannot cancel a completed transaction",
+                )),
+            })?;
         if changed {
             self.emit(Event::Cancelled(payment.clone()));
         }

@@ -16,7 +16,12 @@ impl Ledger {
         now: DateTime<Utc>,
     ) -> Result<(Refund, Payment), ApiError> {
         let mut books = self.books();
-        let not_found = || ApiError::bad(codes::REFERENCE_NOT_FOUND, "Reference number does not exist");
+        let not_found = || {
+            ApiError::bad(
+                codes::REFERENCE_NOT_FOUND,
+                "Reference number does not exist",
+            )
+        };
         let id = books
             .payments
             .values()
@@ -27,7 +32,11 @@ impl Ledger {
             })
             .map(|p| p.ecommerce_id)
             .ok_or_else(not_found)?;
-        let refundable = books.payments.get(&id).map(Payment::refundable).ok_or_else(not_found)?;
+        let refundable = books
+            .payments
+            .get(&id)
+            .map(Payment::refundable)
+            .ok_or_else(not_found)?;
         if request.amount > refundable {
             return Err(ApiError::bad(
                 codes::AMOUNT_OVER_LIMIT,

@@ -22,16 +22,28 @@ pub(crate) struct ReportRange {
 impl ReportRange {
     /// Checks `fromDate`/`toDate` (`YYYY-MM-DD HH:MM:SS`): parse (0023/0024),
     /// not after today (0048), in order (0025), at most `max_days` long (0026).
-    pub(crate) fn parse(from: &str, to: &str, max_days: u32, now: DateTime<Utc>) -> Result<Self, ApiError> {
+    pub(crate) fn parse(
+        from: &str,
+        to: &str,
+        max_days: u32,
+        now: DateTime<Utc>,
+    ) -> Result<Self, ApiError> {
         let parse = |s: &str| NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%d %H:%M:%S");
-        let from = parse(from).map_err(|_| ApiError::bad(codes::REPORT_BAD_FROM, "Invalid fromDate"))?;
+        let from =
+            parse(from).map_err(|_| ApiError::bad(codes::REPORT_BAD_FROM, "Invalid fromDate"))?;
         let to = parse(to).map_err(|_| ApiError::bad(codes::REPORT_BAD_TO, "Invalid toDate"))?;
         let today = local(now).date();
         if from.date() > today || to.date() > today {
-            return Err(ApiError::bad(codes::REPORT_FUTURE_DATES, "Dates cannot be in the future"));
+            return Err(ApiError::bad(
+                codes::REPORT_FUTURE_DATES,
+                "Dates cannot be in the future",
+            ));
         }
         if from > to {
-            return Err(ApiError::bad(codes::REPORT_FROM_AFTER_TO, "fromDate is after toDate"));
+            return Err(ApiError::bad(
+                codes::REPORT_FROM_AFTER_TO,
+                "fromDate is after toDate",
+            ));
         }
         if to - from > TimeDelta::days(i64::from(max_days)) {
             return Err(ApiError::bad(
@@ -49,7 +61,11 @@ impl ReportRange {
 
 impl Ledger {
     /// The report rows of `merchant` in `range`, oldest first.
-    pub(crate) fn report(&self, merchant: &Merchant, range: ReportRange) -> Result<Vec<Value>, ApiError> {
+    pub(crate) fn report(
+        &self,
+        merchant: &Merchant,
+        range: ReportRange,
+    ) -> Result<Vec<Value>, ApiError> {
         let books = self.books();
         let owner = merchant.public_token.as_str();
         let mut rows: Vec<(DateTime<Utc>, Value)> = Vec::new();
@@ -71,10 +87,16 @@ impl Ledger {
             }
         }
         if !any {
-            return Err(ApiError::bad(codes::REPORT_NO_RECORDS, "No transactions found"));
+            return Err(ApiError::bad(
+                codes::REPORT_NO_RECORDS,
+                "No transactions found",
+            ));
         }
         if rows.is_empty() {
-            return Err(ApiError::bad(codes::REPORT_NONE_IN_RANGE, "No transactions found in the date range"));
+            return Err(ApiError::bad(
+                codes::REPORT_NONE_IN_RANGE,
+                "No transactions found in the date range",
+            ));
         }
         rows.sort_by_key(|(at, _)| *at);
         Ok(rows.into_iter().map(|(_, row)| row).collect())
@@ -108,7 +130,9 @@ fn payment_row(p: &Payment, merchant: &Merchant) -> Value {
 }
 
 fn refund_row(r: &Refund, payment: Option<&Payment>, merchant: &Merchant) -> Value {
-    let customer = payment.and_then(|p| p.customer.clone()).unwrap_or_else(empty_customer);
+    let customer = payment
+        .and_then(|p| p.customer.clone())
+        .unwrap_or_else(empty_customer);
     json!({
         "transactionType": "REFUND",
         "status": "COMPLETED",
@@ -135,5 +159,9 @@ fn refund_row(r: &Refund, payment: Option<&Payment>, merchant: &Merchant) -> Val
 }
 
 fn empty_customer() -> crate::model::Customer {
-    crate::model::Customer { name: String::new(), email: String::new(), phone_number: String::new() }
+    crate::model::Customer {
+        name: String::new(),
+        email: String::new(),
+        phone_number: String::new(),
+    }
 }

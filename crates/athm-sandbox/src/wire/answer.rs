@@ -70,11 +70,14 @@ pub(crate) fn payment_data(p: &Payment, merchant: &Merchant) -> Value {
 
 /// The `data` of a refund answer.
 pub(crate) fn refund_data(refund: &Refund, p: &Payment, merchant: &Merchant) -> Value {
-    let customer = p.customer.clone().unwrap_or_else(|| crate::model::Customer {
-        name: String::new(),
-        email: String::new(),
-        phone_number: String::new(),
-    });
+    let customer = p
+        .customer
+        .clone()
+        .unwrap_or_else(|| crate::model::Customer {
+            name: String::new(),
+            email: String::new(),
+            phone_number: String::new(),
+        });
     json!({
         "refund": {
             "transactionType": "REFUND",

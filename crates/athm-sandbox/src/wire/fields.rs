@@ -54,7 +54,9 @@ pub(crate) fn opt_amount(obj: &Object, name: &str) -> Result<Option<Decimal>, Ap
     match get(obj, name) {
         None => Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-        Some(v) => parse_amount(v).map(Some).ok_or_else(|| invalid(format!("Invalid format: {name}"))),
+        Some(v) => parse_amount(v)
+            .map(Some)
+            .ok_or_else(|| invalid(format!("Invalid format: {name}"))),
     }
 }
 
@@ -88,7 +90,10 @@ pub(crate) fn phone(value: &str) -> Result<String, ApiError> {
 pub(crate) fn metadata(obj: &Object, name: &str) -> Result<String, ApiError> {
     let value = opt_string(obj, name)?.unwrap_or_default();
     if value.chars().count() > 40 {
-        return Err(ApiError::bad(codes::METADATA_TOO_LONG, format!("{name} exceeds 40 characters")));
+        return Err(ApiError::bad(
+            codes::METADATA_TOO_LONG,
+            format!("{name} exceeds 40 characters"),
+        ));
     }
     Ok(value)
 }

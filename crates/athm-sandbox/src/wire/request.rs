@@ -32,9 +32,15 @@ pub(crate) fn check_total(total: Decimal) -> Result<(), ApiError> {
     if total.is_zero() {
         Err(ApiError::bad(codes::AMOUNT_ZERO, "Amount cannot be zero"))
     } else if total < MIN_TOTAL {
-        Err(ApiError::bad(codes::AMOUNT_UNDER_MINIMUM, "Amount is under the minimum of 1.00"))
+        Err(ApiError::bad(
+            codes::AMOUNT_UNDER_MINIMUM,
+            "Amount is under the minimum of 1.00",
+        ))
     } else if total > MAX_TOTAL {
-        Err(ApiError::bad(codes::AMOUNT_OVER_LIMIT, "Amount is over the limit of 1500.00"))
+        Err(ApiError::bad(
+            codes::AMOUNT_OVER_LIMIT,
+            "Amount is over the limit of 1500.00",
+        ))
     } else {
         Ok(())
     }
@@ -46,10 +52,10 @@ pub(crate) fn new_payment(obj: &Object) -> Result<NewPayment, ApiError> {
     check_total(total)?;
     let subtotal = opt_amount(obj, "subtotal")?;
     let tax = opt_amount(obj, "tax")?;
-    if let (Some(subtotal), Some(tax)) = (subtotal, tax) {
-        if subtotal + tax != total {
-            return Err(invalid("total must equal subtotal + tax"));
-        }
+    if let (Some(subtotal), Some(tax)) = (subtotal, tax)
+        && subtotal + tax != total
+    {
+        return Err(invalid("total must equal subtotal + tax"));
     }
     let timeout = opt_integer(obj, "timeout")?.unwrap_or(600);
     let timeout_secs = u32::try_from(timeout)
@@ -80,12 +86,15 @@ fn items(obj: &Object) -> Result<Vec<Item>, ApiError> {
     };
     list.iter()
         .map(|v| {
-            let item = v.as_object().ok_or_else(|| invalid("Invalid format: items"))?;
+            let item = v
+                .as_object()
+                .ok_or_else(|| invalid("Invalid format: items"))?;
             let quantity = opt_integer(item, "quantity")?.unwrap_or(1);
             Ok(Item {
                 name: opt_string(item, "name")?.unwrap_or_default(),
                 description: opt_string(item, "description")?.unwrap_or_default(),
-                quantity: u32::try_from(quantity).map_err(|_| invalid("Invalid format: quantity"))?,
+                quantity: u32::try_from(quantity)
+                    .map_err(|_| invalid("Invalid format: quantity"))?,
                 price: opt_amount(item, "price")?.unwrap_or_default(),
                 tax: opt_amount(item, "tax")?,
                 metadata: opt_string(item, "metadata")?,
@@ -97,8 +106,12 @@ fn items(obj: &Object) -> Result<Vec<Item>, ApiError> {
 /// `ecommerceId` of a body.
 pub(crate) fn ecommerce_id(obj: &Object) -> Result<Uuid, ApiError> {
     let id = string(obj, "ecommerceId")?;
-    Uuid::parse_str(id.trim())
-        .map_err(|_| ApiError::bad(codes::ECOMMERCE_NOT_FOUND, "Ecommerce transaction does not exist"))
+    Uuid::parse_str(id.trim()).map_err(|_| {
+        ApiError::bad(
+            codes::ECOMMERCE_NOT_FOUND,
+            "Ecommerce transaction does not exist",
+        )
+    })
 }
 
 /// A checked refund request.
@@ -117,11 +130,21 @@ pub(crate) fn refund(obj: &Object) -> Result<RefundRequest, ApiError> {
         return Err(ApiError::bad(codes::AMOUNT_ZERO, "Amount cannot be zero"));
     }
     if amount.is_sign_negative() {
-        return Err(ApiError::bad(codes::AMOUNT_UNDER_MINIMUM, "Amount is under the minimum"));
+        return Err(ApiError::bad(
+            codes::AMOUNT_UNDER_MINIMUM,
+            "Amount is under the minimum",
+        ));
     }
     let message = opt_string(obj, "message")?.unwrap_or_default();
     if message.chars().count() > 50 {
-        return Err(ApiError::bad(codes::MESSAGE_TOO_LONG, "Message exceeds 50 characters"));
+        return Err(ApiError::bad(
+            codes::MESSAGE_TOO_LONG,
+            "Message exceeds 50 characters",
+        ));
     }
-    Ok(RefundRequest { reference_number, amount, message })
+    Ok(RefundRequest {
+        reference_number,
+        amount,
+        message,
+    })
 }

@@ -1,0 +1,9 @@
+//! The client against the ATH Móvil sandbox, over real HTTP on loopback.
+
+mod checkout;
+mod errors;
+mod faults;
+mod helpers;
+mod refunds;
+mod report;
+mod webhook;

@@ -1,0 +1,11 @@
+//! The sandbox spoken to over real HTTP, as a client of ATH Móvil would.
+#![allow(clippy::unwrap_used)]
+
+mod checkout;
+mod faults;
+mod helpers;
+mod refunds;
+mod report;
+mod tokens;
+mod validation;
+mod webhooks;
