@@ -1,0 +1,95 @@
+//! The conformance suite of the [`Store`] port: one list of cases that
+//! every adapter must pass, whatever its database. An adapter's test hands
+//! [`run_all`] a factory of fresh, empty, migrated stores:
+//!
+//! ```no_run
+//! # async fn run() {
+//! use std::sync::Arc;
+//! use athm_domain::ports::Store;
+//!
+//! athm_store::conformance::run_all(|| async {
+//!     let store = athm_store::SqlStore::connect("sqlite::memory:").await.expect("connect");
+//!     store.migrate().await.expect("migrate");
+//!     Arc::new(store) as Arc<dyn Store>
+//! })
+//! .await;
+//! # }
+//! ```
+//!
+//! Each case panics (with the case's name printed first) when the adapter
+//! misbehaves. Times in the fixtures are whole microseconds, the precision
+//! every backend keeps.
+
+mod concurrency;
+pub mod fixtures;
+mod listings;
+mod outbox;
+mod payments;
+mod refunds_clients;
+mod webhooks;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use athm_domain::ports::Store;
+
+/// A boxed case future.
+pub type CaseFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// One case of the suite: a name and a check run against a fresh store.
+#[derive(Clone, Copy)]
+pub struct Case {
+    /// The case's name (a sentence in snake case).
+    pub name: &'static str,
+    /// Runs the case against a fresh, empty store; panics on failure.
+    pub run: fn(Arc<dyn Store>) -> CaseFuture,
+}
+
+impl std::fmt::Debug for Case {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+macro_rules! case {
+    ($module:ident :: $name:ident) => {
+        Case {
+            name: stringify!($name),
+            run: |store| Box::pin($module::$name(store)),
+        }
+    };
+}
+
+/// Every case, in the order [`run_all`] runs them.
+pub fn cases() -> Vec<Case> {
+    vec![
+        case!(payments::money_round_trips_exactly),
+        case!(payments::payments_without_reference_numbers_coexist),
+        case!(payments::insert_payment_refuses_a_known_ecommerce_id),
+        case!(payments::update_payment_creates_updates_and_refuses),
+        case!(refunds_clients::refunds_are_upserted_by_id),
+        case!(refunds_clients::clients_merge_latest_non_empty_details),
+        case!(webhooks::webhook_insert_is_idempotent),
+        case!(webhooks::events_to_retry_are_pending_or_failed_oldest_first),
+        case!(webhooks::a_step_marks_its_webhook_event_processed),
+        case!(outbox::outbox_keeps_order_and_records_delivery),
+        case!(listings::listings_search_filter_and_page),
+        case!(concurrency::concurrent_deliveries_complete_a_payment_once),
+        case!(concurrency::concurrent_deliveries_complete_an_open_payment_once),
+    ]
+}
+
+/// Runs every case, each on a store from `fresh_store` (a fresh, empty,
+/// migrated database each time). Panics at the first failing case.
+pub async fn run_all<F, Fut>(mut fresh_store: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Arc<dyn Store>>,
+{
+    for case in cases() {
+        eprintln!("store conformance: {}", case.name);
+        let store = fresh_store().await;
+        (case.run)(store).await;
+    }
+}

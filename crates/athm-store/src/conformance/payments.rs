@@ -1,0 +1,144 @@
+//! Payments: exact money, unique keys, and the atomic step.
+
+use std::sync::Arc;
+
+use athm_domain::ports::{PaymentKey, PaymentWrite, Store, StoreError};
+use athm_domain::{Item, PaymentStatus, RuleError};
+
+use super::fixtures::{amount, at, payment, reference};
+
+/// 0.01, 1499.99 and 1500.00 come back exactly, in every money column.
+pub async fn money_round_trips_exactly(store: Arc<dyn Store>) {
+    let mut p = payment("1500.00", 0);
+    p.subtotal = Some(amount("1499.99"));
+    p.tax = Some(amount("0.01"));
+    p.fee = Some(amount("0.01"));
+    p.net_amount = Some(amount("1499.99"));
+    p.total_refunded_amount = amount("0.01");
+    p.items.push(Item {
+        name: "Penny".to_string(),
+        description: String::new(),
+        quantity: 3,
+        price: amount("0.01"),
+        tax: Some(amount("1499.99")),
+        metadata: None,
+    });
+    store.insert_payment(&p).await.expect("insert");
+    let loaded = store
+        .payment(&PaymentKey::Ecommerce(p.ecommerce_id))
+        .await
+        .expect("load")
+        .expect("the payment exists");
+    assert_eq!(loaded.payment, p);
+    assert_eq!(loaded.payment.total.to_string(), "1500.00");
+    assert_eq!(
+        loaded.payment.subtotal.map(|a| a.value()),
+        Some(amount("1499.99").value())
+    );
+    assert!(loaded.refunds.is_empty());
+    let open = store
+        .payments_in_status(&[PaymentStatus::Open], 10)
+        .await
+        .expect("by status");
+    assert_eq!(open, vec![p]);
+}
+
+/// Many payments have no reference number; two cannot share one.
+pub async fn payments_without_reference_numbers_coexist(store: Arc<dyn Store>) {
+    for secs in 0..3 {
+        store
+            .insert_payment(&payment("1.00", secs))
+            .await
+            .expect("payments without reference numbers coexist");
+    }
+    let mut first = payment("2.00", 10);
+    first.reference_number = Some(reference("ref-1"));
+    store.insert_payment(&first).await.expect("insert");
+    let mut second = payment("3.00", 11);
+    second.reference_number = Some(reference("ref-1"));
+    let err = store
+        .insert_payment(&second)
+        .await
+        .expect_err("taken reference");
+    assert!(matches!(err, StoreError::Duplicate { .. }), "{err:?}");
+    let found = store
+        .payment(&PaymentKey::Reference(reference("ref-1")))
+        .await
+        .expect("load")
+        .expect("found by reference");
+    assert_eq!(found.payment.ecommerce_id, first.ecommerce_id);
+    assert!(
+        store
+            .payment(&PaymentKey::Ecommerce(second.ecommerce_id))
+            .await
+            .expect("load")
+            .is_none()
+    );
+}
+
+/// Inserting a payment whose ecommerce id is known is `Duplicate`.
+pub async fn insert_payment_refuses_a_known_ecommerce_id(store: Arc<dyn Store>) {
+    let p = payment("5.00", 0);
+    store.insert_payment(&p).await.expect("insert");
+    let mut again = payment("6.00", 1);
+    again.ecommerce_id = p.ecommerce_id;
+    match store.insert_payment(&again).await {
+        Err(StoreError::Duplicate { entity, key }) => {
+            assert_eq!((entity, key), ("payment", p.ecommerce_id.to_string()));
+        }
+        other => panic!("expected Duplicate, got {other:?}"),
+    }
+}
+
+/// The step creates an absent payment, updates a present one, writes
+/// nothing when told nothing, and nothing at all when the decision refuses.
+pub async fn update_payment_creates_updates_and_refuses(store: Arc<dyn Store>) {
+    let p = payment("10.00", 0);
+    let key = PaymentKey::Ecommerce(p.ecommerce_id);
+    let create = {
+        let p = p.clone();
+        move |record: Option<&athm_domain::ports::PaymentRecord>| {
+            assert!(record.is_none(), "the payment does not exist yet");
+            Ok(Some(PaymentWrite::payment(p.clone())))
+        }
+    };
+    let written = store.update_payment(&key, &create).await.expect("create");
+    assert_eq!(written.map(|w| w.payment), Some(p.clone()));
+
+    let confirm = |record: Option<&athm_domain::ports::PaymentRecord>| {
+        let mut payment = record.expect("the payment exists").payment.clone();
+        payment.confirm(at(5))?;
+        payment.items.clear();
+        Ok(Some(PaymentWrite::payment(payment)))
+    };
+    store.update_payment(&key, &confirm).await.expect("update");
+    let loaded = store.payment(&key).await.expect("load").expect("exists");
+    assert_eq!(loaded.payment.status, PaymentStatus::Confirm);
+    assert_eq!(loaded.payment.updated_at, at(5));
+    assert!(loaded.payment.items.is_empty(), "items are replaced");
+
+    let nothing = |_: Option<&athm_domain::ports::PaymentRecord>| Ok(None);
+    assert_eq!(
+        store.update_payment(&key, &nothing).await.expect("no-op"),
+        None
+    );
+
+    let refuse = |record: Option<&athm_domain::ports::PaymentRecord>| {
+        let mut payment = record.expect("exists").payment.clone();
+        payment.status = PaymentStatus::Cancel;
+        Err(RuleError::NotOpen(payment.status))
+    };
+    match store.update_payment(&key, &refuse).await {
+        Err(StoreError::Rule(RuleError::NotOpen(_))) => {}
+        other => panic!("expected the rule error, got {other:?}"),
+    }
+    let after = store.payment(&key).await.expect("load").expect("exists");
+    assert_eq!(after, loaded, "a refusal writes nothing");
+    assert!(
+        store
+            .undelivered_lifecycle_events(10)
+            .await
+            .expect("outbox")
+            .is_empty()
+    );
+}

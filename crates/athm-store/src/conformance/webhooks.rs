@@ -1,0 +1,157 @@
+//! Webhook events: idempotent insert, outcomes, the retry queue.
+
+use std::sync::Arc;
+
+use athm_domain::WebhookEventId;
+use athm_domain::ports::{PaymentKey, PaymentRecord, PaymentWrite, Store, StoreError};
+use athm_domain::webhook::EventStatus;
+
+use super::fixtures::{at, ecommerce_id, payment, webhook_event};
+
+/// A second event with a stored key is not stored and not an error.
+pub async fn webhook_insert_is_idempotent(store: Arc<dyn Store>) {
+    let id = ecommerce_id();
+    let event = webhook_event("ecommerce:completed:1", Some(id), 0);
+    let (stored, created) = store.insert_webhook_event(&event).await.expect("insert");
+    assert!(created);
+    assert_eq!(stored, event);
+    let again = webhook_event("ecommerce:completed:1", Some(id), 5);
+    let (stored, created) = store
+        .insert_webhook_event(&again)
+        .await
+        .expect("redelivery");
+    assert!(!created);
+    assert_eq!(stored, event, "the first event is kept");
+    assert_eq!(
+        store.webhook_event(event.id).await.expect("load"),
+        Some(event.clone())
+    );
+    assert_eq!(store.webhook_event(again.id).await.expect("load"), None);
+
+    store
+        .record_event_outcome(event.id, EventStatus::Failed, Some("boom".into()), at(6))
+        .await
+        .expect("outcome");
+    let failed = store
+        .webhook_event(event.id)
+        .await
+        .expect("load")
+        .expect("exists");
+    assert_eq!(
+        (
+            failed.status,
+            failed.error.as_deref(),
+            failed.attempts,
+            failed.processed_at
+        ),
+        (EventStatus::Failed, Some("boom"), 1, None)
+    );
+    store
+        .record_event_outcome(event.id, EventStatus::Processed, None, at(7))
+        .await
+        .expect("outcome");
+    let done = store
+        .webhook_event(event.id)
+        .await
+        .expect("load")
+        .expect("exists");
+    assert_eq!(
+        (
+            done.status,
+            done.error.clone(),
+            done.attempts,
+            done.processed_at
+        ),
+        (EventStatus::Processed, None, 2, Some(at(7)))
+    );
+    let err = store
+        .record_event_outcome(
+            WebhookEventId::random(),
+            EventStatus::Processed,
+            None,
+            at(8),
+        )
+        .await
+        .expect_err("unknown event");
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+    assert_eq!(
+        store.events_for_payment(&id).await.expect("timeline"),
+        vec![done]
+    );
+}
+
+/// Pending and failed events come back oldest first, up to the limit.
+pub async fn events_to_retry_are_pending_or_failed_oldest_first(store: Arc<dyn Store>) {
+    let mut ids = Vec::new();
+    for (n, status) in [
+        EventStatus::Failed,
+        EventStatus::Processed,
+        EventStatus::Pending,
+        EventStatus::Flagged,
+        EventStatus::Pending,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let secs = 100 - i64::try_from(n).expect("small") * 10;
+        let event = webhook_event(&format!("key-{n}"), None, secs);
+        store.insert_webhook_event(&event).await.expect("insert");
+        if status != EventStatus::Pending {
+            store
+                .record_event_outcome(event.id, status, None, at(200))
+                .await
+                .expect("outcome");
+        }
+        ids.push(event.id);
+    }
+    let retry: Vec<_> = store
+        .events_to_retry(10)
+        .await
+        .expect("retry")
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(retry, vec![ids[4], ids[2], ids[0]]);
+    assert_eq!(store.events_to_retry(2).await.expect("retry").len(), 2);
+}
+
+/// A step marks its webhook event processed; an unknown event undoes the step.
+pub async fn a_step_marks_its_webhook_event_processed(store: Arc<dyn Store>) {
+    let p = payment("4.00", 0);
+    let event = webhook_event("k", Some(p.ecommerce_id), 0);
+    store.insert_webhook_event(&event).await.expect("insert");
+    let key = PaymentKey::Ecommerce(p.ecommerce_id);
+    let step = |event_id: WebhookEventId| {
+        let p = p.clone();
+        move |_: Option<&PaymentRecord>| {
+            let mut w = PaymentWrite::payment(p.clone());
+            w.processed_event = Some(event_id);
+            Ok(Some(w))
+        }
+    };
+    let err = store
+        .update_payment(&key, &step(WebhookEventId::random()))
+        .await
+        .expect_err("unknown event");
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+    assert!(
+        store.payment(&key).await.expect("load").is_none(),
+        "rolled back"
+    );
+
+    store
+        .update_payment(&key, &step(event.id))
+        .await
+        .expect("step");
+    let processed = store
+        .webhook_event(event.id)
+        .await
+        .expect("load")
+        .expect("exists");
+    assert_eq!(
+        (processed.status, processed.attempts),
+        (EventStatus::Processed, 1)
+    );
+    assert!(processed.processed_at.is_some());
+    assert!(store.payment(&key).await.expect("load").is_some());
+}

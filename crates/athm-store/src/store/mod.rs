@@ -1,0 +1,231 @@
+//! [`SqlStore`]: the [`Store`] port over SeaORM. One module per concern;
+//! this one holds the connection, its settings per backend, and the
+//! dispatch of the port's methods.
+
+mod clients;
+mod connect;
+pub(crate) mod error;
+mod listing;
+mod outbox;
+mod payments;
+mod refunds;
+mod step;
+mod update;
+mod webhooks;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use athm_domain::ports::{
+    Decide, ListQuery, Page, PaymentKey, PaymentRecord, PaymentWrite, Store, StoreError,
+    StoredLifecycleEvent,
+};
+use athm_domain::webhook::{EventStatus, WebhookEvent};
+use athm_domain::{
+    Client, ClientUpdate, EcommerceId, Payment, PaymentStatus, PhoneNumber, Refund, WebhookEventId,
+};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, IsolationLevel,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+use sea_orm_migration::MigratorTrait;
+use tokio::sync::{Mutex, MutexGuard};
+
+use crate::migrations::Migrator;
+use error::Context;
+
+/// The SQL store: SQLite (embedded), PostgreSQL or MySQL/MariaDB, chosen by
+/// the URL given to [`SqlStore::connect`]. Cheap to clone (the pool is shared).
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    db: DatabaseConnection,
+    /// On SQLite, which has no row locks, every write of this store takes
+    /// this lock before `BEGIN IMMEDIATE`, so writers queue here instead of
+    /// spinning on `SQLITE_BUSY`. `None` on the other backends.
+    writer: Option<Arc<Mutex<()>>>,
+}
+
+impl SqlStore {
+    /// Connects to `url`: `sqlite://path/to/athm.db` (the file is created if
+    /// missing), `sqlite::memory:`, `postgres://user:pass@host/db` or
+    /// `mysql://user:pass@host/db`. Does not run the migrations: call
+    /// [`SqlStore::migrate`].
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] when the URL is not understood or the
+    /// database cannot be reached.
+    pub async fn connect(url: &str) -> Result<SqlStore, StoreError> {
+        connect::connect(url).await
+    }
+
+    /// Wraps a connection made elsewhere. On SQLite, the connection should
+    /// have been made by [`SqlStore::connect`] (WAL, busy timeout, pool).
+    pub fn from_connection(db: DatabaseConnection) -> SqlStore {
+        let writer =
+            (db.get_database_backend() == DbBackend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        SqlStore { db, writer }
+    }
+
+    /// Applies the migrations not yet applied (none when up to date), so an
+    /// older database upgrades in place.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] when a migration fails.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        Migrator::up(&self.db, None)
+            .await
+            .context("apply the database migrations")
+    }
+
+    /// The underlying SeaORM connection (for tests and tooling).
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    /// On SQLite, waits for this store's turn to write.
+    async fn write_turn(&self) -> Option<MutexGuard<'_, ()>> {
+        match &self.writer {
+            Some(lock) => Some(lock.lock().await),
+            None => None,
+        }
+    }
+
+    /// Begins a transaction that is about to write: `BEGIN IMMEDIATE` on
+    /// SQLite (the write lock is taken at once, as SQLite has no row
+    /// locks), READ COMMITTED with `SELECT … FOR UPDATE` elsewhere.
+    async fn begin_write(&self) -> Result<DatabaseTransaction, DbErr> {
+        let options = match self.backend() {
+            DbBackend::Sqlite => TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            },
+            _ => TransactionOptions {
+                isolation_level: Some(IsolationLevel::ReadCommitted),
+                ..TransactionOptions::default()
+            },
+        };
+        self.db.begin_with_options(options).await
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.db.ping().await.context("reach the database")
+    }
+
+    async fn insert_payment(&self, payment: &Payment) -> Result<(), StoreError> {
+        payments::insert_payment(self, payment).await
+    }
+
+    async fn payment(&self, key: &PaymentKey) -> Result<Option<PaymentRecord>, StoreError> {
+        payments::load_record(&self.db, key, false)
+            .await
+            .map_err(step::Failure::into_error)
+    }
+
+    async fn update_payment(
+        &self,
+        key: &PaymentKey,
+        decide: &Decide,
+    ) -> Result<Option<PaymentWrite>, StoreError> {
+        step::run(self, &update::UpdatePayment { key, decide }).await
+    }
+
+    async fn payments_in_status(
+        &self,
+        statuses: &[PaymentStatus],
+        limit: u64,
+    ) -> Result<Vec<Payment>, StoreError> {
+        payments::in_status(&self.db, statuses, limit).await
+    }
+
+    async fn list_payments(&self, query: &ListQuery) -> Result<Page<Payment>, StoreError> {
+        payments::list(&self.db, query).await
+    }
+
+    async fn list_refunds(&self, query: &ListQuery) -> Result<Page<Refund>, StoreError> {
+        refunds::list(&self.db, query).await
+    }
+
+    async fn pending_refunds(&self) -> Result<Vec<Refund>, StoreError> {
+        refunds::pending(&self.db).await
+    }
+
+    async fn upsert_client(
+        &self,
+        update: &ClientUpdate,
+        at: DateTime<Utc>,
+    ) -> Result<Client, StoreError> {
+        step::run(self, &clients::UpsertClient { update, at }).await
+    }
+
+    async fn client(&self, phone: &PhoneNumber) -> Result<Option<Client>, StoreError> {
+        clients::client(&self.db, phone).await
+    }
+
+    async fn list_clients(&self, query: &ListQuery) -> Result<Page<Client>, StoreError> {
+        clients::list(&self.db, query).await
+    }
+
+    async fn insert_webhook_event(
+        &self,
+        event: &WebhookEvent,
+    ) -> Result<(WebhookEvent, bool), StoreError> {
+        webhooks::insert(self, event).await
+    }
+
+    async fn webhook_event(&self, id: WebhookEventId) -> Result<Option<WebhookEvent>, StoreError> {
+        webhooks::find(&self.db, id).await
+    }
+
+    async fn record_event_outcome(
+        &self,
+        id: WebhookEventId,
+        status: EventStatus,
+        error: Option<String>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        webhooks::record_outcome(self, id, status, error, at).await
+    }
+
+    async fn events_to_retry(&self, limit: u64) -> Result<Vec<WebhookEvent>, StoreError> {
+        webhooks::to_retry(&self.db, limit).await
+    }
+
+    async fn events_for_payment(
+        &self,
+        ecommerce_id: &EcommerceId,
+    ) -> Result<Vec<WebhookEvent>, StoreError> {
+        webhooks::for_payment(&self.db, ecommerce_id).await
+    }
+
+    async fn list_webhook_events(
+        &self,
+        query: &ListQuery,
+    ) -> Result<Page<WebhookEvent>, StoreError> {
+        webhooks::list(&self.db, query).await
+    }
+
+    async fn undelivered_lifecycle_events(
+        &self,
+        limit: u64,
+    ) -> Result<Vec<StoredLifecycleEvent>, StoreError> {
+        outbox::undelivered(&self.db, limit).await
+    }
+
+    async fn record_lifecycle_delivery(
+        &self,
+        id: i64,
+        error: Option<String>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        outbox::record_delivery(self, id, error, at).await
+    }
+}

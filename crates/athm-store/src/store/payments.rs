@@ -1,0 +1,250 @@
+//! Payments and their items: loading (optionally locked), inserting,
+//! replacing, and the admin listing.
+
+use std::collections::HashMap;
+
+use athm_domain::ports::{ListQuery, Page, PaymentKey, PaymentRecord, StoreError};
+use athm_domain::{Payment, PaymentStatus};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+
+use super::SqlStore;
+use super::error::{Context, is_unique_violation};
+use super::listing::{self, Search};
+use super::step::{self, Failure, Step};
+use crate::convert::{item_rows, payment_from_rows, payment_row, refund_from_row};
+use crate::entities::{payment, payment_item, refund};
+
+/// Loads the payment `key` names with its refunds; with `lock`, its row is
+/// locked until the transaction ends (`FOR UPDATE`; a no-op on SQLite,
+/// whose write transactions are exclusive anyway).
+pub(crate) async fn load_record(
+    conn: &impl ConnectionTrait,
+    key: &PaymentKey,
+    lock: bool,
+) -> Result<Option<PaymentRecord>, Failure> {
+    let mut select = payment::Entity::find();
+    select = match key {
+        PaymentKey::Ecommerce(id) => select.filter(payment::Column::EcommerceId.eq(id.to_string())),
+        PaymentKey::Reference(r) => select.filter(payment::Column::ReferenceNumber.eq(r.as_str())),
+    };
+    if lock {
+        select = select.lock_exclusive();
+    }
+    let Some(row) = select
+        .one(conn)
+        .await
+        .map_err(Failure::db("load a payment"))?
+    else {
+        return Ok(None);
+    };
+    let id = row.ecommerce_id.clone();
+    let items = load_items(conn, std::slice::from_ref(&id))
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
+    let payment = payment_from_rows(row, items)?;
+    let refunds = refund::Entity::find()
+        .filter(refund::Column::EcommerceId.eq(id))
+        .order_by_asc(refund::Column::CreatedAt)
+        .order_by_asc(refund::Column::Id)
+        .all(conn)
+        .await
+        .map_err(Failure::db("load a payment's refunds"))?
+        .into_iter()
+        .map(refund_from_row)
+        .collect::<Result<_, _>>()?;
+    Ok(Some(PaymentRecord { payment, refunds }))
+}
+
+/// The items of the payments `ids`, in order, by ecommerce id.
+async fn load_items(
+    conn: &impl ConnectionTrait,
+    ids: &[String],
+) -> Result<HashMap<String, Vec<payment_item::Model>>, Failure> {
+    let mut by_payment: HashMap<String, Vec<payment_item::Model>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(by_payment);
+    }
+    let rows = payment_item::Entity::find()
+        .filter(payment_item::Column::EcommerceId.is_in(ids.iter().cloned()))
+        .order_by_asc(payment_item::Column::EcommerceId)
+        .order_by_asc(payment_item::Column::Position)
+        .all(conn)
+        .await
+        .map_err(Failure::db("load payment items"))?;
+    for row in rows {
+        by_payment
+            .entry(row.ecommerce_id.clone())
+            .or_default()
+            .push(row);
+    }
+    Ok(by_payment)
+}
+
+/// Payments from rows, with their items.
+async fn with_items(
+    conn: &impl ConnectionTrait,
+    rows: Vec<payment::Model>,
+) -> Result<Vec<Payment>, StoreError> {
+    let ids: Vec<String> = rows.iter().map(|r| r.ecommerce_id.clone()).collect();
+    let mut items = load_items(conn, &ids).await.map_err(Failure::into_error)?;
+    rows.into_iter()
+        .map(|row| {
+            let own = items.remove(&row.ecommerce_id).unwrap_or_default();
+            payment_from_rows(row, own)
+        })
+        .collect()
+}
+
+/// Inserts `payment` and its items; a taken ecommerce id (or reference
+/// number) is a unique-key race the caller may retry.
+pub(crate) async fn insert(conn: &impl ConnectionTrait, payment: &Payment) -> Result<(), Failure> {
+    let row = payment_row(payment)?.into_active_model().reset_all();
+    let inserted = payment::Entity::insert(row)
+        .exec_without_returning(conn)
+        .await;
+    if let Err(err) = inserted {
+        // A reference number taken by another payment is no race: retrying
+        // cannot help. A taken ecommerce id may be a concurrent insert.
+        if let (true, Some(reference)) = (
+            is_unique_violation(&err) && err.to_string().contains("reference_number"),
+            &payment.reference_number,
+        ) {
+            return Err(Failure::Fail(StoreError::Duplicate {
+                entity: "payment with reference number",
+                key: reference.to_string(),
+            }));
+        }
+        return Err(Failure::racing_insert(
+            "insert a payment",
+            "payment",
+            payment.ecommerce_id.to_string(),
+        )(err));
+    }
+    insert_items(conn, payment).await
+}
+
+/// Rewrites an existing payment's row, and its items when they changed.
+pub(crate) async fn update(
+    conn: &impl ConnectionTrait,
+    before: &Payment,
+    after: &Payment,
+) -> Result<(), Failure> {
+    if before == after {
+        return Ok(());
+    }
+    let row = payment_row(after)?.into_active_model().reset_all();
+    payment::Entity::update_many()
+        .set(row)
+        .filter(payment::Column::EcommerceId.eq(before.ecommerce_id.to_string()))
+        .exec(conn)
+        .await
+        .map_err(|err| match &after.reference_number {
+            Some(reference) if is_unique_violation(&err) => Failure::Fail(StoreError::Duplicate {
+                entity: "payment with reference number",
+                key: reference.to_string(),
+            }),
+            _ => Failure::db("update a payment")(err),
+        })?;
+    if before.items != after.items {
+        payment_item::Entity::delete_many()
+            .filter(payment_item::Column::EcommerceId.eq(before.ecommerce_id.to_string()))
+            .exec(conn)
+            .await
+            .map_err(Failure::db("replace a payment's items"))?;
+        insert_items(conn, after).await?;
+    }
+    Ok(())
+}
+
+async fn insert_items(conn: &impl ConnectionTrait, payment: &Payment) -> Result<(), Failure> {
+    let rows = item_rows(payment)?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let rows = rows.into_iter().map(|row| {
+        let mut active = row.into_active_model().reset_all();
+        active.id = ActiveValue::NotSet;
+        active
+    });
+    payment_item::Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await
+        .map_err(Failure::db("insert payment items"))?;
+    Ok(())
+}
+
+/// `Store::insert_payment`: one transaction, a taken key is `Duplicate`.
+pub(crate) async fn insert_payment(store: &SqlStore, payment: &Payment) -> Result<(), StoreError> {
+    struct Insert<'a>(&'a Payment);
+    impl Step for Insert<'_> {
+        type Output = ();
+        async fn run(&self, txn: &sea_orm::DatabaseTransaction) -> Result<(), Failure> {
+            insert(txn, self.0).await.map_err(|failure| match failure {
+                // Not a race to retry: the caller asked for a new payment.
+                retry @ Failure::Retry { .. } => Failure::Fail(retry.into_error()),
+                other => other,
+            })
+        }
+    }
+    step::run(store, &Insert(payment)).await
+}
+
+/// Payments in `statuses`, oldest first.
+pub(crate) async fn in_status(
+    conn: &impl ConnectionTrait,
+    statuses: &[PaymentStatus],
+    limit: u64,
+) -> Result<Vec<Payment>, StoreError> {
+    if statuses.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = payment::Entity::find()
+        .filter(payment::Column::Status.is_in(statuses.iter().map(|s| s.as_str())))
+        .order_by_asc(payment::Column::CreatedAt)
+        .order_by_asc(payment::Column::EcommerceId)
+        .limit(limit)
+        .all(conn)
+        .await
+        .context("list payments by status")?;
+    with_items(conn, rows).await
+}
+
+/// The admin listing of payments, newest first.
+pub(crate) async fn list(
+    conn: &impl ConnectionTrait,
+    query: &ListQuery,
+) -> Result<Page<Payment>, StoreError> {
+    let mut select = payment::Entity::find();
+    if let Some(status) = &query.status {
+        let Some(status) = PaymentStatus::parse(status) else {
+            return Ok(listing::empty());
+        };
+        select = select.filter(payment::Column::Status.eq(status.as_str()));
+    }
+    select = listing::created_between(select, payment::Column::CreatedAt, query);
+    if let Some(search) = Search::new(query) {
+        select = select.filter(search.matching(
+            [
+                payment::Column::ReferenceNumber,
+                payment::Column::EcommerceId,
+                payment::Column::CustomerName,
+                payment::Column::CustomerEmail,
+                payment::Column::Metadata1,
+                payment::Column::Metadata2,
+            ],
+            Some(payment::Column::CustomerPhone),
+        ));
+    }
+    let select = select
+        .order_by_desc(payment::Column::CreatedAt)
+        .order_by_desc(payment::Column::EcommerceId);
+    let (rows, total) = listing::page(conn, select, query, "list payments").await?;
+    Ok(Page {
+        items: with_items(conn, rows).await?,
+        total,
+    })
+}

@@ -1,0 +1,201 @@
+//! Webhook events: the idempotent insert, outcomes, the recovery queue,
+//! the payment timeline and the listing.
+
+use athm_domain::ports::{ListQuery, Page, StoreError};
+use athm_domain::webhook::{EventStatus, WebhookEvent};
+use athm_domain::{EcommerceId, WebhookEventId};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use super::SqlStore;
+use super::error::Context;
+use super::listing::{self, Search};
+use super::step::{self, Failure, Step};
+use crate::convert::{event_from_row, event_row, time};
+use crate::entities::webhook_event::{Column, Entity};
+
+struct Insert<'a>(&'a WebhookEvent);
+
+impl Step for Insert<'_> {
+    type Output = (WebhookEvent, bool);
+
+    async fn run(&self, txn: &DatabaseTransaction) -> Result<(WebhookEvent, bool), Failure> {
+        let event = self.0;
+        // ON CONFLICT DO NOTHING (ON DUPLICATE KEY UPDATE id = id on MySQL):
+        // a concurrent insert of the key waits for the other and then does
+        // nothing, so a duplicate is never an error.
+        Entity::insert(event_row(event).into_active_model().reset_all())
+            .on_conflict(
+                OnConflict::column(Column::IdempotencyKey)
+                    .do_nothing_on([Column::Id])
+                    .to_owned(),
+            )
+            .exec_without_returning(txn)
+            .await
+            .map_err(Failure::db("store a webhook event"))?;
+        let row = Entity::find()
+            .filter(Column::IdempotencyKey.eq(event.idempotency_key.as_str()))
+            .one(txn)
+            .await
+            .map_err(Failure::db("load a webhook event by idempotency key"))?
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "webhook event {} was neither stored nor found by its idempotency key",
+                    event.id
+                ))
+            })?;
+        let stored = event_from_row(row)?;
+        let created = stored.id == event.id;
+        Ok((stored, created))
+    }
+}
+
+/// `Store::insert_webhook_event`.
+pub(crate) async fn insert(
+    store: &SqlStore,
+    event: &WebhookEvent,
+) -> Result<(WebhookEvent, bool), StoreError> {
+    step::run(store, &Insert(event)).await
+}
+
+/// Loads an event by id.
+pub(crate) async fn find(
+    conn: &impl ConnectionTrait,
+    id: WebhookEventId,
+) -> Result<Option<WebhookEvent>, StoreError> {
+    Entity::find_by_id(id.to_string())
+        .one(conn)
+        .await
+        .context("load a webhook event")?
+        .map(event_from_row)
+        .transpose()
+}
+
+struct Outcome {
+    id: WebhookEventId,
+    status: EventStatus,
+    error: Option<String>,
+    at: DateTime<Utc>,
+}
+
+impl Step for Outcome {
+    type Output = ();
+
+    async fn run(&self, txn: &DatabaseTransaction) -> Result<(), Failure> {
+        let mut update = Entity::update_many()
+            .col_expr(Column::Status, Expr::value(self.status.as_str()))
+            .col_expr(Column::Error, Expr::value(self.error.clone()))
+            .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1));
+        if self.status == EventStatus::Processed {
+            update = update.col_expr(Column::ProcessedAt, Expr::value(time(self.at)));
+        }
+        let result = update
+            .filter(Column::Id.eq(self.id.to_string()))
+            .exec(txn)
+            .await
+            .map_err(Failure::db("record a webhook event's outcome"))?;
+        if result.rows_affected == 0 {
+            return Err(Failure::Fail(StoreError::NotFound {
+                entity: "webhook event",
+                key: self.id.to_string(),
+            }));
+        }
+        Ok(())
+    }
+}
+
+/// `Store::record_event_outcome`.
+pub(crate) async fn record_outcome(
+    store: &SqlStore,
+    id: WebhookEventId,
+    status: EventStatus,
+    error: Option<String>,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    step::run(
+        store,
+        &Outcome {
+            id,
+            status,
+            error,
+            at,
+        },
+    )
+    .await
+}
+
+fn events(
+    rows: Vec<crate::entities::webhook_event::Model>,
+) -> Result<Vec<WebhookEvent>, StoreError> {
+    rows.into_iter().map(event_from_row).collect()
+}
+
+/// Pending or failed events, oldest first.
+pub(crate) async fn to_retry(
+    conn: &impl ConnectionTrait,
+    limit: u64,
+) -> Result<Vec<WebhookEvent>, StoreError> {
+    let rows = Entity::find()
+        .filter(Column::Status.is_in([EventStatus::Pending.as_str(), EventStatus::Failed.as_str()]))
+        .order_by_asc(Column::ReceivedAt)
+        .order_by_asc(Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await
+        .context("list webhook events to retry")?;
+    events(rows)
+}
+
+/// The events of one payment, oldest first.
+pub(crate) async fn for_payment(
+    conn: &impl ConnectionTrait,
+    ecommerce_id: &EcommerceId,
+) -> Result<Vec<WebhookEvent>, StoreError> {
+    let rows = Entity::find()
+        .filter(Column::EcommerceId.eq(ecommerce_id.to_string()))
+        .order_by_asc(Column::ReceivedAt)
+        .order_by_asc(Column::Id)
+        .all(conn)
+        .await
+        .context("list a payment's webhook events")?;
+    events(rows)
+}
+
+/// The admin listing of webhook events, newest first.
+pub(crate) async fn list(
+    conn: &impl ConnectionTrait,
+    query: &ListQuery,
+) -> Result<Page<WebhookEvent>, StoreError> {
+    let mut select = Entity::find();
+    if let Some(status) = &query.status {
+        let Some(status) = EventStatus::parse(&status.trim().to_ascii_lowercase()) else {
+            return Ok(listing::empty());
+        };
+        select = select.filter(Column::Status.eq(status.as_str()));
+    }
+    select = listing::created_between(select, Column::ReceivedAt, query);
+    if let Some(search) = Search::new(query) {
+        select = select.filter(search.matching(
+            [
+                Column::IdempotencyKey,
+                Column::EcommerceId,
+                Column::ReferenceNumber,
+                Column::Kind,
+                Column::Payload,
+            ],
+            None,
+        ));
+    }
+    let select = select
+        .order_by_desc(Column::ReceivedAt)
+        .order_by_desc(Column::Id);
+    let (rows, total) = listing::page(conn, select, query, "list webhook events").await?;
+    Ok(Page {
+        items: events(rows)?,
+        total,
+    })
+}
