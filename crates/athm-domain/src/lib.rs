@@ -24,5 +24,8 @@ pub mod ports;
 pub mod services;
 pub mod webhook;
 
+#[cfg(test)]
+mod test_support;
+
 pub use error::{FieldError, Problem, RuleError};
 pub use model::*;

@@ -15,6 +15,9 @@ mod time;
 mod timeout;
 mod transaction;
 
+#[cfg(test)]
+mod tests;
+
 pub use client::{Client, ClientUpdate};
 pub use ids::{AuthToken, EcommerceId, ReferenceNumber, RefundId, WebhookEventId};
 pub use item::Item;

@@ -70,9 +70,10 @@ impl Amount {
         self.0.is_zero()
     }
 
-    /// The sum of two amounts.
+    /// The sum of two amounts. Saturates at [`Decimal::MAX`] instead of
+    /// panicking: amounts from unsigned webhooks and API requests are unbounded.
     pub fn plus(self, other: Amount) -> Amount {
-        Amount(self.0 + other.0)
+        Amount(self.0.saturating_add(other.0))
     }
 
     /// `self - other`, or `None` when that would be negative.
@@ -222,6 +223,16 @@ mod tests {
         assert_eq!(serde_json::to_string(&a).unwrap(), "\"1499.99\"");
     }
 
+    #[test]
+    fn sums_saturate_instead_of_panicking_on_absurd_amounts() {
+        let huge: Amount = "79228162514264337593543950335".parse().unwrap();
+        assert_eq!(huge.plus(huge).value(), Decimal::MAX);
+        assert_eq!(
+            [huge, huge, huge].into_iter().sum::<Amount>().value(),
+            Decimal::MAX
+        );
+    }
+
     proptest! {
         #[test]
         fn parsing_any_cents_is_exact(cents in 0u64..10_000_000u64) {
@@ -249,6 +260,33 @@ mod tests {
         #[test]
         fn parsing_arbitrary_text_never_panics(text in ".{0,40}") {
             let _ = text.parse::<Amount>();
+        }
+
+        #[test]
+        fn json_numbers_read_as_their_nearest_cent(cents in 0u64..100_000_000, noise in -4i64..=4) {
+            // a float such as 0.6000000238418579: the cents plus noise far below half a cent
+            let exact = Decimal::new(cents as i64, 2);
+            let noisy = exact + Decimal::new(noise, 9);
+            let amount = Amount::new(noisy).unwrap_or_default();
+            prop_assert_eq!(amount.value(), exact);
+            prop_assert_eq!(amount.to_string().parse::<Amount>().unwrap(), amount);
+        }
+
+        #[test]
+        fn sums_are_exact_in_any_order(parts in prop::collection::vec(0u64..200_000, 0..20)) {
+            let amounts: Vec<Amount> = parts.iter().map(|c| Amount::new(Decimal::new(*c as i64, 2)).unwrap()).collect();
+            let forward: Amount = amounts.iter().copied().sum();
+            let backward: Amount = amounts.iter().rev().copied().sum();
+            prop_assert_eq!(forward, backward);
+            prop_assert_eq!(forward.value(), Decimal::new(parts.iter().sum::<u64>() as i64, 2));
+        }
+
+        #[test]
+        fn a_request_with_absurd_subtotal_and_tax_is_refused_not_a_panic(a in any::<u64>(), b in any::<u64>()) {
+            let mut request = crate::model::PaymentRequest::new("25.00".parse().unwrap());
+            request.subtotal = Some(Amount::new(Decimal::from(a) * Decimal::from(u32::MAX)).unwrap());
+            request.tax = Some(Amount::new(Decimal::from(b) * Decimal::from(u32::MAX)).unwrap());
+            let _ = request.validate();
         }
     }
 }

@@ -244,7 +244,11 @@ impl Payment {
         reported_total: Option<Amount>,
         now: DateTime<Utc>,
     ) {
-        let counted = self.total_refunded_amount.plus(amount).min(self.total);
+        let counted = self
+            .total_refunded_amount
+            .plus(amount)
+            .min(self.total)
+            .max(self.total_refunded_amount);
         self.total_refunded_amount =
             reported_total.map_or(counted, |r| r.max(self.total_refunded_amount));
         self.updated_at = now;
@@ -296,8 +300,9 @@ impl Payment {
         }
     }
 
-    /// Copies the refund total, fee and customer data that ATH Móvil reports,
-    /// leaving fields it did not send as they are. Returns whether anything changed.
+    /// Copies the refund total (never lowering it), fee and customer data that
+    /// ATH Móvil reports, leaving fields it did not send as they are. Returns
+    /// whether anything changed.
     pub fn copy_details(&mut self, remote: &AthmTransaction) -> bool {
         let before = self.clone();
         fn keep<T: Clone>(mine: &mut Option<T>, theirs: &Option<T>) {
@@ -316,7 +321,9 @@ impl Payment {
         keep(&mut self.net_amount, &remote.net_amount);
         keep(&mut self.customer_phone, &remote.customer_phone);
         if let Some(refunded) = remote.total_refunded_amount {
-            self.total_refunded_amount = refunded;
+            // Refunds only add up: a stale answer (a completed event redelivered
+            // or retried after a refund) must not lower the total and reopen it.
+            self.total_refunded_amount = self.total_refunded_amount.max(refunded);
         }
         if remote.date.is_some() && remote.reference_number.is_some() {
             self.transaction_date = remote.date;

@@ -11,11 +11,16 @@ mod error;
 mod outbox;
 mod payment;
 mod reconcile;
+mod watcher;
 mod webhook;
+
+#[cfg(test)]
+mod tests;
 
 pub use client::ClientService;
 pub use error::{ClientError, PaymentError, WebhookError};
 pub use outbox::OutboxRelay;
 pub use payment::PaymentService;
 pub use reconcile::{ReconcileSummary, Reconciler, RowOutcome};
+pub use watcher::{PaymentWatcher, WatchReport};
 pub use webhook::{ProcessOutcome, WebhookProcessor};

@@ -8,7 +8,8 @@ use super::PaymentError;
 use crate::error::RuleError;
 use crate::model::{
     Amount, AthmTransaction, AuthToken, ClientUpdate, EcommerceId, LifecycleEvent, Payment,
-    PaymentRequest, PaymentStatus, PhoneNumber, Refund, RefundId, RefundMessage, RemoteStatus,
+    PaymentRequest, PaymentStatus, PhoneNumber, Refund, RefundId, RefundMessage, RefundStatus,
+    RemoteStatus,
 };
 use crate::ports::{
     AthmGateway, Clock, PaymentKey, PaymentRecord, PaymentWrite, RefundOrder, Store,
@@ -194,16 +195,22 @@ impl PaymentService {
             Ok(receipt) => {
                 let (answer, original) = (receipt.refund, receipt.original);
                 self.settle_refund(ecommerce_id, refund_id, move |payment, refund, now| {
+                    // A refund webhook may have confirmed it since the call: then it
+                    // is counted and announced already; only its details are new.
+                    let first = refund.status == RefundStatus::Pending;
                     refund.completed(&answer);
-                    payment.add_refunded(refund.amount, original.total_refunded_amount, now);
-                    Some(refund.lifecycle(now))
+                    let counted = if first { refund.amount } else { Amount::ZERO };
+                    payment.add_refunded(counted, original.total_refunded_amount, now);
+                    first.then(|| refund.lifecycle(now))
                 })
                 .await
             }
             Err(error) if error.is_definitive() => {
                 let reason = error.to_string();
                 self.settle_refund(ecommerce_id, refund_id, move |_, refund, _| {
-                    refund.failed(reason.clone());
+                    if refund.status == RefundStatus::Pending {
+                        refund.failed(reason.clone());
+                    }
                     None
                 })
                 .await?;

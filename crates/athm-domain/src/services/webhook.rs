@@ -76,30 +76,41 @@ impl WebhookProcessor {
             Err(error) => return self.flag(event.id, error.to_string(), now).await,
         };
         let tx = parsed.transaction;
-        let Some(key) = payment_key(&tx) else {
-            return self
-                .flag(
-                    event.id,
-                    "the event names neither an ecommerceId nor a referenceNumber".into(),
-                    now,
-                )
-                .await;
-        };
         let id = event.id;
-        let step = match parsed.kind {
-            EventKind::EcommerceCompleted => {
+        // Payment, donation and simulated events are stored and marked processed
+        // without side effects, whether or not they name a transaction.
+        let step = match (parsed.kind, payment_key(&tx)) {
+            (
+                EventKind::Payment
+                | EventKind::Donation
+                | EventKind::Simulated
+                | EventKind::Unknown
+                | EventKind::Malformed,
+                _,
+            ) => Ok(ProcessOutcome::Ignored),
+            (_, None) => {
+                return self
+                    .flag(
+                        event.id,
+                        "the event names neither an ecommerceId nor a referenceNumber".into(),
+                        now,
+                    )
+                    .await;
+            }
+            (EventKind::EcommerceCompleted, Some(key)) => {
                 self.step(&key, move |r| complete(r, &tx, id, now)).await
             }
-            EventKind::EcommerceCancelled => {
+            (EventKind::EcommerceCancelled, Some(key)) => {
                 self.step(&key, move |r| end(r, PaymentStatus::Cancel, id, now))
                     .await
             }
-            EventKind::EcommerceExpired => {
+            (EventKind::EcommerceExpired, Some(key)) => {
                 self.step(&key, move |r| end(r, PaymentStatus::Expired, id, now))
                     .await
             }
-            EventKind::Refund => self.step(&key, move |r| refund(r, &tx, id, now)).await,
-            _ => Ok(ProcessOutcome::Ignored),
+            (EventKind::Refund, Some(key)) => {
+                self.step(&key, move |r| refund(r, &tx, id, now)).await
+            }
         };
         match step {
             Ok(ProcessOutcome::Applied) => Ok(ProcessOutcome::Applied),

@@ -5,5 +5,8 @@
 mod event;
 mod parse;
 
+#[cfg(test)]
+mod tests;
+
 pub use event::{EventKind, EventStatus, WebhookEvent};
 pub use parse::{ParsedWebhook, WebhookParseError};

@@ -1,0 +1,4 @@
+//! The payment status machine and the refund rules.
+
+mod refund;
+mod status;

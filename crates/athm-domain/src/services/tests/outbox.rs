@@ -1,0 +1,142 @@
+//! OutboxRelay: in-order, at-least-once delivery of lifecycle events.
+
+use std::sync::{Arc, Mutex};
+
+use uuid::Uuid;
+
+use crate::model::{EcommerceId, LifecycleEvent, LifecycleKind};
+use crate::ports::{EventSinkError, MockEventSink, MockStore, StoreError, StoredLifecycleEvent};
+use crate::services::OutboxRelay;
+use crate::test_support::{amount, clock, now};
+
+fn payment(n: u128) -> EcommerceId {
+    EcommerceId::new(Uuid::from_u128(n))
+}
+
+fn stored(id: i64, payment_no: u128, kind: LifecycleKind) -> StoredLifecycleEvent {
+    StoredLifecycleEvent {
+        id,
+        event: LifecycleEvent {
+            kind,
+            ecommerce_id: payment(payment_no),
+            reference_number: None,
+            amount: amount("25.00"),
+            occurred_at: now(),
+        },
+        attempts: 0,
+        last_error: None,
+    }
+}
+
+/// Payment 1 completed then refunded, payment 2 completed then refunded, interleaved.
+fn outbox() -> Vec<StoredLifecycleEvent> {
+    vec![
+        stored(1, 1, LifecycleKind::PaymentCompleted),
+        stored(2, 2, LifecycleKind::PaymentCompleted),
+        stored(3, 1, LifecycleKind::RefundSent),
+        stored(4, 2, LifecycleKind::RefundSent),
+    ]
+}
+
+/// Runs the relay over [`outbox`] with a sink that fails for `failing` events
+/// (by outbox id); returns what was delivered, published and recorded.
+async fn relay(failing: &'static [i64]) -> (usize, Vec<i64>, Vec<(i64, Option<String>)>) {
+    let mut store = MockStore::new();
+    store
+        .expect_undelivered_lifecycle_events()
+        .withf(|limit| *limit == 100)
+        .times(1)
+        .returning(|_| Ok(outbox()));
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    let log = recorded.clone();
+    store
+        .expect_record_lifecycle_delivery()
+        .withf(|_, _, at| *at == now())
+        .returning(move |id, error, _| {
+            log.lock().unwrap().push((id, error));
+            Ok(())
+        });
+    let published = Arc::new(Mutex::new(Vec::new()));
+    let seen = published.clone();
+    let mut sink = MockEventSink::new();
+    sink.expect_publish().returning(move |event| {
+        let id = outbox()
+            .into_iter()
+            .find(|s| s.event == *event)
+            .map(|s| s.id)
+            .unwrap();
+        seen.lock().unwrap().push(id);
+        if failing.contains(&id) {
+            Err(EventSinkError {
+                message: "subscriber down".into(),
+            })
+        } else {
+            Ok(())
+        }
+    });
+    let delivered = OutboxRelay::new(Arc::new(store), Arc::new(sink), clock())
+        .deliver_pending(100)
+        .await
+        .unwrap();
+    let published = published.lock().unwrap().clone();
+    let recorded = recorded.lock().unwrap().clone();
+    (delivered, published, recorded)
+}
+
+#[tokio::test]
+async fn every_event_is_delivered_in_outbox_order_and_recorded() {
+    let (delivered, published, recorded) = relay(&[]).await;
+    assert_eq!(delivered, 4);
+    assert_eq!(published, [1, 2, 3, 4]);
+    assert_eq!(recorded, [(1, None), (2, None), (3, None), (4, None)]);
+}
+
+#[tokio::test]
+async fn a_failure_holds_back_later_events_of_that_payment_only() {
+    let (delivered, published, recorded) = relay(&[1]).await;
+    assert_eq!(delivered, 2);
+    assert_eq!(
+        published,
+        [1, 2, 4],
+        "event 3 (payment 1) waits for the next round"
+    );
+    let error = "the lifecycle event subscriber failed: subscriber down".to_string();
+    assert_eq!(recorded, [(1, Some(error)), (2, None), (4, None)]);
+}
+
+#[tokio::test]
+async fn an_empty_outbox_delivers_nothing() {
+    let mut store = MockStore::new();
+    store
+        .expect_undelivered_lifecycle_events()
+        .returning(|_| Ok(Vec::new()));
+    let mut sink = MockEventSink::new();
+    sink.expect_publish().never();
+
+    let delivered = OutboxRelay::new(Arc::new(store), Arc::new(sink), clock())
+        .deliver_pending(10)
+        .await
+        .unwrap();
+
+    assert_eq!(delivered, 0);
+}
+
+#[tokio::test]
+async fn a_store_failure_stops_the_round() {
+    let mut store = MockStore::new();
+    store
+        .expect_undelivered_lifecycle_events()
+        .returning(|_| Ok(outbox()));
+    store
+        .expect_record_lifecycle_delivery()
+        .times(1)
+        .returning(|_, _, _| Err(StoreError::Database("down".into())));
+    let mut sink = MockEventSink::new();
+    sink.expect_publish().times(1).returning(|_| Ok(()));
+
+    let result = OutboxRelay::new(Arc::new(store), Arc::new(sink), clock())
+        .deliver_pending(10)
+        .await;
+
+    assert!(matches!(result, Err(StoreError::Database(_))));
+}
