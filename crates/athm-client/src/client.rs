@@ -19,6 +19,7 @@ use crate::wire;
 
 /// Why an [`AthmClient`] could not be built.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum BuildError {
     /// A base URL is not an absolute `http`/`https` URL.
     #[error("invalid base URL {url:?}: {reason}")]

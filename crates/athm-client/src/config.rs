@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::secret::Secret;
+use athm_domain::Secret;
 
 /// Production base URL of the Payment Button API.
 pub const DEFAULT_PAYMENTS_BASE_URL: &str = "https://payments.athmovil.com";

@@ -11,6 +11,7 @@ use crate::client::AthmClient;
 
 /// Why [`AthmClient::wait_for_confirmation`] did not end with a confirmation.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum WaitError {
     /// The payment was cancelled or expired (findPayment says CANCEL for
     /// both) before the customer confirmed it; the final transaction is kept.

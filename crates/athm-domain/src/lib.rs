@@ -2,7 +2,7 @@
 //!
 //! `athm-domain` holds the value types that cannot hold an invalid value
 //! ([`Amount`], [`PhoneNumber`], [`EcommerceId`]…), the aggregates
-//! ([`Payment`], [`Refund`], [`Client`], [`WebhookEvent`]) with their rules,
+//! ([`Payment`], [`Refund`], [`Client`], [`WebhookEvent`](webhook::WebhookEvent)) with their rules,
 //! the parser for ATH Móvil's webhook and API payloads with all their quirks,
 //! the ports the core needs ([`ports`]) and the use cases written against
 //! those ports only ([`services`]). Adapters (HTTP client, SQL store, web

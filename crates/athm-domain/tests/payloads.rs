@@ -301,7 +301,7 @@ fn unknown_extra_fields_are_ignored() {
     let mut extra = real_completed();
     extra["newField"] = json!({"nested": [1, "two", null]});
     extra["isNonProfit"] = json!(true);
-    extra["referenceTransactionId"] = json!("abc");
+    extra["businessPath"] = json!("test-business");
     let (plain, extra) = (parse(REAL_COMPLETED), parse_json(&extra));
     assert_eq!(extra.transaction, plain.transaction);
     assert_eq!(extra.kind, plain.kind);

@@ -118,6 +118,7 @@ impl IntoResponse for ApiError {
 
 /// Failures of the sandbox itself (not API answers).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SandboxError {
     /// Binding or serving failed.
     #[error("sandbox I/O failed")]

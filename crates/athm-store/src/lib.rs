@@ -11,8 +11,9 @@
 //!
 //! Money is stored as integer cents, ids as UUID strings, times as UTC with
 //! microseconds; see `docs/persistence.md` for the schema and the locking
-//! on each backend. With the `conformance` feature, [`conformance`] holds
-//! the test suite every `Store` adapter must pass.
+//! on each backend. With the `conformance` feature, the `conformance` module
+//! holds the test suite every `Store` adapter must pass: `SqlStore` runs it
+//! against each backend, and an adapter of your own can run it too.
 #![deny(missing_docs)]
 
 #[cfg(feature = "conformance")]

@@ -1,5 +1,7 @@
 //! The migrations: idempotent, reversible, and upgrading an older schema in place.
 
+mod support;
+
 use athm_domain::ports::{ListQuery, Store};
 use athm_store::{Migrator, SqlStore};
 use sea_orm_migration::MigratorTrait;
@@ -44,7 +46,7 @@ async fn a_database_made_by_an_older_migration_set_upgrades_in_place() {
     );
     assert_eq!(
         store
-            .events_to_retry(10)
+            .claim_events_to_retry(10, chrono::Utc::now(), chrono::Duration::seconds(60))
             .await
             .expect("a later table exists"),
         vec![]
@@ -58,7 +60,60 @@ async fn every_migration_can_be_rolled_back_and_reapplied() {
     Migrator::down(store.connection(), None)
         .await
         .expect("down");
-    assert!(store.events_to_retry(1).await.is_err(), "tables are gone");
+    let claim = |store: &SqlStore| {
+        let store = store.clone();
+        async move {
+            store
+                .claim_lifecycle_events(1, chrono::Utc::now(), chrono::Duration::seconds(60))
+                .await
+        }
+    };
+    assert!(claim(&store).await.is_err(), "tables are gone");
     store.migrate().await.expect("up again");
-    store.events_to_retry(1).await.expect("tables are back");
+    claim(&store).await.expect("tables are back");
+}
+
+/// Rolls the claims migration back and forward on a migrated database: its
+/// `down` drops exactly what its `up` added, data in the tables survives.
+async fn the_last_migration_rolls_back_and_forward(store: &SqlStore) {
+    store.migrate().await.expect("up");
+    let event = athm_store::conformance::fixtures::webhook_event("k", None, 0);
+    store.insert_webhook_event(&event).await.expect("insert");
+    Migrator::down(store.connection(), Some(1))
+        .await
+        .expect("down one");
+    assert_eq!(
+        Migrator::get_pending_migrations(store.connection())
+            .await
+            .expect("pending")
+            .len(),
+        1
+    );
+    store.migrate().await.expect("up again");
+    let claimed = store
+        .claim_events_to_retry(10, chrono::Utc::now(), chrono::Duration::seconds(60))
+        .await
+        .expect("claim");
+    assert_eq!(claimed, vec![event], "the row survived the round trip");
+}
+
+#[tokio::test]
+async fn the_claims_migration_rolls_back_and_forward_on_sqlite() {
+    let (_dir, store) = store().await;
+    the_last_migration_rolls_back_and_forward(&store).await;
+}
+
+#[tokio::test]
+async fn the_claims_migration_rolls_back_and_forward_on_postgres_and_mysql() {
+    for var in ["ATHM_TEST_POSTGRES_URL", "ATHM_TEST_MYSQL_URL"] {
+        let Some(mut server) = support::Server::from_env(var) else {
+            eprintln!("{var} is not set: skipping that backend");
+            continue;
+        };
+        let (url, name) = server.create_database().await;
+        let store = SqlStore::connect(&url).await.expect("connect");
+        the_last_migration_rolls_back_and_forward(&store).await;
+        let _ = store.connection().clone().close().await;
+        server.drop_database(&name).await;
+    }
 }

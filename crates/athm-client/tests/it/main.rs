@@ -4,6 +4,7 @@ mod checkout;
 mod errors;
 mod faults;
 mod helpers;
+mod notifier;
 mod refunds;
 mod report;
 mod webhook;

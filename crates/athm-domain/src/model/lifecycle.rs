@@ -43,6 +43,26 @@ impl LifecycleKind {
     }
 }
 
+impl LifecycleEvent {
+    /// A stable id for this event (`evt_` + 32 hex digits), derived from its
+    /// content: the same event redelivered has the same id on every
+    /// instance, so a subscriber can drop the copies of an at-least-once delivery.
+    pub fn event_id(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let text = format!(
+            "{}|{}|{}|{}|{}",
+            self.kind.as_str(),
+            self.ecommerce_id,
+            self.reference_number.as_ref().map_or("", |r| r.as_str()),
+            self.amount,
+            self.occurred_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+        );
+        let digest = Sha256::digest(text.as_bytes());
+        format!("evt_{}", hex::encode(&digest[..16]))
+    }
+}
+
 /// One lifecycle event of one payment, written in the same transaction as the change it reports.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LifecycleEvent {
@@ -56,4 +76,34 @@ pub struct LifecycleEvent {
     pub amount: Amount,
     /// When it happened.
     pub occurred_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{amount, ecommerce_id, now};
+
+    #[test]
+    fn an_event_id_is_stable_and_differs_between_events() {
+        let event = LifecycleEvent {
+            kind: LifecycleKind::PaymentCompleted,
+            ecommerce_id: ecommerce_id(),
+            reference_number: None,
+            amount: amount("25.00"),
+            occurred_at: now(),
+        };
+        let id = event.event_id();
+        assert_eq!(id, event.clone().event_id());
+        assert!(id.starts_with("evt_") && id.len() == 36, "{id}");
+        let refund = LifecycleEvent {
+            kind: LifecycleKind::RefundSent,
+            ..event.clone()
+        };
+        assert_ne!(refund.event_id(), id);
+        let later = LifecycleEvent {
+            occurred_at: now() + chrono::Duration::microseconds(1),
+            ..event
+        };
+        assert_ne!(later.event_id(), id);
+    }
 }

@@ -116,6 +116,9 @@ pub struct AthmTransaction {
     pub ecommerce_id: Option<EcommerceId>,
     /// `referenceNumber`, absent until completion.
     pub reference_number: Option<ReferenceNumber>,
+    /// `referenceTransactionId`: the other transaction a refund concerns (its
+    /// payment, in report rows), when ATH Móvil names one.
+    pub related_reference: Option<ReferenceNumber>,
     /// `dailyTransactionId` / `dailyTransactionID`.
     pub daily_transaction_id: Option<String>,
     /// `transactionDate`, else `date`.
@@ -177,6 +180,8 @@ impl AthmTransaction {
             reference_number: opt_text(field(object, &["referenceNumber"]))
                 .map(|t| t.parse())
                 .transpose()?,
+            related_reference: opt_text(field(object, &["referenceTransactionId"]))
+                .and_then(|t| t.parse().ok()),
             daily_transaction_id: opt_text(field(
                 object,
                 &["dailyTransactionId", "dailyTransactionID"],

@@ -8,6 +8,7 @@ mod clock;
 mod error_code;
 mod events;
 mod gateway;
+mod sink_fn;
 mod store;
 
 pub use clock::{Clock, SystemClock};
@@ -16,9 +17,10 @@ pub use events::{EventSink, EventSinkError};
 pub use gateway::{
     AthmGateway, GatewayError, Operation, RefundOrder, RefundReceipt, WebhookSubscription,
 };
+pub use sink_fn::{FnEventSink, event_sink_fn};
 pub use store::{
     Decide, ListQuery, Page, PaymentKey, PaymentRecord, PaymentWrite, Store, StoreError,
-    StoredLifecycleEvent,
+    StoredLifecycleEvent, redelivery_delay,
 };
 
 #[cfg(any(test, feature = "mocks"))]

@@ -2,7 +2,7 @@
 //! use case decides, the adapter commits.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use crate::error::RuleError;
 use crate::model::{
@@ -74,6 +74,14 @@ pub struct StoredLifecycleEvent {
     pub attempts: u32,
     /// Why the last delivery failed.
     pub last_error: Option<String>,
+}
+
+/// How long after its `attempts`-th failed delivery a lifecycle event may be
+/// claimed again: `attempts²` seconds, at most one hour. Part of the
+/// [`Store`] contract: [`Store::record_lifecycle_delivery`] applies it.
+pub fn redelivery_delay(attempts: u32) -> Duration {
+    let secs = i64::from(attempts).saturating_mul(i64::from(attempts));
+    Duration::seconds(secs.min(3600))
 }
 
 /// Filters and paging for the admin listings.
@@ -247,7 +255,7 @@ pub trait Store: Send + Sync {
     /// [`StoreError::Database`] or [`StoreError::Corrupt`].
     async fn webhook_event(&self, id: WebhookEventId) -> Result<Option<WebhookEvent>, StoreError>;
 
-    /// Records how processing went (counting the attempt).
+    /// Records how processing went (counting the attempt) and ends any claim on it.
     ///
     /// # Errors
     /// [`StoreError::NotFound`] for an unknown id.
@@ -259,11 +267,21 @@ pub trait Store: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
 
-    /// Events pending or failed, oldest first, for the recovery worker.
+    /// Claims up to `limit` events that are pending or failed and not
+    /// claimed (or whose claim ended before `now`), oldest first, for the
+    /// recovery worker: each is marked claimed until `now + lease` and
+    /// returned. Atomic: two concurrent claimers (on any number of
+    /// instances) get disjoint sets. Recording the event's outcome
+    /// ([`Store::record_event_outcome`]) ends the claim.
     ///
     /// # Errors
     /// [`StoreError::Database`].
-    async fn events_to_retry(&self, limit: u64) -> Result<Vec<WebhookEvent>, StoreError>;
+    async fn claim_events_to_retry(
+        &self,
+        limit: u64,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<Vec<WebhookEvent>, StoreError>;
 
     /// The webhook events of one payment, oldest first (its timeline).
     ///
@@ -283,16 +301,32 @@ pub trait Store: Send + Sync {
         query: &ListQuery,
     ) -> Result<Page<WebhookEvent>, StoreError>;
 
-    /// Lifecycle events not yet delivered, in outbox order.
+    /// Claims up to `limit` undelivered lifecycle events for delivery and
+    /// returns them in outbox order, each marked claimed until `now + lease`.
+    ///
+    /// An event is offered only when it is undelivered, not claimed (or its
+    /// claim ended before `now`), due (its last failure was at least
+    /// [`redelivery_delay`] ago), and **every earlier undelivered event of
+    /// the same payment is claimed in the same call**: a payment's events
+    /// are claimed as a prefix of its queue, so no two claimers ever hold
+    /// events of one payment, and a later event is never offered while an
+    /// earlier one waits (claimed elsewhere, or backing off). Atomic: two
+    /// concurrent claimers get disjoint sets. A delivered event is never
+    /// offered again.
     ///
     /// # Errors
     /// [`StoreError::Database`].
-    async fn undelivered_lifecycle_events(
+    async fn claim_lifecycle_events(
         &self,
         limit: u64,
+        now: DateTime<Utc>,
+        lease: Duration,
     ) -> Result<Vec<StoredLifecycleEvent>, StoreError>;
 
-    /// Records a delivery attempt: delivered when `error` is `None`.
+    /// Records a delivery attempt and ends the event's claim: delivered when
+    /// `error` is `None`; otherwise the attempt is counted, the error kept,
+    /// the event is not offered again before `at + redelivery_delay(attempts)`,
+    /// and the claims on the payment's later events end too (they wait for it).
     ///
     /// # Errors
     /// [`StoreError::NotFound`] for an unknown id.

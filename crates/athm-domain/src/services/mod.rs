@@ -6,17 +6,20 @@
 //! ATH Móvil: a refund is recorded as pending and committed before the
 //! gateway is called, and its outcome is recorded in a second step.
 
+mod bundle;
 mod client;
 mod error;
 mod outbox;
 mod payment;
 mod reconcile;
+mod verify;
 mod watcher;
 mod webhook;
 
 #[cfg(test)]
 mod tests;
 
+pub use bundle::Services;
 pub use client::ClientService;
 pub use error::{ClientError, PaymentError, WebhookError};
 pub use outbox::OutboxRelay;

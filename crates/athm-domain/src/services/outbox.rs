@@ -3,34 +3,73 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use chrono::Duration;
+
 use crate::ports::{Clock, EventSink, Store, StoreError};
 
 /// Hands the outbox's undelivered lifecycle events to an [`EventSink`], at
 /// least once and in order per payment: after a failed delivery, later
 /// events of the same payment wait for the next round.
+///
+/// Each round first *claims* its events in the store
+/// ([`Store::claim_lifecycle_events`]) for [`OutboxRelay::lease`], so relays
+/// on several instances never offer the same event at the same time, nor two
+/// events of one payment. A round stops offering events once half of the
+/// lease has passed; what it did not reach is claimed again after the lease.
+/// A failed event is not offered again before `attempts²` seconds.
 #[derive(Clone)]
 pub struct OutboxRelay {
     store: Arc<dyn Store>,
     sink: Arc<dyn EventSink>,
     clock: Arc<dyn Clock>,
+    lease: Duration,
 }
 
 impl OutboxRelay {
+    /// How long a round's claim lasts unless set with [`OutboxRelay::with_lease`].
+    pub const DEFAULT_LEASE_SECS: i64 = 120;
+
     /// A relay from `store`'s outbox to `sink`.
     pub fn new(store: Arc<dyn Store>, sink: Arc<dyn EventSink>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, sink, clock }
+        Self {
+            store,
+            sink,
+            clock,
+            lease: Duration::seconds(Self::DEFAULT_LEASE_SECS),
+        }
     }
 
-    /// Offers up to `limit` undelivered events; returns how many were delivered.
+    /// The same relay, claiming events for `lease` per round. Make it at
+    /// least twice the longest time the sink may take for one event.
+    pub fn with_lease(self, lease: Duration) -> Self {
+        Self { lease, ..self }
+    }
+
+    /// How long a round's claim lasts.
+    pub fn lease(&self) -> Duration {
+        self.lease
+    }
+
+    /// Claims and offers up to `limit` undelivered events; returns how many were delivered.
     ///
     /// # Errors
     /// Store failures; a subscriber's failure is recorded on the event instead.
     pub async fn deliver_pending(&self, limit: u64) -> Result<usize, StoreError> {
+        let started = self.clock.now();
+        let stop_at = started + self.lease / 2;
         let mut delivered = 0;
         let mut held_back = HashSet::new();
-        for stored in self.store.undelivered_lifecycle_events(limit).await? {
+        let claimed = self
+            .store
+            .claim_lifecycle_events(limit, started, self.lease)
+            .await?;
+        for stored in claimed {
             if held_back.contains(&stored.event.ecommerce_id) {
                 continue;
+            }
+            if self.clock.now() >= stop_at {
+                // The rest stays claimed until the lease ends, then any relay takes it.
+                break;
             }
             let error = self
                 .sink

@@ -6,13 +6,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chrono::{DateTime, Utc};
 
 use crate::error::RuleError;
-use crate::model::{AthmTransaction, ClientUpdate, Payment, RemoteStatus, TransactionType};
+use crate::model::{
+    AthmTransaction, ClientUpdate, EcommerceId, Payment, ReferenceNumber, Refund, RefundStatus,
+    RemoteStatus, TransactionType,
+};
 use crate::ports::{
     AthmGateway, Clock, GatewayError, PaymentKey, PaymentRecord, PaymentWrite, Store,
 };
 
 /// What reconciliation did with one report row.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RowOutcome {
     /// A completed payment we did not have was created (a lost webhook).
     Created,
@@ -105,19 +109,27 @@ impl Reconciler {
     }
 
     async fn row(&self, row: &AthmTransaction, dry_run: bool) -> RowOutcome {
-        if row.transaction_type != TransactionType::Ecommerce
-            || row.status != RemoteStatus::Completed
-        {
+        if row.status != RemoteStatus::Completed {
             return RowOutcome::Skipped;
         }
-        let key = match (&row.ecommerce_id, &row.reference_number) {
-            (Some(id), _) => PaymentKey::Ecommerce(*id),
-            (None, Some(reference)) => PaymentKey::Reference(reference.clone()),
-            (None, None) => {
-                return RowOutcome::Error(
-                    "a completed row has neither ecommerceId nor referenceNumber".into(),
-                );
+        let (plan, key): (Plan, _) = match row.transaction_type {
+            TransactionType::Ecommerce => (
+                plan_completion,
+                payment_key(row.ecommerce_id, &row.reference_number),
+            ),
+            // A refund row that names no payment cannot be matched; nothing to do.
+            TransactionType::Refund => {
+                match payment_key(row.ecommerce_id, &row.related_reference) {
+                    Some(key) => (plan_refund, Some(key)),
+                    None => return RowOutcome::Skipped,
+                }
             }
+            _ => return RowOutcome::Skipped,
+        };
+        let Some(key) = key else {
+            return RowOutcome::Error(
+                "a completed row has neither ecommerceId nor referenceNumber".into(),
+            );
         };
         let now = self.clock.now();
         let name = row
@@ -153,9 +165,28 @@ impl Reconciler {
     }
 }
 
+/// What one piece of news changes in the store: a write, nothing, or a refusal.
+type Plan = fn(
+    Option<&PaymentRecord>,
+    &AthmTransaction,
+    DateTime<Utc>,
+) -> Result<Option<PaymentWrite>, RuleError>;
+
+/// The payment a row is about: by ecommerce id, else by a reference number.
+fn payment_key(
+    ecommerce_id: Option<EcommerceId>,
+    reference: &Option<ReferenceNumber>,
+) -> Option<PaymentKey> {
+    match (ecommerce_id, reference) {
+        (Some(id), _) => Some(PaymentKey::Ecommerce(id)),
+        (None, Some(reference)) => Some(PaymentKey::Reference(reference.clone())),
+        (None, None) => None,
+    }
+}
+
 /// What news of a completed payment (a report row or a webhook) changes: a
 /// new payment (announced as completed), an updated one, or nothing.
-pub(crate) fn plan(
+pub(crate) fn plan_completion(
     record: Option<&PaymentRecord>,
     row: &AthmTransaction,
     now: DateTime<Utc>,
@@ -178,6 +209,55 @@ pub(crate) fn plan(
     Ok(Some(PaymentWrite {
         client,
         events: event.into_iter().collect(),
+        ..PaymentWrite::payment(payment)
+    }))
+}
+
+/// What news of a completed refund (a webhook or a report row) changes. The
+/// ledger comes from the refund API's answer, so this completes a pending
+/// refund of the same amount (one whose answer was lost: reconciliation
+/// resolves it, it is never sent again), is a no-op for a refund already
+/// recorded, and records a refund made elsewhere (the ATH Business app).
+/// A refund webhook's reference number may be the payment's own; it then
+/// cannot name the refund, which is matched by amount.
+pub(crate) fn plan_refund(
+    record: Option<&PaymentRecord>,
+    tx: &AthmTransaction,
+    now: DateTime<Utc>,
+) -> Result<Option<PaymentWrite>, RuleError> {
+    let Some(record) = record else {
+        return Ok(None);
+    };
+    let amount = tx.total.or(tx.total_refunded_amount).unwrap_or_default();
+    let names_payment = tx.reference_number == record.payment.reference_number;
+    let known = record.refunds.iter().any(|r| {
+        r.reference_number.is_some() && r.reference_number == tx.reference_number
+            || names_payment && r.status == RefundStatus::Completed && r.amount == amount
+    });
+    if known || amount.is_zero() {
+        return Ok(None);
+    }
+    let mut payment = record.payment.clone();
+    let pending = record
+        .refunds
+        .iter()
+        .find(|r| r.status == RefundStatus::Pending && r.amount == amount);
+    let mut refund = match pending {
+        Some(pending) => {
+            let mut refund = pending.clone();
+            refund.completed(tx);
+            refund
+        }
+        None => Refund::from_remote(&payment, tx, now),
+    };
+    if names_payment {
+        refund.reference_number = None;
+    }
+    payment.add_refunded(refund.amount, None, now);
+    let event = refund.lifecycle(now);
+    Ok(Some(PaymentWrite {
+        refunds: vec![refund],
+        events: vec![event],
         ..PaymentWrite::payment(payment)
     }))
 }

@@ -5,11 +5,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::WebhookError;
+use super::verify::{Verdict, verify};
 use crate::error::RuleError;
-use crate::model::{
-    AthmTransaction, PaymentStatus, Refund, RefundStatus, TransactionType, WebhookEventId,
-};
-use crate::ports::{Clock, PaymentKey, PaymentRecord, PaymentWrite, Store};
+use crate::model::{AthmTransaction, PaymentStatus, TransactionType, WebhookEventId};
+use crate::ports::{AthmGateway, Clock, PaymentKey, PaymentRecord, PaymentWrite, Store};
 use crate::webhook::{EventKind, EventStatus, ParsedWebhook, WebhookEvent};
 
 /// What processing an event did.
@@ -28,16 +27,34 @@ pub enum ProcessOutcome {
 }
 
 /// Stores raw webhook events durably and applies them to payments and refunds.
+///
+/// ATH Móvil's webhooks are not signed. With [`WebhookProcessor::verified_by`],
+/// every event that would change money is first confirmed with ATH Móvil
+/// (findPayment, or the transaction report for refunds made elsewhere); an
+/// event ATH Móvil contradicts is flagged and changes nothing.
 #[derive(Clone)]
 pub struct WebhookProcessor {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    verifier: Option<Arc<dyn AthmGateway>>,
 }
 
 impl WebhookProcessor {
-    /// A processor over these ports.
+    /// A processor over these ports that trusts every event (see [`WebhookProcessor::verified_by`]).
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+        Self {
+            store,
+            clock,
+            verifier: None,
+        }
+    }
+
+    /// The same processor, confirming each event with ATH Móvil through `gateway` before applying it.
+    pub fn verified_by(self, gateway: Arc<dyn AthmGateway>) -> Self {
+        Self {
+            verifier: Some(gateway),
+            ..self
+        }
     }
 
     /// Stores a raw body under its idempotency key; returns the stored event and
@@ -75,7 +92,33 @@ impl WebhookProcessor {
             Ok(parsed) => parsed,
             Err(error) => return self.flag(event.id, error.to_string(), now).await,
         };
-        let tx = parsed.transaction;
+        let tx = match &self.verifier {
+            None => parsed.transaction,
+            Some(gateway) => match verify(
+                gateway.as_ref(),
+                self.store.as_ref(),
+                parsed.kind,
+                &parsed.transaction,
+            )
+            .await
+            {
+                Ok(Verdict::Trusted(tx)) => *tx,
+                Ok(Verdict::Forged(reason)) => return self.flag(event.id, reason, now).await,
+                Err(error) => {
+                    let error = WebhookError::Verification(error);
+                    let _ = self
+                        .store
+                        .record_event_outcome(
+                            event.id,
+                            EventStatus::Failed,
+                            Some(error.to_string()),
+                            now,
+                        )
+                        .await;
+                    return Err(error);
+                }
+            },
+        };
         let id = event.id;
         // Payment, donation and simulated events are stored and marked processed
         // without side effects, whether or not they name a transaction.
@@ -132,6 +175,36 @@ impl WebhookProcessor {
                 Err(error)
             }
         }
+    }
+
+    /// How long [`WebhookProcessor::process_pending`] claims the events it
+    /// processes: long enough for a verification call to ATH Móvil per event.
+    pub const RECOVERY_LEASE_SECS: i64 = 300;
+
+    /// Processes again up to `limit` stored events that are pending (a crash
+    /// between storing and processing) or failed (a transient failure), oldest
+    /// first; returns how many now succeeded and how many failed again. The
+    /// events are first claimed in the store
+    /// ([`Store::claim_events_to_retry`]), so recovery workers on several
+    /// instances do not process the same event at once (processing twice
+    /// would still be safe, only wasteful).
+    ///
+    /// # Errors
+    /// Store failures while claiming the events.
+    pub async fn process_pending(&self, limit: u64) -> Result<(usize, usize), WebhookError> {
+        let (mut processed, mut failed) = (0, 0);
+        let lease = chrono::Duration::seconds(Self::RECOVERY_LEASE_SECS);
+        let claimed = self
+            .store
+            .claim_events_to_retry(limit, self.clock.now(), lease)
+            .await?;
+        for event in claimed {
+            match self.process(&event).await {
+                Ok(_) => processed += 1,
+                Err(_) => failed += 1,
+            }
+        }
+        Ok((processed, failed))
     }
 
     /// Records an event as processed (a redelivery is then a no-op).
@@ -192,7 +265,7 @@ fn complete(
     event_id: WebhookEventId,
     now: DateTime<Utc>,
 ) -> Result<Option<PaymentWrite>, RuleError> {
-    let write = super::reconcile::plan(record, tx, now)?;
+    let write = super::reconcile::plan_completion(record, tx, now)?;
     Ok(write.map(|write| PaymentWrite {
         processed_event: Some(event_id),
         ..write
@@ -220,52 +293,16 @@ fn end(
     }))
 }
 
-/// A refund event confirms a refund; the ledger comes from the refund API's
-/// answer. It completes a pending refund of the same amount (one whose answer
-/// was lost), is a no-op for a refund already recorded, and records a refund
-/// made elsewhere (the ATH Business app). Its reference number may be the
-/// payment's own, so then it cannot name the refund and is matched by amount.
+/// A refund event: the same step as a refund row of the report, marking the event processed.
 fn refund(
     record: Option<&PaymentRecord>,
     tx: &AthmTransaction,
     event_id: WebhookEventId,
     now: DateTime<Utc>,
 ) -> Result<Option<PaymentWrite>, RuleError> {
-    let Some(record) = record else {
-        return Ok(None);
-    };
-    let amount = tx.total.or(tx.total_refunded_amount).unwrap_or_default();
-    let names_payment = tx.reference_number == record.payment.reference_number;
-    let known = record.refunds.iter().any(|r| {
-        r.reference_number.is_some() && r.reference_number == tx.reference_number
-            || names_payment && r.status == RefundStatus::Completed && r.amount == amount
-    });
-    if known || amount.is_zero() {
-        return Ok(None);
-    }
-    let mut payment = record.payment.clone();
-    let refund = match record
-        .refunds
-        .iter()
-        .find(|r| r.status == RefundStatus::Pending && r.amount == amount)
-    {
-        Some(pending) => {
-            let mut refund = pending.clone();
-            refund.completed(tx);
-            refund
-        }
-        None => Refund::from_remote(&payment, tx, now),
-    };
-    let mut refund = refund;
-    if names_payment {
-        refund.reference_number = None;
-    }
-    payment.add_refunded(refund.amount, None, now);
-    let event = refund.lifecycle(now);
-    Ok(Some(PaymentWrite {
-        refunds: vec![refund],
-        events: vec![event],
+    let write = super::reconcile::plan_refund(record, tx, now)?;
+    Ok(write.map(|write| PaymentWrite {
         processed_event: Some(event_id),
-        ..PaymentWrite::payment(payment)
+        ..write
     }))
 }

@@ -10,10 +10,14 @@ use crate::model::{AthmTransaction, RemoteStatus, TransactionType, WebhookEventI
 
 /// Why a webhook body could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum WebhookParseError {
     /// The body is not JSON.
     #[error("the webhook body is not valid JSON: {0}")]
     NotJson(String),
+    /// The body nests arrays and objects deeper than [`ParsedWebhook::MAX_DEPTH`].
+    #[error("the webhook body nests JSON deeper than {0} levels")]
+    TooDeep(usize),
     /// The body is JSON but a field is unreadable.
     #[error("the webhook payload has an unreadable field: {0}")]
     Field(#[from] FieldError),
@@ -31,10 +35,20 @@ pub struct ParsedWebhook {
 }
 
 impl ParsedWebhook {
+    /// The deepest nesting of arrays and objects a body may have. Real
+    /// payloads nest 3 levels (`items` → item → field); serde_json's own
+    /// recursion limit (128) already keeps parsing off the end of the stack,
+    /// this tighter one refuses absurd bodies before any tree is built.
+    pub const MAX_DEPTH: usize = 32;
+
     /// Parses a body. A UTF-8 byte-order mark before the JSON is skipped.
-    /// Never panics: anything unreadable is a [`WebhookParseError`].
+    /// Never panics: anything unreadable is a [`WebhookParseError`], and so
+    /// is a body nested deeper than [`ParsedWebhook::MAX_DEPTH`].
     pub fn parse(body: &[u8]) -> Result<Self, WebhookParseError> {
         let body = body.strip_prefix("\u{feff}".as_bytes()).unwrap_or(body);
+        if nesting_depth(body) > Self::MAX_DEPTH {
+            return Err(WebhookParseError::TooDeep(Self::MAX_DEPTH));
+        }
         let raw: Value =
             serde_json::from_slice(body).map_err(|e| WebhookParseError::NotJson(e.to_string()))?;
         let transaction = AthmTransaction::from_json(&raw)?;
@@ -130,4 +144,31 @@ fn classify(t: &AthmTransaction) -> EventKind {
         (TransactionType::Simulated, _) => EventKind::Simulated,
         _ => EventKind::Unknown,
     }
+}
+
+/// How deeply `[` and `{` nest in `json`, outside strings (a linear scan;
+/// the bytes need not be valid JSON).
+fn nesting_depth(json: &[u8]) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &byte in json {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }

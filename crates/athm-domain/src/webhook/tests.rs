@@ -212,3 +212,50 @@ fn non_objects_are_field_errors_not_panics() {
         assert!(ParsedWebhook::parse(body.as_bytes()).is_err(), "{body}");
     }
 }
+
+/// `{"a":` repeated `depth` times around `1`, closed.
+fn nested(depth: usize) -> String {
+    format!("{}1{}", "{\"a\":".repeat(depth), "}".repeat(depth))
+}
+
+#[test]
+fn bodies_nested_deeper_than_the_limit_are_refused_before_parsing() {
+    use super::WebhookParseError;
+    let limit = ParsedWebhook::MAX_DEPTH;
+    // At the limit: valid JSON, read (as a payload without a known kind).
+    assert!(
+        !matches!(
+            ParsedWebhook::parse(nested(limit).as_bytes()),
+            Err(WebhookParseError::TooDeep(_))
+        ),
+        "{limit} levels are allowed"
+    );
+    for depth in [limit + 1, 129, 100_000] {
+        assert_eq!(
+            ParsedWebhook::parse(nested(depth).as_bytes()),
+            Err(WebhookParseError::TooDeep(limit)),
+            "{depth} levels"
+        );
+        let unclosed = "[".repeat(depth);
+        assert_eq!(
+            ParsedWebhook::parse(unclosed.as_bytes()),
+            Err(WebhookParseError::TooDeep(limit))
+        );
+    }
+    // Brackets inside strings (with escaped quotes) do not count.
+    let text = json!({"message": format!("\\\"{}", "[{".repeat(100))}).to_string();
+    assert!(!matches!(
+        ParsedWebhook::parse(text.as_bytes()),
+        Err(WebhookParseError::TooDeep(_))
+    ));
+}
+
+#[test]
+fn serde_json_alone_refuses_nesting_past_128_levels() {
+    // Why the explicit limit is a tightening, not the only guard: without
+    // it, serde_json's recursion limit would still refuse these bodies.
+    let deep = nested(129);
+    let error = serde_json::from_str::<Value>(&deep).expect_err("too deep for serde_json");
+    assert!(error.to_string().contains("recursion limit"), "{error}");
+    assert!(serde_json::from_str::<Value>(&nested(127)).is_ok());
+}

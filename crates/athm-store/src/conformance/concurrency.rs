@@ -79,7 +79,7 @@ async fn race(store: Arc<dyn Store>, open: Option<Payment>) {
     assert_eq!(payments.total, 1, "exactly one payment");
     assert_eq!(payments.items[0].status, PaymentStatus::Completed);
     let outbox = store
-        .undelivered_lifecycle_events(100)
+        .claim_lifecycle_events(100, at(0), chrono::Duration::seconds(60))
         .await
         .expect("outbox");
     assert_eq!(outbox.len(), 1, "completed once: {outbox:?}");

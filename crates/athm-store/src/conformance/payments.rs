@@ -136,7 +136,7 @@ pub async fn update_payment_creates_updates_and_refuses(store: Arc<dyn Store>) {
     assert_eq!(after, loaded, "a refusal writes nothing");
     assert!(
         store
-            .undelivered_lifecycle_events(10)
+            .claim_lifecycle_events(10, super::fixtures::at(0), chrono::Duration::seconds(60))
             .await
             .expect("outbox")
             .is_empty()

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use athm_domain::WebhookEventId;
 use athm_domain::ports::{PaymentKey, PaymentRecord, PaymentWrite, Store, StoreError};
 use athm_domain::webhook::EventStatus;
+use chrono::Duration;
 
 use super::fixtures::{at, ecommerce_id, payment, webhook_event};
 
@@ -105,14 +106,107 @@ pub async fn events_to_retry_are_pending_or_failed_oldest_first(store: Arc<dyn S
         ids.push(event.id);
     }
     let retry: Vec<_> = store
-        .events_to_retry(10)
+        .claim_events_to_retry(2, at(300), lease())
         .await
         .expect("retry")
         .into_iter()
         .map(|e| e.id)
         .collect();
-    assert_eq!(retry, vec![ids[4], ids[2], ids[0]]);
-    assert_eq!(store.events_to_retry(2).await.expect("retry").len(), 2);
+    assert_eq!(retry, vec![ids[4], ids[2]], "oldest first, up to the limit");
+    let rest: Vec<_> = store
+        .claim_events_to_retry(10, at(300), lease())
+        .await
+        .expect("retry")
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(rest, vec![ids[0]], "claimed events are not offered twice");
+}
+
+/// The lease the cases claim with.
+fn lease() -> Duration {
+    Duration::seconds(60)
+}
+
+/// A claimed event is offered again when its lease ends, or at once when its
+/// outcome is recorded as failed; never once processed.
+pub async fn a_claimed_event_is_not_offered_until_its_lease_ends_or_its_outcome(
+    store: Arc<dyn Store>,
+) {
+    let a = webhook_event("a", None, 0);
+    let b = webhook_event("b", None, 1);
+    for event in [&a, &b] {
+        store.insert_webhook_event(event).await.expect("insert");
+    }
+    let claimed = store
+        .claim_events_to_retry(10, at(10), lease())
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 2);
+    assert!(
+        store
+            .claim_events_to_retry(10, at(69), lease())
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+    store
+        .record_event_outcome(a.id, EventStatus::Failed, Some("boom".into()), at(20))
+        .await
+        .expect("outcome");
+    store
+        .record_event_outcome(b.id, EventStatus::Processed, None, at(20))
+        .await
+        .expect("outcome");
+    let again = store
+        .claim_events_to_retry(10, at(21), lease())
+        .await
+        .expect("claim");
+    assert_eq!(again.len(), 1);
+    assert_eq!((again[0].id, again[0].status), (a.id, EventStatus::Failed));
+    let later = store
+        .claim_events_to_retry(10, at(81), lease())
+        .await
+        .expect("claim");
+    assert_eq!(later.len(), 1, "the lease of 21 s ended at 81 s");
+    assert_eq!(later[0].id, a.id);
+}
+
+/// Recovery workers racing at one instant get disjoint sets.
+pub async fn concurrent_recovery_claims_are_disjoint(store: Arc<dyn Store>) {
+    const EVENTS: i64 = 30;
+    const CLAIMERS: usize = 6;
+    for n in 0..EVENTS {
+        let event = webhook_event(&format!("key-{n}"), None, n);
+        store.insert_webhook_event(&event).await.expect("insert");
+    }
+    let barrier = Arc::new(tokio::sync::Barrier::new(CLAIMERS));
+    let tasks: Vec<_> = (0..CLAIMERS)
+        .map(|_| {
+            let (store, barrier) = (store.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let mut mine = Vec::new();
+                loop {
+                    let claimed = store
+                        .claim_events_to_retry(3, at(100), lease())
+                        .await
+                        .expect("claim");
+                    if claimed.is_empty() {
+                        return mine;
+                    }
+                    mine.extend(claimed.into_iter().map(|e| e.id));
+                }
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.expect("no panic"));
+    }
+    let unique: std::collections::HashSet<_> = all.iter().collect();
+    assert_eq!(all.len(), usize::try_from(EVENTS).expect("small"));
+    assert_eq!(unique.len(), all.len(), "no event claimed twice");
 }
 
 /// A step marks its webhook event processed; an unknown event undoes the step.

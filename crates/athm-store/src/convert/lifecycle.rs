@@ -21,6 +21,8 @@ pub(crate) fn lifecycle_row(e: &LifecycleEvent) -> Result<lifecycle_event::Model
         last_error: None,
         delivered_at: None,
         last_attempt_at: None,
+        claimed_until: None,
+        next_attempt_at: None,
     })
 }
 

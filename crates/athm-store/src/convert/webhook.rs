@@ -23,6 +23,7 @@ pub(crate) fn event_row(e: &WebhookEvent) -> webhook_event::Model {
         attempts: i32::try_from(e.attempts).unwrap_or(i32::MAX),
         received_at: time(e.received_at),
         processed_at: e.processed_at.map(time),
+        claimed_until: None,
     }
 }
 

@@ -30,6 +30,10 @@ pub struct Model {
     pub delivered_at: Option<DateTimeUtc>,
     /// When delivery was last attempted.
     pub last_attempt_at: Option<DateTimeUtc>,
+    /// Until when a relay has claimed it (no other relay offers it before).
+    pub claimed_until: Option<DateTimeUtc>,
+    /// Not offered again before this instant (after a failed delivery).
+    pub next_attempt_at: Option<DateTimeUtc>,
 }
 
 /// No relations are navigated through SeaORM.

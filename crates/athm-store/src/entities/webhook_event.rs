@@ -32,6 +32,8 @@ pub struct Model {
     pub received_at: DateTimeUtc,
     /// When it was processed.
     pub processed_at: Option<DateTimeUtc>,
+    /// Until when a recovery worker has claimed it.
+    pub claimed_until: Option<DateTimeUtc>,
 }
 
 /// No relations are navigated through SeaORM.

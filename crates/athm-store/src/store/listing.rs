@@ -102,8 +102,8 @@ where
         .saturating_mul(per_page);
     let total = select.clone().count(conn).await.context(action)?;
     let rows = select
-        .offset(offset)
-        .limit(per_page)
+        .offset(super::sql_bound(offset))
+        .limit(super::sql_bound(per_page))
         .all(conn)
         .await
         .context(action)?;

@@ -24,7 +24,7 @@ use athm_domain::webhook::{EventStatus, WebhookEvent};
 use athm_domain::{
     Client, ClientUpdate, EcommerceId, Payment, PaymentStatus, PhoneNumber, Refund, WebhookEventId,
 };
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, IsolationLevel,
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
@@ -195,8 +195,13 @@ impl Store for SqlStore {
         webhooks::record_outcome(self, id, status, error, at).await
     }
 
-    async fn events_to_retry(&self, limit: u64) -> Result<Vec<WebhookEvent>, StoreError> {
-        webhooks::to_retry(&self.db, limit).await
+    async fn claim_events_to_retry(
+        &self,
+        limit: u64,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<Vec<WebhookEvent>, StoreError> {
+        webhooks::claim_to_retry(self, limit, now, lease).await
     }
 
     async fn events_for_payment(
@@ -213,11 +218,13 @@ impl Store for SqlStore {
         webhooks::list(&self.db, query).await
     }
 
-    async fn undelivered_lifecycle_events(
+    async fn claim_lifecycle_events(
         &self,
         limit: u64,
+        now: DateTime<Utc>,
+        lease: Duration,
     ) -> Result<Vec<StoredLifecycleEvent>, StoreError> {
-        outbox::undelivered(&self.db, limit).await
+        outbox::claim(self, limit, now, lease).await
     }
 
     async fn record_lifecycle_delivery(
@@ -228,4 +235,10 @@ impl Store for SqlStore {
     ) -> Result<(), StoreError> {
         outbox::record_delivery(self, id, error, at).await
     }
+}
+
+/// A row count or offset the databases accept: SQLite and PostgreSQL take
+/// signed 64-bit integers, so larger values (`u64::MAX` meaning "all") are capped.
+pub(crate) fn sql_bound(rows: u64) -> u64 {
+    rows.min(i64::MAX.unsigned_abs())
 }

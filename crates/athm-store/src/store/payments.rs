@@ -206,7 +206,7 @@ pub(crate) async fn in_status(
         .filter(payment::Column::Status.is_in(statuses.iter().map(|s| s.as_str())))
         .order_by_asc(payment::Column::CreatedAt)
         .order_by_asc(payment::Column::EcommerceId)
-        .limit(limit)
+        .limit(super::sql_bound(limit))
         .all(conn)
         .await
         .context("list payments by status")?;

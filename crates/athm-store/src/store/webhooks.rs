@@ -4,10 +4,10 @@
 use athm_domain::ports::{ListQuery, Page, StoreError};
 use athm_domain::webhook::{EventStatus, WebhookEvent};
 use athm_domain::{EcommerceId, WebhookEventId};
-use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
 
@@ -89,7 +89,11 @@ impl Step for Outcome {
         let mut update = Entity::update_many()
             .col_expr(Column::Status, Expr::value(self.status.as_str()))
             .col_expr(Column::Error, Expr::value(self.error.clone()))
-            .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1));
+            .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
+            .col_expr(
+                Column::ClaimedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            );
         if self.status == EventStatus::Processed {
             update = update.col_expr(Column::ProcessedAt, Expr::value(time(self.at)));
         }
@@ -134,20 +138,60 @@ fn events(
     rows.into_iter().map(event_from_row).collect()
 }
 
-/// Pending or failed events, oldest first.
-pub(crate) async fn to_retry(
-    conn: &impl ConnectionTrait,
+struct ClaimRetry {
     limit: u64,
+    now: DateTime<Utc>,
+    lease: Duration,
+}
+
+impl Step for ClaimRetry {
+    type Output = Vec<WebhookEvent>;
+
+    async fn run(&self, txn: &DatabaseTransaction) -> Result<Self::Output, Failure> {
+        let now = time(self.now);
+        // FOR UPDATE SKIP LOCKED (PostgreSQL, MySQL/MariaDB): rows another
+        // claimer holds are skipped, rows it committed are re-checked
+        // against `claimed_until`. On SQLite the write lock serialises claims.
+        let rows = Entity::find()
+            .filter(
+                Column::Status.is_in([EventStatus::Pending.as_str(), EventStatus::Failed.as_str()]),
+            )
+            .filter(
+                Condition::any()
+                    .add(Column::ClaimedUntil.is_null())
+                    .add(Column::ClaimedUntil.lte(now)),
+            )
+            .order_by_asc(Column::ReceivedAt)
+            .order_by_asc(Column::Id)
+            .limit(super::sql_bound(self.limit))
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .all(txn)
+            .await
+            .map_err(Failure::db("claim webhook events to retry"))?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        Entity::update_many()
+            .col_expr(
+                Column::ClaimedUntil,
+                Expr::value(time(self.now + self.lease)),
+            )
+            .filter(Column::Id.is_in(rows.iter().map(|r| r.id.clone())))
+            .exec(txn)
+            .await
+            .map_err(Failure::db("mark webhook events claimed"))?;
+        Ok(events(rows)?)
+    }
+}
+
+/// `Store::claim_events_to_retry`: pending or failed events, oldest first.
+pub(crate) async fn claim_to_retry(
+    store: &SqlStore,
+    limit: u64,
+    now: DateTime<Utc>,
+    lease: Duration,
 ) -> Result<Vec<WebhookEvent>, StoreError> {
-    let rows = Entity::find()
-        .filter(Column::Status.is_in([EventStatus::Pending.as_str(), EventStatus::Failed.as_str()]))
-        .order_by_asc(Column::ReceivedAt)
-        .order_by_asc(Column::Id)
-        .limit(limit)
-        .all(conn)
-        .await
-        .context("list webhook events to retry")?;
-    events(rows)
+    step::run(store, &ClaimRetry { limit, now, lease }).await
 }
 
 /// The events of one payment, oldest first.

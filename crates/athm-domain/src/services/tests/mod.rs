@@ -6,6 +6,7 @@ mod outbox;
 mod payment;
 mod reconcile;
 mod refund;
+mod verify;
 mod watcher;
 mod webhook;
 mod webhook_refund;

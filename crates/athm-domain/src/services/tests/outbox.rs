@@ -5,7 +5,9 @@ use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
 use crate::model::{EcommerceId, LifecycleEvent, LifecycleKind};
-use crate::ports::{EventSinkError, MockEventSink, MockStore, StoreError, StoredLifecycleEvent};
+use crate::ports::{
+    EventSinkError, MockClock, MockEventSink, MockStore, StoreError, StoredLifecycleEvent,
+};
 use crate::services::OutboxRelay;
 use crate::test_support::{amount, clock, now};
 
@@ -43,10 +45,12 @@ fn outbox() -> Vec<StoredLifecycleEvent> {
 async fn relay(failing: &'static [i64]) -> (usize, Vec<i64>, Vec<(i64, Option<String>)>) {
     let mut store = MockStore::new();
     store
-        .expect_undelivered_lifecycle_events()
-        .withf(|limit| *limit == 100)
+        .expect_claim_lifecycle_events()
+        .withf(|limit, at, lease| {
+            *limit == 100 && *at == now() && *lease == chrono::Duration::seconds(120)
+        })
         .times(1)
-        .returning(|_| Ok(outbox()));
+        .returning(|_, _, _| Ok(outbox()));
     let recorded = Arc::new(Mutex::new(Vec::new()));
     let log = recorded.clone();
     store
@@ -108,8 +112,8 @@ async fn a_failure_holds_back_later_events_of_that_payment_only() {
 async fn an_empty_outbox_delivers_nothing() {
     let mut store = MockStore::new();
     store
-        .expect_undelivered_lifecycle_events()
-        .returning(|_| Ok(Vec::new()));
+        .expect_claim_lifecycle_events()
+        .returning(|_, _, _| Ok(Vec::new()));
     let mut sink = MockEventSink::new();
     sink.expect_publish().never();
 
@@ -125,8 +129,8 @@ async fn an_empty_outbox_delivers_nothing() {
 async fn a_store_failure_stops_the_round() {
     let mut store = MockStore::new();
     store
-        .expect_undelivered_lifecycle_events()
-        .returning(|_| Ok(outbox()));
+        .expect_claim_lifecycle_events()
+        .returning(|_, _, _| Ok(outbox()));
     store
         .expect_record_lifecycle_delivery()
         .times(1)
@@ -139,4 +143,45 @@ async fn a_store_failure_stops_the_round() {
         .await;
 
     assert!(matches!(result, Err(StoreError::Database(_))));
+}
+
+#[tokio::test]
+async fn a_round_stops_offering_events_once_half_its_lease_has_passed() {
+    // The clock moves 20 s per reading; the lease is 60 s, so the round
+    // starts at 0 s and stops offering at 30 s: events 1 (read at 20 s) and
+    // 2 (read at 40 s... too late) — only event 1 is offered.
+    let ticks = Arc::new(Mutex::new(0i64));
+    let mut clock = MockClock::new();
+    clock.expect_now().returning(move || {
+        let mut t = ticks.lock().unwrap();
+        let at = now() + chrono::Duration::seconds(*t * 20);
+        *t += 1;
+        at
+    });
+    let mut store = MockStore::new();
+    store
+        .expect_claim_lifecycle_events()
+        .withf(|_, at, lease| *at == now() && *lease == chrono::Duration::seconds(60))
+        .returning(|_, _, _| Ok(outbox()));
+    store
+        .expect_record_lifecycle_delivery()
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let mut sink = MockEventSink::new();
+    sink.expect_publish().times(1).returning(|_| Ok(()));
+
+    let relay = OutboxRelay::new(Arc::new(store), Arc::new(sink), Arc::new(clock))
+        .with_lease(chrono::Duration::seconds(60));
+    let delivered = relay.deliver_pending(10).await.unwrap();
+
+    assert_eq!(delivered, 1, "the rest waits for its claim to end");
+}
+
+#[test]
+fn a_failed_event_waits_attempts_squared_seconds_at_most_an_hour() {
+    use crate::ports::redelivery_delay;
+    assert_eq!(redelivery_delay(1), chrono::Duration::seconds(1));
+    assert_eq!(redelivery_delay(3), chrono::Duration::seconds(9));
+    assert_eq!(redelivery_delay(60), chrono::Duration::seconds(3600));
+    assert_eq!(redelivery_delay(u32::MAX), chrono::Duration::seconds(3600));
 }

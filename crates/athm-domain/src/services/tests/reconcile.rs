@@ -242,3 +242,46 @@ async fn sync_fails_when_the_report_cannot_be_read() {
 
     assert!(result.is_err());
 }
+
+#[tokio::test]
+async fn a_refund_row_resolves_the_pending_refund_whose_answer_was_lost() {
+    use crate::model::RefundStatus;
+    use crate::test_support::refund_of;
+
+    let mut stored = record(completed_payment());
+    stored
+        .refunds
+        .push(refund_of("5.00", RefundStatus::Pending));
+    let row_store = Row::new(Some(stored));
+    let mut store = MockStore::new();
+    let rows = row_store.clone();
+    store
+        .expect_update_payment()
+        .withf(|key, _| *key == PaymentKey::Reference(reference(PAYMENT_REF)))
+        .returning(move |_, decide| rows.apply(decide));
+    let refund_row = AthmTransaction::from_json(&json!({
+        "transactionType": "REFUND", "status": "COMPLETED", "referenceNumber": "12345-refund",
+        "referenceTransactionId": PAYMENT_REF, "total": "5.00", "date": "2025-12-09 10:00:00"
+    }))
+    .unwrap();
+    let reconciler = Reconciler::new(Arc::new(MockAthmGateway::new()), Arc::new(store), clock());
+
+    let summary = reconciler
+        .reconcile(std::slice::from_ref(&refund_row), false, &|_, _| {})
+        .await;
+    let again = reconciler.reconcile(&[refund_row], false, &|_, _| {}).await;
+
+    assert_eq!((summary.updated, again.skipped), (1, 1));
+    let record = row_store.record().unwrap();
+    assert_eq!(
+        record.refunds.len(),
+        1,
+        "resolved, not sent or recorded twice"
+    );
+    assert_eq!(record.refunds[0].status, RefundStatus::Completed);
+    assert_eq!(
+        record.refunds[0].reference_number,
+        Some(reference("12345-refund"))
+    );
+    assert_eq!(record.payment.total_refunded_amount, amount("5.00"));
+}

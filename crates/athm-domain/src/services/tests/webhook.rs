@@ -445,3 +445,40 @@ async fn a_late_completed_event_never_reopens_a_refunded_amount() {
         amount("10.00")
     );
 }
+
+#[tokio::test]
+async fn process_pending_claims_the_events_then_processes_each() {
+    let row = Row::new(Some(record(open_payment())));
+    let mut failed = stored(&completed_json());
+    failed.status = EventStatus::Failed;
+    let claimed = vec![failed];
+    let mut store = MockStore::new();
+    store
+        .expect_claim_events_to_retry()
+        .withf(|limit, at, lease| {
+            (*limit, *at, *lease) == (50, now(), chrono::Duration::seconds(300))
+        })
+        .times(1)
+        .returning(move |_, _, _| Ok(claimed.clone()));
+    expect_steps(&mut store, &row, 1);
+
+    let (processed, failed) = processor(store).process_pending(50).await.unwrap();
+
+    assert_eq!((processed, failed), (1, 0));
+    assert_eq!(
+        row.record().unwrap().payment.status,
+        PaymentStatus::Completed
+    );
+}
+
+#[tokio::test]
+async fn process_pending_fails_when_the_claim_fails() {
+    let mut store = MockStore::new();
+    store
+        .expect_claim_events_to_retry()
+        .returning(|_, _, _| Err(StoreError::Database("down".into())));
+
+    let result = processor(store).process_pending(50).await;
+
+    assert!(matches!(result, Err(WebhookError::Store(_))), "{result:?}");
+}

@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-/// A secret such as ATH Móvil's `privateToken`.
+/// A secret such as ATH Móvil's `privateToken`, an API key or an HMAC key:
+/// every crate of athm holds secrets in this one type.
 ///
 /// `Debug` prints `Secret(<redacted>)`; there is no `Display`, so the secret
 /// cannot end up in a log line or an error message by accident. Only
@@ -16,7 +17,7 @@ impl Secret {
         Self(secret.into().trim().to_string())
     }
 
-    /// The secret text, for the one request body that needs it.
+    /// The secret text, for the one place that needs it (a request body, an HMAC).
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -30,6 +31,14 @@ impl Secret {
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(secret: &str) -> Result<Self, Self::Err> {
+        Ok(Self::new(secret))
     }
 }
 

@@ -1,0 +1,132 @@
+//! The `athm` command line.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::{AppError, Settings, commands};
+
+/// Accept ATH Móvil payments: checkout API, webhook receiver, reconciliation and refunds.
+#[derive(Debug, Parser)]
+#[command(name = "athm", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Settings shared by every command.
+    #[command(flatten)]
+    pub settings: Settings,
+
+    /// Log filter (tracing's `EnvFilter` syntax), e.g. `info` or `athm=debug`.
+    #[arg(long, env = "ATHM_LOG", default_value = "info", global = true)]
+    pub log: String,
+}
+
+/// The `athm` commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the service (migrates the database first).
+    Serve,
+    /// Apply the database migrations.
+    Migrate,
+    /// Reconcile with ATH Móvil's transaction report.
+    Sync {
+        /// First day (YYYY-MM-DD, Puerto Rico time) or instant (YYYY-MM-DD HH:MM:SS).
+        #[arg(long)]
+        from_date: String,
+        /// Last day (inclusive) or instant.
+        #[arg(long)]
+        to_date: String,
+        /// Only say what would change.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Subscribe the webhook URL at ATH Móvil (HTTPS only).
+    InstallWebhook {
+        /// The listener URL; default: the configured webhook URL.
+        url: Option<String>,
+    },
+    /// Refund a completed payment by its reference number.
+    Refund {
+        /// The payment's reference number.
+        reference: String,
+        /// How much (default: all that is left).
+        #[arg(long)]
+        amount: Option<String>,
+        /// A message for the customer (at most 50 characters).
+        #[arg(long, default_value = "")]
+        message: String,
+    },
+    /// Stored webhook events.
+    Webhooks {
+        /// What to do with them.
+        #[command(subcommand)]
+        command: WebhooksCommand,
+    },
+    /// Run the local ATH Móvil sandbox alone.
+    Sandbox,
+    /// Check the configuration, ATH Móvil, the database and the clock.
+    Doctor,
+}
+
+/// `athm webhooks …`
+#[derive(Debug, Subcommand)]
+pub enum WebhooksCommand {
+    /// Process again every pending or failed webhook event.
+    Reprocess,
+}
+
+/// Runs a parsed command line; the exit code says whether it succeeded.
+///
+/// # Errors
+/// Any [`AppError`] of the command.
+pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
+    let settings = cli.settings;
+    match cli.command {
+        Command::Serve => commands::serve(settings).await,
+        Command::Migrate => commands::migrate(settings).await,
+        Command::Sync {
+            from_date,
+            to_date,
+            dry_run,
+        } => commands::sync(settings, &from_date, &to_date, dry_run).await,
+        Command::InstallWebhook { url } => commands::install_webhook(settings, url).await,
+        Command::Refund {
+            reference,
+            amount,
+            message,
+        } => commands::refund(settings, &reference, amount.as_deref(), &message).await,
+        Command::Webhooks {
+            command: WebhooksCommand::Reprocess,
+        } => commands::reprocess(settings).await,
+        Command::Sandbox => commands::sandbox(settings).await,
+        Command::Doctor => commands::doctor(settings).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sync_takes_its_dates() {
+        let cli = Cli::try_parse_from([
+            "athm",
+            "sync",
+            "--from-date",
+            "2025-01-01",
+            "--to-date",
+            "2025-01-31",
+            "--dry-run",
+        ])
+        .unwrap();
+        assert!(matches!(cli.command, Command::Sync { dry_run: true, .. }));
+    }
+}

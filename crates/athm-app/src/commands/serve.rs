@@ -1,0 +1,51 @@
+//! `athm serve`, `athm migrate` and `athm sandbox`.
+
+use std::process::ExitCode;
+
+use crate::startup::{Application, store};
+use crate::{AppError, Settings};
+
+/// Runs the service and prints where to go next.
+pub(crate) async fn serve(settings: Settings) -> Result<ExitCode, AppError> {
+    let prefix = settings.normalized_prefix();
+    let webhook_secret = settings.webhook_path_secret.is_some();
+    let app = Application::build(settings).await?;
+    let base = format!("http://{}", app.local_addr()?);
+    println!("athm is listening on {base}");
+    if let Some(sandbox) = app.sandbox() {
+        println!("No ATH Móvil tokens are set: payments go to the in-process sandbox.");
+        println!("  demo checkout:     {base}/");
+        println!("  customer's phone:  {}/sandbox/phone", sandbox.base_url());
+    }
+    println!("  admin pages:       {base}{prefix}/admin");
+    // The path secret, when set, is not printed.
+    let receiver = if webhook_secret {
+        "/webhook/<secret>"
+    } else {
+        "/webhook"
+    };
+    println!("  webhook receiver:  {base}{prefix}{receiver}");
+    println!("  health:            {base}/healthz");
+    println!("Press Ctrl-C to stop.");
+    app.run_until_stopped().await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Applies the database migrations.
+pub(crate) async fn migrate(settings: Settings) -> Result<ExitCode, AppError> {
+    store(&settings).await?;
+    println!("The database is migrated.");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the ATH Móvil sandbox alone until Ctrl-C.
+pub(crate) async fn sandbox(settings: Settings) -> Result<ExitCode, AppError> {
+    let sandbox = crate::sandbox::start(&settings).await?;
+    println!("ATH Móvil sandbox listening on {}", sandbox.base_url());
+    println!("  customer's phone:  {}/sandbox/phone", sandbox.base_url());
+    println!("  demo public token: {}", athm_sandbox::DEMO_PUBLIC_TOKEN);
+    println!("Press Ctrl-C to stop.");
+    tokio::signal::ctrl_c().await?;
+    sandbox.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,52 @@
+//! The pages people see: the admin pages always (disabled without a
+//! password), and the demo shop at `/` when the in-process sandbox runs.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use athm_domain::ports::AthmGateway;
+use athm_sandbox::RunningSandbox;
+use athm_web::AppState;
+use athm_web::admin::AdminConfig;
+use athm_web::demo::DemoConfig;
+
+use crate::Settings;
+
+/// The admin router, plus the demo shop when `sandbox` runs in-process.
+pub(crate) fn routes(
+    state: &AppState,
+    settings: &Settings,
+    gateway: Arc<dyn AthmGateway>,
+    sandbox: Option<&RunningSandbox>,
+    local: SocketAddr,
+) -> axum::Router {
+    let prefix = settings.normalized_prefix();
+    let password = settings
+        .admin_password
+        .as_ref()
+        .map(|p| p.expose().to_string())
+        .unwrap_or_default();
+    // Against the sandbox, the local receiver is the natural listener (the sandbox accepts http).
+    let webhook_url = settings
+        .effective_webhook_url()
+        .or_else(|| sandbox.map(|_| format!("http://{local}{prefix}{}", settings.webhook_path())));
+    let admin = AdminConfig {
+        secure_cookies: settings
+            .public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://")),
+        ..AdminConfig::new(password)
+    }
+    .with_webhook_installer(gateway, webhook_url);
+    let router = athm_web::admin::router(state.clone(), admin, &prefix);
+    match sandbox {
+        Some(sandbox) => {
+            let demo = DemoConfig {
+                sandbox_phone_url: format!("{}/sandbox/phone", sandbox.base_url()),
+                admin_url: Some(format!("{prefix}/admin")),
+            };
+            router.merge(athm_web::demo::router(state.clone(), demo, &prefix))
+        }
+        None => router,
+    }
+}

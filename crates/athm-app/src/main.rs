@@ -1,0 +1,18 @@
+//! `athm`: accept ATH Móvil payments. See `athm --help`.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = athm_app::Cli::parse();
+    athm_app::telemetry::init(&cli.log);
+    match athm_app::run(cli).await {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,290 @@
+//! Settings: every option a flag and an `ATHM_*` environment variable.
+//! `docs/configuration.md` lists them all.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use athm_domain::Secret;
+use athm_web::IpNet;
+use clap::Args;
+
+/// Everything the service and the commands are configured with.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Database URL: `sqlite://athm.db?mode=rwc` (default), `postgres://…` or `mysql://…`.
+    #[arg(
+        long,
+        env = "ATHM_DATABASE_URL",
+        default_value = "sqlite://athm.db?mode=rwc",
+        global = true
+    )]
+    pub database_url: String,
+
+    /// ATH Móvil public token. Without both tokens, `serve` runs against the in-process sandbox.
+    #[arg(long, env = "ATHM_PUBLIC_TOKEN", global = true)]
+    pub public_token: Option<String>,
+
+    /// ATH Móvil private token (secret).
+    #[arg(
+        long,
+        env = "ATHM_PRIVATE_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    pub private_token: Option<Secret>,
+
+    /// Base URL of the Payment Button API.
+    #[arg(
+        long,
+        env = "ATHM_PAYMENTS_URL",
+        default_value = "https://payments.athmovil.com",
+        global = true
+    )]
+    pub payments_url: String,
+
+    /// Base URL of the transaction report and webhook subscription API.
+    #[arg(
+        long,
+        env = "ATHM_WWW_URL",
+        default_value = "https://www.athmovil.com",
+        global = true
+    )]
+    pub www_url: String,
+
+    /// Address the service listens on.
+    #[arg(
+        long,
+        env = "ATHM_LISTEN",
+        default_value = "127.0.0.1:8000",
+        global = true
+    )]
+    pub listen: SocketAddr,
+
+    /// The service's public base URL (e.g. `https://shop.example.com`), used to build the webhook URL.
+    #[arg(long, env = "ATHM_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// The webhook URL to subscribe at ATH Móvil (HTTPS); default: public URL + prefix + `/webhook`.
+    #[arg(long, env = "ATHM_WEBHOOK_URL", global = true)]
+    pub webhook_url: Option<String>,
+
+    /// Path prefix of athm's routes.
+    #[arg(long, env = "ATHM_PREFIX", default_value = "/athm", global = true)]
+    pub prefix: String,
+
+    /// Password of the admin pages (secret). Without it the admin pages are disabled.
+    #[arg(
+        long,
+        env = "ATHM_ADMIN_PASSWORD",
+        hide_env_values = true,
+        global = true
+    )]
+    pub admin_password: Option<Secret>,
+
+    /// API keys the merchant's backend uses to create checkouts (secret, comma-separated).
+    #[arg(
+        long,
+        env = "ATHM_API_KEYS",
+        hide_env_values = true,
+        value_delimiter = ',',
+        global = true
+    )]
+    pub api_keys: Vec<Secret>,
+
+    /// Key that signs checkout tokens and browser sessions (secret). Set it when
+    /// several instances serve one shop; default: a random key per process.
+    #[arg(
+        long,
+        env = "ATHM_CHECKOUT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub checkout_secret: Option<Secret>,
+
+    /// Payment initiations allowed per client address per minute (0: unlimited).
+    #[arg(
+        long,
+        env = "ATHM_INITIATE_PER_IP_PER_MINUTE",
+        default_value_t = 10,
+        global = true
+    )]
+    pub initiate_per_ip_per_minute: u32,
+
+    /// Payment initiations allowed per customer phone number per hour (0: unlimited).
+    #[arg(
+        long,
+        env = "ATHM_INITIATE_PER_PHONE_PER_HOUR",
+        default_value_t = 5,
+        global = true
+    )]
+    pub initiate_per_phone_per_hour: u32,
+
+    /// Address of the in-process ATH Móvil sandbox (used when no tokens are set).
+    #[arg(
+        long,
+        env = "ATHM_SANDBOX_LISTEN",
+        default_value = "127.0.0.1:8001",
+        global = true
+    )]
+    pub sandbox_listen: SocketAddr,
+
+    /// Seconds between rounds of the confirm watcher and expiry sweeper.
+    #[arg(
+        long,
+        env = "ATHM_WATCH_INTERVAL_SECS",
+        default_value_t = 5,
+        global = true
+    )]
+    pub watch_interval_secs: u64,
+
+    /// A secret path segment for the webhook receiver (secret): it is then
+    /// served at `{prefix}/webhook/{secret}` only. At least 16 URL-safe characters.
+    #[arg(
+        long,
+        env = "ATHM_WEBHOOK_PATH_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub webhook_path_secret: Option<Secret>,
+
+    /// Addresses allowed to post webhooks, comma-separated CIDR ranges or
+    /// addresses (e.g. `203.0.113.0/24,2001:db8::/32`); others get 403. Empty: any.
+    #[arg(
+        long,
+        env = "ATHM_WEBHOOK_ALLOWED_SOURCES",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub webhook_allowed_sources: Vec<IpNet>,
+
+    /// Take the client address from the last `X-Forwarded-For` entry (only
+    /// behind a proxy that sets it), for rate limits and the webhook allow-list.
+    #[arg(long, env = "ATHM_TRUST_FORWARDED_FOR", global = true)]
+    pub trust_forwarded_for: bool,
+
+    /// Timeout of one call to ATH Móvil, in seconds.
+    #[arg(
+        long,
+        env = "ATHM_GATEWAY_TIMEOUT_SECS",
+        default_value_t = 15,
+        global = true
+    )]
+    pub gateway_timeout_secs: u64,
+}
+
+impl Settings {
+    /// The ATH Móvil tokens, when both are set.
+    pub fn tokens(&self) -> Option<(&str, &Secret)> {
+        match (&self.public_token, &self.private_token) {
+            (Some(public), Some(private)) if !public.is_empty() && !private.expose().is_empty() => {
+                Some((public.as_str(), private))
+            }
+            _ => None,
+        }
+    }
+
+    /// The interval of the background workers.
+    pub fn watch_interval(&self) -> Duration {
+        Duration::from_secs(self.watch_interval_secs.max(1))
+    }
+
+    /// The prefix with one leading slash and no trailing one (`/athm`; empty for the root).
+    pub fn normalized_prefix(&self) -> String {
+        let trimmed = self.prefix.trim_matches('/');
+        if trimmed.is_empty() {
+            String::new()
+        } else {
+            format!("/{trimmed}")
+        }
+    }
+
+    /// The receiver's path under the prefix: `/webhook`, or `/webhook/{secret}`.
+    pub fn webhook_path(&self) -> String {
+        match &self.webhook_path_secret {
+            Some(secret) if !secret.is_empty() => format!("/webhook/{}", secret.expose()),
+            _ => "/webhook".to_string(),
+        }
+    }
+
+    /// The webhook URL to subscribe: the setting, or public URL + prefix +
+    /// [`Settings::webhook_path`] (which holds the path secret, when set).
+    pub fn effective_webhook_url(&self) -> Option<String> {
+        self.webhook_url.clone().or_else(|| {
+            self.public_url.as_ref().map(|base| {
+                format!(
+                    "{}{}{}",
+                    base.trim_end_matches('/'),
+                    self.normalized_prefix(),
+                    self.webhook_path()
+                )
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Cli;
+    use clap::Parser;
+
+    #[test]
+    fn settings_never_show_their_secrets_in_debug() {
+        let cli = Cli::try_parse_from([
+            "athm",
+            "serve",
+            "--private-token",
+            "priv-hunter2",
+            "--admin-password",
+            "pw-hunter2",
+            "--api-keys",
+            "key-hunter2",
+            "--checkout-secret",
+            "hmac-hunter2",
+            "--webhook-path-secret",
+            "path-hunter2-0123456789",
+        ])
+        .unwrap();
+        let debug = format!("{:?}", cli.settings);
+        assert!(!debug.contains("hunter2"), "{debug}");
+    }
+
+    #[test]
+    fn the_webhook_url_defaults_to_the_public_url_and_prefix() {
+        let cli = Cli::try_parse_from([
+            "athm",
+            "serve",
+            "--public-url",
+            "https://shop.example/",
+            "--prefix",
+            "pay/",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.settings.effective_webhook_url().as_deref(),
+            Some("https://shop.example/pay/webhook")
+        );
+    }
+
+    #[test]
+    fn the_webhook_url_carries_the_path_secret_and_sources_parse() {
+        let cli = Cli::try_parse_from([
+            "athm",
+            "serve",
+            "--public-url",
+            "https://shop.example",
+            "--webhook-path-secret",
+            "abcdefghijklmnop-1",
+            "--webhook-allowed-sources",
+            "203.0.113.0/24,2001:db8::1",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.settings.effective_webhook_url().as_deref(),
+            Some("https://shop.example/athm/webhook/abcdefghijklmnop-1")
+        );
+        assert_eq!(cli.settings.webhook_allowed_sources.len(), 2);
+        assert!(
+            Cli::try_parse_from(["athm", "serve", "--webhook-allowed-sources", "nope"]).is_err()
+        );
+    }
+}

@@ -1,0 +1,188 @@
+//! Wiring: the adapters behind the ports, the services on top, the router
+//! and the workers — the one place that knows every crate.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use athm_client::{AthmClient, ClientConfig};
+use athm_domain::ports::{AthmGateway, Clock, Store, SystemClock, WebhookSubscription};
+use athm_domain::services::Services;
+use athm_sandbox::{DEMO_PRIVATE_TOKEN, DEMO_PUBLIC_TOKEN, RunningSandbox};
+use athm_store::SqlStore;
+use athm_web::AppState;
+use athm_web::embed::{WorkerConfig, Workers};
+use tokio::net::TcpListener;
+
+use crate::workers::LogSink;
+use crate::{AppError, Settings};
+
+/// The ports every command shares.
+pub(crate) struct Ports {
+    pub store: Arc<dyn Store>,
+    pub gateway: Arc<dyn AthmGateway>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Connects to the database and applies pending migrations.
+pub(crate) async fn store(settings: &Settings) -> Result<Arc<SqlStore>, AppError> {
+    let store = SqlStore::connect(&settings.database_url).await?;
+    store.migrate().await?;
+    Ok(Arc::new(store))
+}
+
+/// The ATH Móvil client for `settings`' tokens, or for the sandbox at `sandbox_url`.
+pub(crate) fn gateway(
+    settings: &Settings,
+    sandbox_url: Option<&str>,
+) -> Result<Arc<AthmClient>, AppError> {
+    let config = match (settings.tokens(), sandbox_url) {
+        (_, Some(url)) => {
+            ClientConfig::new(DEMO_PUBLIC_TOKEN, DEMO_PRIVATE_TOKEN).with_base_url(url)
+        }
+        (Some((public, private)), None) => ClientConfig {
+            payments_base_url: settings.payments_url.clone(),
+            www_base_url: settings.www_url.clone(),
+            ..ClientConfig::new(public, private.expose())
+        },
+        (None, None) => {
+            return Err(AppError::Config(
+                "ATHM_PUBLIC_TOKEN and ATHM_PRIVATE_TOKEN are required to reach ATH Móvil".into(),
+            ));
+        }
+    };
+    let config = ClientConfig {
+        timeout: Duration::from_secs(settings.gateway_timeout_secs),
+        ..config
+    };
+    AthmClient::new(config)
+        .map(Arc::new)
+        .map_err(|e| AppError::Config(e.to_string()))
+}
+
+/// The ports for a one-shot command (tokens required).
+pub(crate) async fn ports(settings: &Settings) -> Result<Ports, AppError> {
+    Ok(Ports {
+        store: store(settings).await?,
+        gateway: gateway(settings, None)?,
+        clock: Arc::new(SystemClock),
+    })
+}
+
+/// The running service: built by [`Application::build`], served by [`Application::run_until_stopped`].
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    sandbox: Option<RunningSandbox>,
+    workers: Workers,
+}
+
+impl Application {
+    /// Migrates the database, starts the in-process sandbox when no ATH Móvil
+    /// tokens are set, binds the listener (port 0 picks a free one) and starts the workers.
+    ///
+    /// # Errors
+    /// Database, sandbox, configuration and bind failures.
+    pub async fn build(settings: Settings) -> Result<Self, AppError> {
+        let store: Arc<dyn Store> = store(&settings).await?;
+        let sandbox = match settings.tokens() {
+            Some(_) => None,
+            None => Some(crate::sandbox::start(&settings).await?),
+        };
+        let gateway: Arc<dyn AthmGateway> =
+            gateway(&settings, sandbox.as_ref().map(|s| s.base_url()).as_deref())?;
+        let listener = TcpListener::bind(settings.listen).await?;
+        let prefix = settings.normalized_prefix();
+        if sandbox.is_some() {
+            let url = format!(
+                "http://{}{prefix}{}",
+                listener.local_addr()?,
+                settings.webhook_path()
+            );
+            gateway
+                .subscribe_webhook(&WebhookSubscription::all(url))
+                .await?;
+        }
+
+        let services = Services::new(gateway, store);
+        let interval = settings.watch_interval();
+        let worker_config = WorkerConfig {
+            watch_interval: interval,
+            recovery_interval: interval * 6,
+            ..WorkerConfig::default()
+        };
+        let workers = Workers::spawn(&services, Arc::new(LogSink), worker_config);
+        let state = AppState::from_services(&services, crate::web::config(&settings)?)
+            .with_webhook_hook(workers.webhook_hook());
+        let faces = crate::faces::routes(
+            &state,
+            &settings,
+            services.gateway.clone(),
+            sandbox.as_ref(),
+            listener.local_addr()?,
+        );
+        let router = athm_web::mount(state, &prefix).merge(faces);
+        Ok(Self {
+            listener,
+            router,
+            sandbox,
+            workers,
+        })
+    }
+
+    /// The address the service listens on.
+    ///
+    /// # Errors
+    /// When the socket cannot tell.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// The in-process sandbox, when the service runs on the embedded default.
+    pub fn sandbox(&self) -> Option<&RunningSandbox> {
+        self.sandbox.as_ref()
+    }
+
+    /// Serves until Ctrl-C (or SIGTERM), then stops the workers.
+    ///
+    /// # Errors
+    /// Server I/O failures.
+    pub async fn run_until_stopped(self) -> Result<(), AppError> {
+        let Self {
+            listener,
+            router,
+            sandbox,
+            workers,
+        } = self;
+        let app = router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+        workers.shutdown().await;
+        if let Some(sandbox) = sandbox {
+            sandbox.shutdown().await;
+        }
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

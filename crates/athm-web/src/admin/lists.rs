@@ -1,0 +1,419 @@
+//! The listings: payments, refunds, webhook events and clients, with search,
+//! filters and pages.
+
+use athm_domain::PaymentStatus;
+use athm_domain::ports::ListQuery;
+use athm_domain::webhook::EventStatus;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{DateTime, NaiveDate, Utc};
+use maud::{Markup, html};
+
+use super::session::Session;
+use super::{AdminState, Ctx, failure};
+use crate::pages::{self, encode, fill, money, payment_badge, refund_badge, when};
+
+/// Rows per page.
+const PER_PAGE: u64 = 25;
+
+/// The filters of a listing, as typed in its form.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Filters {
+    pub q: String,
+    pub status: String,
+    pub from: String,
+    pub to: String,
+    pub page: u64,
+}
+
+impl Filters {
+    pub(crate) fn from_query(query: Option<&str>) -> Self {
+        let get = |name| {
+            pages::query_param(query, name)
+                .map(|v| v.trim().to_string())
+                .unwrap_or_default()
+        };
+        Self {
+            q: get("q"),
+            status: get("status"),
+            from: get("from"),
+            to: get("to"),
+            page: get("page").parse().ok().filter(|p| *p >= 1).unwrap_or(1),
+        }
+    }
+
+    /// The store's query; a date that does not parse is ignored.
+    fn list_query(&self) -> ListQuery {
+        let start = |text: &str| -> Option<DateTime<Utc>> {
+            let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+            day.and_hms_opt(0, 0, 0)?
+                .and_local_timezone(pages::puerto_rico())
+                .single()
+                .map(|t| t.with_timezone(&Utc))
+        };
+        ListQuery {
+            search: Some(self.q.clone()).filter(|q| !q.is_empty()),
+            status: Some(self.status.clone()).filter(|s| !s.is_empty()),
+            from: start(&self.from),
+            to: start(&self.to).map(|t| t + chrono::Duration::days(1)),
+            page: self.page,
+            per_page: PER_PAGE,
+        }
+    }
+
+    /// The query string of these filters on `page`.
+    fn query_string(&self, page: u64) -> String {
+        let mut pairs = Vec::new();
+        for (name, value) in [
+            ("q", &self.q),
+            ("status", &self.status),
+            ("from", &self.from),
+            ("to", &self.to),
+        ] {
+            if !value.is_empty() {
+                pairs.push(format!("{name}={}", encode(value)));
+            }
+        }
+        if page > 1 {
+            pairs.push(format!("page={page}"));
+        }
+        pairs.join("&")
+    }
+}
+
+/// The filter form of a listing.
+fn filter_form(
+    ctx: &Ctx,
+    filters: &Filters,
+    hint: &str,
+    statuses: &[(&str, &str)],
+    dates: bool,
+) -> Markup {
+    let t = ctx.t();
+    html! {
+        form class="filters" method="get" action=(ctx.path) role="search" {
+            div class="field" {
+                label for="q" { (t.search) }
+                input id="q" name="q" type="search" value=(filters.q) aria-describedby="q-hint";
+                p class="hint" id="q-hint" { (hint) }
+            }
+            @if !statuses.is_empty() {
+                div class="field" {
+                    label for="status" { (t.status) }
+                    select id="status" name="status" {
+                        option value="" { (t.any_status) }
+                        @for (value, label) in statuses {
+                            option value=(value) selected[filters.status == *value] { (label) }
+                        }
+                    }
+                }
+            }
+            @if dates {
+                div class="field" {
+                    label for="from" { (t.from) }
+                    input id="from" name="from" type="date" value=(filters.from);
+                }
+                div class="field" {
+                    label for="to" { (t.to) }
+                    input id="to" name="to" type="date" value=(filters.to);
+                }
+            }
+            div class="actions" {
+                button type="submit" { (t.filter) }
+                a href=(ctx.path) { (t.clear_filters) }
+            }
+        }
+    }
+}
+
+/// "N results" and the previous/next links.
+fn pager(ctx: &Ctx, filters: &Filters, total: u64) -> Markup {
+    let t = ctx.t();
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    let page = filters.page.min(pages);
+    let link = |p: u64| {
+        let query = filters.query_string(p);
+        if query.is_empty() {
+            ctx.path.clone()
+        } else {
+            format!("{}?{query}", ctx.path)
+        }
+    };
+    html! {
+        nav class="pages" aria-label=(t.pagination) {
+            span { (fill(t.results, &[("total", &total.to_string())])) " · "
+                (fill(t.page_of, &[("page", &page.to_string()), ("pages", &pages.to_string())])) }
+            @if page > 1 {
+                a href=(link(page - 1)) rel="prev" { "← " (t.previous) }
+            }
+            @if page < pages {
+                a href=(link(page + 1)) rel="next" { (t.next) " →" }
+            }
+        }
+    }
+}
+
+fn payment_link(ctx: &Ctx, id: &str) -> String {
+    format!("{}/payments/{id}", ctx.base)
+}
+
+/// `GET /admin/payments`.
+pub(crate) async fn payments(
+    State(state): State<AdminState>,
+    ctx: Ctx,
+    session: Session,
+) -> Response {
+    let t = ctx.t();
+    let filters = Filters::from_query(ctx.query.as_deref());
+    let page = match state.app.store().list_payments(&filters.list_query()).await {
+        Ok(page) => page,
+        Err(error) => return failure(&ctx, &session, &error),
+    };
+    let statuses: Vec<(&str, &str)> = PaymentStatus::ALL
+        .iter()
+        .map(|s| (s.as_str(), t.payment_status(*s)))
+        .collect();
+    let body = html! {
+        h1 { (t.payments) }
+        (filter_form(&ctx, &filters, t.search_payments_hint, &statuses, true))
+        @if page.items.is_empty() {
+            p { (t.no_results) }
+        } @else {
+            table {
+                caption class="sr-only" { (t.payments) }
+                thead { tr {
+                    th scope="col" { (t.created) }
+                    th scope="col" { (t.ecommerce_id) }
+                    th scope="col" { (t.status) }
+                    th scope="col" class="num" { (t.total) }
+                    th scope="col" class="num" { (t.refunded) }
+                    th scope="col" { (t.customer) }
+                    th scope="col" { (t.reference) }
+                } }
+                tbody {
+                    @for p in &page.items {
+                        tr {
+                            td { (when(p.created_at)) }
+                            td { a class="mono" href=(payment_link(&ctx, &p.ecommerce_id.to_string())) { (p.ecommerce_id) } }
+                            td { (payment_badge(t, p.status)) }
+                            td class="num" { (money(p.total)) }
+                            td class="num" { (money(p.total_refunded_amount)) }
+                            td {
+                                (p.customer_name)
+                                @if let Some(phone) = &p.customer_phone {
+                                    @if !p.customer_name.is_empty() { br; }
+                                    span class="mono" { (phone) }
+                                }
+                            }
+                            td class="mono" { (p.reference_number.as_ref().map(ToString::to_string).unwrap_or_default()) }
+                        }
+                    }
+                }
+            }
+        }
+        (pager(&ctx, &filters, page.total))
+    };
+    ctx.page(StatusCode::OK, t.payments, Some(&session), body)
+}
+
+/// `GET /admin/refunds`.
+pub(crate) async fn refunds(
+    State(state): State<AdminState>,
+    ctx: Ctx,
+    session: Session,
+) -> Response {
+    let t = ctx.t();
+    let filters = Filters::from_query(ctx.query.as_deref());
+    let page = match state.app.store().list_refunds(&filters.list_query()).await {
+        Ok(page) => page,
+        Err(error) => return failure(&ctx, &session, &error),
+    };
+    let statuses = [
+        ("PENDING", t.refund_statuses[0]),
+        ("COMPLETED", t.refund_statuses[1]),
+        ("FAILED", t.refund_statuses[2]),
+    ];
+    let body = html! {
+        h1 { (t.refunds) }
+        (filter_form(&ctx, &filters, t.search_payments_hint, &statuses, true))
+        @if page.items.is_empty() {
+            p { (t.no_results) }
+        } @else {
+            table {
+                caption class="sr-only" { (t.refunds) }
+                thead { tr {
+                    th scope="col" { (t.created) }
+                    th scope="col" { (t.payment) }
+                    th scope="col" { (t.status) }
+                    th scope="col" class="num" { (t.amount) }
+                    th scope="col" { (t.customer) }
+                    th scope="col" { (t.message) }
+                    th scope="col" { (t.reference) }
+                } }
+                tbody {
+                    @for r in &page.items {
+                        tr {
+                            td { (when(r.created_at)) }
+                            td { a class="mono" href=(payment_link(&ctx, &r.ecommerce_id.to_string())) { (r.ecommerce_id) } }
+                            td {
+                                (refund_badge(t, r.status))
+                                @if let Some(failure) = &r.failure { br; span class="hint" { (failure) } }
+                            }
+                            td class="num" { (money(r.amount)) }
+                            td { (r.customer_name) " " span class="mono" { (r.customer_phone.as_ref().map(ToString::to_string).unwrap_or_default()) } }
+                            td { (r.message.as_str()) }
+                            td class="mono" { (r.reference_number.as_ref().map(ToString::to_string).unwrap_or_default()) }
+                        }
+                    }
+                }
+            }
+        }
+        (pager(&ctx, &filters, page.total))
+    };
+    ctx.page(StatusCode::OK, t.refunds, Some(&session), body)
+}
+
+/// `GET /admin/events`.
+pub(crate) async fn events(
+    State(state): State<AdminState>,
+    ctx: Ctx,
+    session: Session,
+) -> Response {
+    let t = ctx.t();
+    let filters = Filters::from_query(ctx.query.as_deref());
+    let page = match state
+        .app
+        .store()
+        .list_webhook_events(&filters.list_query())
+        .await
+    {
+        Ok(page) => page,
+        Err(error) => return failure(&ctx, &session, &error),
+    };
+    let statuses: Vec<(&str, &str)> = [
+        EventStatus::Pending,
+        EventStatus::Processed,
+        EventStatus::Failed,
+        EventStatus::Flagged,
+    ]
+    .iter()
+    .map(|s| (s.as_str(), t.event_status(*s)))
+    .collect();
+    let notice = reprocess_notice(&ctx);
+    let body = html! {
+        h1 { (t.events) }
+        @if let Some(notice) = notice {
+            p class="notice" role="status" { (notice) }
+        }
+        form method="post" action=(format!("{}/events/reprocess", ctx.base)) class="actions" {
+            input type="hidden" name="csrf" value=(session.csrf);
+            button type="submit" aria-describedby="reprocess-hint" { (t.reprocess_all) }
+            span class="hint" id="reprocess-hint" { (t.reprocess_all_hint) }
+        }
+        (filter_form(&ctx, &filters, t.search_hint, &statuses, true))
+        @if page.items.is_empty() {
+            p { (t.no_results) }
+        } @else {
+            table {
+                caption class="sr-only" { (t.events) }
+                thead { tr {
+                    th scope="col" { (t.received) }
+                    th scope="col" { (t.kind) }
+                    th scope="col" { (t.status) }
+                    th scope="col" { (t.payment) }
+                    th scope="col" class="num" { (t.attempts) }
+                    th scope="col" { (t.error) }
+                } }
+                tbody {
+                    @for e in &page.items {
+                        tr {
+                            td { (when(e.received_at)) }
+                            td class="mono" { (e.kind.as_str()) }
+                            td { (t.event_status(e.status)) }
+                            td {
+                                @if let Some(id) = e.ecommerce_id {
+                                    a class="mono" href=(payment_link(&ctx, &id.to_string())) { (id) }
+                                } @else if let Some(reference) = &e.reference_number {
+                                    span class="mono" { (reference) }
+                                }
+                            }
+                            td class="num" { (e.attempts) }
+                            td {
+                                (e.error.clone().unwrap_or_default())
+                                @if matches!(e.status, EventStatus::Failed | EventStatus::Pending) {
+                                    form method="post" action=(format!("{}/events/{}/reprocess", ctx.base, e.id)) {
+                                        input type="hidden" name="csrf" value=(session.csrf);
+                                        button type="submit" class="secondary" aria-label=(format!("{} {}", t.reprocess, e.id)) { (t.reprocess) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        (pager(&ctx, &filters, page.total))
+    };
+    ctx.page(StatusCode::OK, t.events, Some(&session), body)
+}
+
+fn reprocess_notice(ctx: &Ctx) -> Option<String> {
+    let query = ctx.query.as_deref();
+    let processed: u64 = pages::query_param(query, "processed")?.parse().ok()?;
+    let failed: u64 = pages::query_param(query, "failed")?.parse().ok()?;
+    Some(fill(
+        ctx.t().reprocessed,
+        &[
+            ("processed", &processed.to_string()),
+            ("failed", &failed.to_string()),
+        ],
+    ))
+}
+
+/// `GET /admin/clients`.
+pub(crate) async fn clients(
+    State(state): State<AdminState>,
+    ctx: Ctx,
+    session: Session,
+) -> Response {
+    let t = ctx.t();
+    let filters = Filters::from_query(ctx.query.as_deref());
+    let page = match state.app.store().list_clients(&filters.list_query()).await {
+        Ok(page) => page,
+        Err(error) => return failure(&ctx, &session, &error),
+    };
+    let body = html! {
+        h1 { (t.clients) }
+        (filter_form(&ctx, &filters, t.search_hint, &[], false))
+        @if page.items.is_empty() {
+            p { (t.no_results) }
+        } @else {
+            table {
+                caption class="sr-only" { (t.clients) }
+                thead { tr {
+                    th scope="col" { (t.phone) }
+                    th scope="col" { (t.name) }
+                    th scope="col" { (t.email) }
+                    th scope="col" { (t.first_seen) }
+                    th scope="col" { (t.last_seen) }
+                    th scope="col" { (t.payments) }
+                } }
+                tbody {
+                    @for c in &page.items {
+                        tr {
+                            td class="mono" { (c.phone) }
+                            td { (c.name) }
+                            td { (c.email) }
+                            td { (when(c.created_at)) }
+                            td { (when(c.updated_at)) }
+                            td { a href=(format!("{}/payments?q={}", ctx.base, encode(c.phone.as_str()))) { (t.customer_payments) } }
+                        }
+                    }
+                }
+            }
+        }
+        (pager(&ctx, &filters, page.total))
+    };
+    ctx.page(StatusCode::OK, t.clients, Some(&session), body)
+}

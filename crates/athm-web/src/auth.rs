@@ -1,0 +1,106 @@
+//! Who is calling: the merchant's backend (API key) or a browser (its address).
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::header;
+use axum::http::request::Parts;
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Proof that the request carries one of the merchant's API keys
+/// (`Authorization: Bearer <key>`).
+#[derive(Debug, Clone, Copy)]
+pub struct MerchantKey;
+
+impl FromRequestParts<AppState> for MerchantKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let keys = &state.config().api_keys;
+        if keys.iter().all(|k| k.is_empty()) {
+            return Err(ApiError::Forbidden(
+                "authorization: the checkout API is disabled (no API keys are configured)".into(),
+            ));
+        }
+        let presented = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(|| {
+                ApiError::Unauthorized("authorization: a Bearer API key is required".into())
+            })?;
+        // Compare digests, so that neither the length nor the content of a key leaks through timing.
+        let presented = Sha256::digest(presented.as_bytes());
+        let known = keys
+            .iter()
+            .filter(|k| !k.is_empty())
+            .fold(false, |found, key| {
+                found | constant_time_eq(&Sha256::digest(key.expose().as_bytes()), &presented)
+            });
+        if known {
+            Ok(Self)
+        } else {
+            Err(ApiError::Unauthorized(
+                "authorization: unknown API key".into(),
+            ))
+        }
+    }
+}
+
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The client's address, as a rate-limit key: the socket's peer, or the
+/// last `X-Forwarded-For` entry when the config trusts a proxy (the entry
+/// that proxy added; earlier ones are the client's to forge). `unknown`
+/// when neither is available (a router driven without `ConnectInfo`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientAddr(pub String);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if state.config().trust_forwarded_for
+            && let Some(last) = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .map(str::trim)
+                .rfind(|v| !v.is_empty())
+        {
+            return Ok(Self(last.to_string()));
+        }
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string());
+        Ok(Self(peer))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_time_eq_compares_contents_and_lengths() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"abcd"));
+    }
+}

@@ -1,0 +1,30 @@
+//! The checkout API: the amount is bound on the server.
+//!
+//! The merchant's backend (or its server-side page code) turns an order into
+//! a signed [`Checkout`] token, with `POST /api/checkouts` or
+//! [`sign_checkout`]. The browser sends only that token and the customer's
+//! phone to `POST /api/initiate`, so it cannot change the amount, and gets a
+//! payment session that it must present on every later call about that
+//! payment. ATH Móvil's auth token never leaves the server.
+
+mod handlers;
+mod model;
+mod session;
+mod token;
+
+pub(crate) use handlers::{authorize, cancel, create, initiate, phone, status};
+pub use model::{Checkout, CheckoutRequest};
+pub use session::{SESSION_HEADER, session_token, verify_session};
+pub use token::{TokenError, sign_checkout, sign_checkout_until, verify_checkout};
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// HMAC-SHA256 of `message` under `key`.
+fn mac(key: &[u8], message: &[u8]) -> Hmac<Sha256> {
+    // HMAC accepts keys of any length; `new_from_slice` cannot fail for it.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(message);
+    mac
+}

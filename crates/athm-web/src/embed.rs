@@ -1,0 +1,175 @@
+//! Embedding athm in an existing axum application: the state from a
+//! [`Services`] bundle, and the background [`Workers`] that deliver
+//! lifecycle events to your handler, authorize confirmed payments whose
+//! browser went away, and retry failed webhook events.
+//!
+//! ```no_run
+//! # use std::sync::Arc;
+//! # use athm_domain::ports::{AthmGateway, Store};
+//! # async fn demo(gateway: Arc<dyn AthmGateway>, store: Arc<dyn Store>) -> std::io::Result<()> {
+//! use athm_domain::LifecycleKind;
+//! use athm_domain::ports::{EventSinkError, event_sink_fn};
+//! use athm_domain::services::Services;
+//! use athm_web::{AppState, WebConfig, embed::{WorkerConfig, Workers}};
+//!
+//! let services = Services::new(gateway, store);
+//! let on_event = event_sink_fn(|event| async move {
+//!     if event.kind == LifecycleKind::PaymentCompleted {
+//!         // mark your order paid here
+//!     }
+//!     Ok::<_, EventSinkError>(())
+//! });
+//! let workers = Workers::spawn(&services, Arc::new(on_event), WorkerConfig::default());
+//! let state = AppState::from_services(&services, WebConfig::new("a long random secret"))
+//!     .with_webhook_hook(workers.webhook_hook());
+//! let app = axum::Router::new()
+//!     .route("/", axum::routing::get(|| async { "my shop" }))
+//!     .nest("/athm", athm_web::router(state));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
+//! axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await
+//! # }
+//! ```
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use athm_domain::ports::EventSink;
+use athm_domain::services::{OutboxRelay, PaymentWatcher, Services, WebhookProcessor};
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+
+use crate::config::WebConfig;
+use crate::state::{AppState, WebhookHook};
+
+impl AppState {
+    /// The state of a router over the services of `services`.
+    pub fn from_services(services: &Services, config: WebConfig) -> Self {
+        Self::new(
+            services.payments.clone(),
+            services.webhooks.clone(),
+            services.store.clone(),
+            config,
+        )
+    }
+}
+
+/// How often the [`Workers`] run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkerConfig {
+    /// How often undelivered lifecycle events are offered to the sink (and
+    /// at once after each webhook, through [`Workers::webhook_hook`]).
+    pub relay_interval: Duration,
+    /// How often waiting payments are checked with ATH Móvil.
+    pub watch_interval: Duration,
+    /// How old a waiting payment must be before the watcher checks it
+    /// (younger ones are left to their browser).
+    pub watch_min_age: Duration,
+    /// How often pending or failed webhook events are processed again.
+    pub recovery_interval: Duration,
+}
+
+impl Default for WorkerConfig {
+    /// Relay every 500 ms, watch every 5 s (payments older than 2 s),
+    /// recover webhook events every 30 s.
+    fn default() -> Self {
+        Self {
+            relay_interval: Duration::from_millis(500),
+            watch_interval: Duration::from_secs(5),
+            watch_min_age: Duration::from_secs(2),
+            recovery_interval: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The background tasks an embedding application runs next to the router:
+/// the outbox relay (lifecycle events to your [`EventSink`]), the confirm
+/// watcher and expiry sweeper, and the recovery of unprocessed webhook
+/// events. They stop when this value is dropped or shut down. With several
+/// instances, run them on each: every step is safe to run concurrently.
+#[derive(Debug)]
+pub struct Workers {
+    tasks: JoinSet<()>,
+    nudge: Arc<Notify>,
+}
+
+impl Workers {
+    /// Starts the workers over `services`, delivering lifecycle events to
+    /// `sink`. Must be called inside a Tokio runtime.
+    pub fn spawn(services: &Services, sink: Arc<dyn EventSink>, config: WorkerConfig) -> Self {
+        let nudge = Arc::new(Notify::new());
+        let mut tasks = JoinSet::new();
+        let relay = services.outbox_relay(sink);
+        tasks.spawn(relay_loop(relay, config.relay_interval, nudge.clone()));
+        let min_age = chrono::Duration::from_std(config.watch_min_age)
+            .unwrap_or_else(|_| chrono::Duration::seconds(2));
+        let watcher = services.watcher(min_age);
+        tasks.spawn(watch_loop(watcher, config.watch_interval, nudge.clone()));
+        tasks.spawn(recovery_loop(
+            services.webhooks.clone(),
+            config.recovery_interval,
+            nudge.clone(),
+        ));
+        Self { tasks, nudge }
+    }
+
+    /// Offers undelivered lifecycle events now rather than at the next tick.
+    pub fn nudge(&self) {
+        self.nudge.notify_one();
+    }
+
+    /// A hook for [`AppState::with_webhook_hook`] that nudges the relay after
+    /// each received webhook event, so your handler hears of a completed
+    /// payment within milliseconds.
+    pub fn webhook_hook(&self) -> WebhookHook {
+        let nudge = self.nudge.clone();
+        Arc::new(move |_notice| nudge.notify_one())
+    }
+
+    /// Stops the workers and waits for them to end.
+    pub async fn shutdown(mut self) {
+        self.tasks.abort_all();
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+async fn relay_loop(relay: OutboxRelay, every: Duration, nudge: Arc<Notify>) {
+    loop {
+        match relay.deliver_pending(500).await {
+            Ok(0) => {}
+            Ok(delivered) => tracing::debug!(delivered, "lifecycle events delivered"),
+            Err(error) => tracing::warn!(%error, "lifecycle event delivery failed"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            () = nudge.notified() => {}
+        }
+    }
+}
+
+async fn watch_loop(watcher: PaymentWatcher, every: Duration, nudge: Arc<Notify>) {
+    loop {
+        tokio::time::sleep(every).await;
+        match watcher.run_once(100).await {
+            Ok(report) if report.authorized + report.ended > 0 => {
+                tracing::debug!(?report, "confirm watcher round");
+                nudge.notify_one();
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "confirm watcher round failed"),
+        }
+    }
+}
+
+async fn recovery_loop(webhooks: WebhookProcessor, every: Duration, nudge: Arc<Notify>) {
+    loop {
+        tokio::time::sleep(every).await;
+        match webhooks.process_pending(500).await {
+            Ok((0, 0)) => {}
+            Ok((processed, failed)) => {
+                tracing::info!(processed, failed, "webhook events recovered")
+            }
+            Err(error) => tracing::warn!(%error, "webhook recovery round failed"),
+        }
+        nudge.notify_one();
+    }
+}

@@ -1,0 +1,84 @@
+//! The layers every route shares: tracing, metrics, JSON error bodies,
+//! timeout and body limit.
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::error::ApiError;
+use crate::metrics;
+use crate::state::AppState;
+
+/// Wraps `router` in the shared layers (outermost first): trace, metrics,
+/// JSON errors, timeout, body limit.
+pub(crate) fn layered(router: Router<AppState>, state: &AppState) -> Router {
+    let config = state.config();
+    router
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            config.request_timeout,
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), json_errors))
+        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(
+            // One span and one line per request: method, path (no query
+            // string, no headers, no bodies), status and latency.
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .with_state(state.clone())
+}
+
+/// Gives the errors that do not come from a handler (unknown route, wrong
+/// method, oversize body, timeout) the same `{"error": ...}` body as the rest.
+async fn json_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let error = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            return ApiError::TooLarge {
+                max: state.config().max_body_bytes,
+            }
+            .into_response();
+        }
+        StatusCode::NOT_FOUND => format!("no route for {method} {path}"),
+        StatusCode::METHOD_NOT_ALLOWED => format!("method {method} is not allowed on {path}"),
+        StatusCode::SERVICE_UNAVAILABLE => format!(
+            "the request took longer than {} s",
+            state.config().request_timeout.as_secs_f64()
+        ),
+        other => other
+            .canonical_reason()
+            .unwrap_or("request failed")
+            .to_string(),
+    };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Response::from_parts(parts, Body::from(json!({ "error": error }).to_string()))
+}

@@ -1,0 +1,155 @@
+//! `POST /webhook`: the ATH Móvil webhook receiver.
+//!
+//! Hardening, by configuration: a secret path segment
+//! ([`crate::WebConfig::webhook_path_secret`]: the receiver is then only at
+//! `/webhook/{secret}`; anything else is 404) and a source-address
+//! allow-list ([`crate::WebConfig::webhook_allowed_sources`]: others get
+//! 403). Bodies nested deeper than
+//! [`ParsedWebhook::MAX_DEPTH`](athm_domain::webhook::ParsedWebhook::MAX_DEPTH)
+//! are stored as malformed and answered 200 like any unreadable body.
+//!
+//! The body is stored durably under its idempotency key before anything
+//! else; only then is it answered 200, so a 200 always means "stored". A
+//! store failure answers 500 so that ATH Móvil delivers again. Malformed
+//! bodies are stored flagged (for audit) and answered 200, so that ATH Móvil
+//! does not retry them forever. Processing is the domain's
+//! [`WebhookProcessor::process`](athm_domain::services::WebhookProcessor::process):
+//! a redelivery of a processed event is a no-op, of a failed or pending one
+//! runs processing again.
+
+use std::net::IpAddr;
+
+use athm_domain::services::ProcessOutcome;
+use athm_domain::webhook::{EventKind, WebhookEvent};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::auth::{ClientAddr, constant_time_eq};
+use crate::config::WebhookProcessing;
+use crate::error::ApiError;
+use crate::state::{AppState, WebhookNotice};
+
+/// `POST /webhook/{secret}`: the receiver behind a secret path segment. A
+/// wrong segment answers 404, like a route that does not exist; the
+/// comparison takes the same time whatever the segment.
+pub(crate) async fn receive_at_secret(
+    State(state): State<AppState>,
+    Path(given): Path<String>,
+    source: ClientAddr,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let matches = state
+        .config()
+        .webhook_path_secret
+        .as_ref()
+        .is_some_and(|secret| {
+            constant_time_eq(
+                &Sha256::digest(secret.expose().as_bytes()),
+                &Sha256::digest(given.as_bytes()),
+            )
+        });
+    if !matches {
+        state.metrics().webhook("unknown", "wrong_path");
+        return Err(ApiError::NotFound("no route for this webhook path".into()));
+    }
+    receive(State(state), source, body).await
+}
+
+/// Stores, then (by configuration) processes one webhook event.
+pub(crate) async fn receive(
+    State(state): State<AppState>,
+    ClientAddr(source): ClientAddr,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let allowed = &state.config().webhook_allowed_sources;
+    if !allowed.is_empty() {
+        let admitted = source
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| allowed.iter().any(|net| net.contains(ip)));
+        if !admitted {
+            tracing::warn!(%source, "webhook refused: the source address is not allowed");
+            state.metrics().webhook("unknown", "forbidden_source");
+            return Err(ApiError::Forbidden(
+                "source: this address may not post webhooks".into(),
+            ));
+        }
+    }
+    let body = body.map_err(|rejection| {
+        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge {
+                max: state.config().max_body_bytes,
+            }
+        } else {
+            ApiError::BadRequest(format!("body: {}", rejection.body_text()))
+        }
+    })?;
+    let (event, created) = match state.webhooks().store_event(&body).await {
+        Ok(stored) => stored,
+        Err(error) => {
+            state.metrics().webhook("unknown", "store_error");
+            return Err(error.into());
+        }
+    };
+    let answer = match (created, event.kind) {
+        (false, _) => "duplicate",
+        (true, EventKind::Malformed) => "malformed",
+        (true, _) => "stored",
+    };
+    tracing::info!(event_id = %event.id, kind = %event.kind, created, "webhook event stored");
+    match state.config().webhook_processing {
+        WebhookProcessing::Inline => process(&state, event, created).await,
+        WebhookProcessing::Background => {
+            let state = state.clone();
+            tokio::spawn(async move { process(&state, event, created).await });
+        }
+        WebhookProcessing::StoreOnly => {
+            state.metrics().webhook(
+                event.kind.as_str(),
+                if created { "stored" } else { "duplicate" },
+            );
+            notify(&state, event, created, None);
+        }
+    }
+    Ok(Json(json!({ "status": answer })))
+}
+
+/// Processes a stored event; a failure is logged and left on the event for a retry.
+async fn process(state: &AppState, event: WebhookEvent, created: bool) {
+    let result = state.webhooks().process(&event).await;
+    let outcome = match &result {
+        Ok(ProcessOutcome::Applied) => "applied",
+        Ok(ProcessOutcome::Unchanged) => "unchanged",
+        Ok(ProcessOutcome::Ignored) => "ignored",
+        Ok(ProcessOutcome::AlreadyProcessed) => "already_processed",
+        Ok(ProcessOutcome::Flagged(_)) => "flagged",
+        Err(_) => "failed",
+    };
+    state.metrics().webhook(event.kind.as_str(), outcome);
+    match &result {
+        Ok(ProcessOutcome::Flagged(reason)) => {
+            tracing::warn!(event_id = %event.id, %reason, "webhook event flagged");
+        }
+        Ok(done) => {
+            tracing::info!(event_id = %event.id, outcome = ?done, "webhook event processed")
+        }
+        Err(error) => tracing::error!(
+            event_id = %event.id,
+            %error,
+            "webhook event processing failed; it stays failed for a retry"
+        ),
+    }
+    notify(state, event, created, result.ok());
+}
+
+fn notify(state: &AppState, event: WebhookEvent, created: bool, outcome: Option<ProcessOutcome>) {
+    if let Some(hook) = state.hook() {
+        hook(WebhookNotice {
+            event,
+            created,
+            outcome,
+        });
+    }
+}

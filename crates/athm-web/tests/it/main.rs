@@ -1,0 +1,9 @@
+//! The web adapter driven over HTTP, with the real store (SQLite in memory)
+//! and the real ATH Móvil client against a started sandbox.
+
+mod checkout;
+mod hardening;
+mod helpers;
+mod inputs;
+mod ops;
+mod webhook;

@@ -1,0 +1,54 @@
+# athm's everyday commands. `just` alone lists them.
+
+# Where the database-backed tests find PostgreSQL and MariaDB (unset: those backends are skipped).
+export ATHM_TEST_POSTGRES_URL := env_var_or_default("ATHM_TEST_POSTGRES_URL", "")
+export ATHM_TEST_MYSQL_URL := env_var_or_default("ATHM_TEST_MYSQL_URL", "")
+
+# List the recipes.
+default:
+    @just --list
+
+# Run the service on the embedded default: SQLite file and the in-process ATH Móvil sandbox.
+serve:
+    cargo run --release --bin athm -- serve
+
+# Format the code.
+fmt:
+    cargo fmt --all
+
+# Check formatting, lints (warnings are errors) and the hexagon's dependency rule.
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+    @just hexagon
+
+# Fail if the domain crate depends on an I/O library (the hexagon's rule).
+hexagon:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    deps=$(cargo tree -p athm-domain -e normal --prefix none --format '{p}' | awk '{print $1}' | sort -u)
+    bad=$(echo "$deps" | grep -E '^(tokio|reqwest|sea-orm|sqlx|hyper|axum)$' || true)
+    if [ -n "$bad" ]; then echo "athm-domain must not depend on: $bad"; exit 1; fi
+    echo "hexagon ok: athm-domain depends on no I/O library"
+
+# Run every test: unit, adapters, the integration suite and doctests (PostgreSQL/MariaDB when their URLs are set).
+test:
+    cargo test --workspace --all-targets
+    cargo test --workspace --doc
+    @just examples
+
+# Build and run the four examples against the in-process sandbox; each exits non-zero if its outcome is wrong.
+examples:
+    cargo run --example shop
+    cargo run --example client
+    cargo run --example custom_store
+    cargo run --example webhooks
+
+# Benchmark a release `athm serve` on SQLite and PostgreSQL (new/duplicate/mixed webhooks beside the one-transaction-per-event ceiling, checkout, sync) and write docs/performance.md; e.g. `just bench --duration 10s`.
+bench *ARGS:
+    cargo build --release -p athm-app -p athm-bench
+    target/release/athm-bench all --write docs/performance.md {{ARGS}}
+
+# Everything CI runs, as CI runs it.
+ci:
+    bash .ci/run

@@ -1,0 +1,11 @@
+//! Browser tests: headless Chromium, driven over WebDriver (chromedriver),
+//! through the demo checkout, the payment button's modal and the admin pages,
+//! with an axe-core accessibility check on every page.
+//!
+//! They need Debian's `chromium` and `chromium-driver` (`.ci/run` installs
+//! them) and fail, never skip, when those are missing. They write
+//! `docs/images/checkout-modal.png` and `docs/images/admin-payment.png`.
+
+mod admin;
+mod checkout;
+mod helpers;

@@ -1,0 +1,285 @@
+//! The checkout API from order to COMPLETED, cancel, expiry and decline.
+
+use std::time::Duration;
+
+use athm_domain::PaymentStatus;
+use athm_sandbox::{EventKind, PaymentStatus as SandboxStatus};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{PHONE, Started, error_of, json_body, spawn_app, spawn_app_with};
+
+/// A watch interval long enough that the confirm watcher never runs during
+/// the test (its first round runs at start, before any payment exists).
+const NO_WATCHER: [&str; 2] = ["--watch-interval-secs", "3600"];
+
+#[tokio::test]
+async fn health_check_answers_ok() {
+    let app = spawn_app().await;
+
+    let response = app
+        .client
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(json_body(response).await["status"], "ok");
+}
+
+#[tokio::test]
+async fn metrics_count_the_payments_initiated() {
+    let app = spawn_app().await;
+    app.start_ten_dollar_payment().await;
+
+    let response = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = response.text().await.unwrap();
+    assert!(
+        text.contains("athm_payment_operations_total{operation=\"payment\",outcome=\"ok\"} 1"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_checkout_goes_from_order_to_completed_with_a_reference_number() {
+    let app = spawn_app_with(&NO_WATCHER).await;
+    let mut answers = Vec::new();
+
+    // The merchant's backend signs the order.
+    let response = app
+        .create_checkout(&json!({
+            "total": "25.00", "subtotal": "24.00", "tax": "1.00",
+            "metadata1": "Order #12345",
+            "items": [{"name": "Widget", "description": "A useful widget",
+                       "quantity": "1", "price": "24.00", "tax": "1.00"}],
+        }))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let created = json_body(response).await;
+    assert_eq!(created["total"], "25.00");
+    let checkout = created["checkout"].as_str().unwrap().to_string();
+    answers.push(created.to_string());
+
+    // The browser initiates it for a phone.
+    let response = app
+        .initiate(&json!({ "checkout": checkout, "phone_number": PHONE }))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let initiated = json_body(response).await;
+    assert_eq!(initiated["status"], "OPEN");
+    assert_eq!(initiated["total"], "25.00");
+    let id: uuid::Uuid = initiated["ecommerce_id"].as_str().unwrap().parse().unwrap();
+    let session = initiated["session"].as_str().unwrap().to_string();
+    answers.push(initiated.to_string());
+    let at_sandbox = app
+        .sandbox
+        .payment(id)
+        .expect("the sandbox has the payment");
+    assert_eq!(at_sandbox.status, SandboxStatus::Open);
+    assert_eq!(at_sandbox.phone_number.as_deref(), Some(PHONE));
+
+    // The customer approves in the app.
+    app.confirm_in_sandbox(id);
+    let response = app.status(id, &session).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let status = json_body(response).await;
+    assert_eq!(status["status"], "CONFIRM");
+    answers.push(status.to_string());
+
+    // The browser authorizes.
+    let response = app.authorize(id, &session).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let authorized = json_body(response).await;
+    assert_eq!(authorized["status"], "COMPLETED");
+    let reference = authorized["reference_number"]
+        .as_str()
+        .expect("a completed payment has a reference number");
+    answers.push(authorized.to_string());
+
+    let at_sandbox = app.sandbox.payment(id).unwrap();
+    assert_eq!(at_sandbox.status, SandboxStatus::Completed);
+    assert_eq!(at_sandbox.reference_number.as_deref(), Some(reference));
+    let stored = app.stored_payment(id).await.expect("the payment is stored");
+    assert_eq!(stored.status, PaymentStatus::Completed);
+    assert_eq!(
+        stored.reference_number.as_ref().map(|r| r.as_str()),
+        Some(reference)
+    );
+    assert_eq!(stored.total.to_string(), "25.00");
+    assert!(stored.fee.is_some(), "the fee is recorded on completion");
+
+    let started = Started { id, session };
+    let status = app.status_of(&started).await;
+    assert_eq!(status["status"], "COMPLETED");
+    answers.push(status.to_string());
+
+    // ATH Móvil's auth token stays on the server.
+    let auth_token = stored
+        .auth_token
+        .expect("the auth token is kept server-side");
+    for answer in &answers {
+        assert!(
+            !answer.contains(auth_token.expose()),
+            "the auth token leaked in {answer}"
+        );
+        assert!(
+            !answer.contains("auth_token"),
+            "auth_token field in {answer}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_payment_can_be_pushed_to_another_phone_while_open() {
+    let app = spawn_app_with(&NO_WATCHER).await;
+    let started = app.start_ten_dollar_payment().await;
+
+    let response = app
+        .update_phone(started.id, &started.session, "7879998888")
+        .await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(json_body(response).await["status"], "OPEN");
+    let at_sandbox = app.sandbox.payment(started.id).unwrap();
+    assert_eq!(at_sandbox.phone_number.as_deref(), Some("7879998888"));
+}
+
+#[tokio::test]
+async fn a_cancelled_payment_is_cancel_here_and_at_ath_movil() {
+    let app = spawn_app_with(&NO_WATCHER).await;
+    let started = app.start_ten_dollar_payment().await;
+
+    let response = app.cancel(started.id, &started.session).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(json_body(response).await["status"], "CANCEL");
+    assert_eq!(
+        app.sandbox.payment(started.id).unwrap().status,
+        SandboxStatus::Cancelled
+    );
+    assert_eq!(
+        app.stored_payment(started.id).await.unwrap().status,
+        PaymentStatus::Cancel
+    );
+    // Cancelling again changes nothing.
+    let again = app.cancel(started.id, &started.session).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(json_body(again).await["status"], "CANCEL");
+}
+
+#[tokio::test]
+async fn a_cancelled_payment_cannot_be_authorized() {
+    let app = spawn_app_with(&NO_WATCHER).await;
+    let started = app.start_ten_dollar_payment().await;
+    assert_eq!(
+        app.cancel(started.id, &started.session).await.status(),
+        StatusCode::OK
+    );
+
+    let response = app.authorize(started.id, &started.session).await;
+
+    assert!(
+        response.status().is_client_error() || response.status().is_server_error(),
+        "authorizing a cancelled payment answered {}",
+        response.status()
+    );
+    assert_eq!(app.status_of(&started).await["status"], "CANCEL");
+    assert_eq!(app.sandbox.refunds_executed(), 0);
+}
+
+#[tokio::test]
+async fn a_completed_payment_cannot_be_cancelled() {
+    let app = spawn_app_with(&NO_WATCHER).await;
+    let started = app.start_ten_dollar_payment().await;
+    app.confirm_in_sandbox(started.id);
+    assert_eq!(
+        app.authorize(started.id, &started.session).await.status(),
+        StatusCode::OK
+    );
+
+    let response = app.cancel(started.id, &started.session).await;
+
+    error_of(response, StatusCode::CONFLICT).await;
+    assert_eq!(app.status_of(&started).await["status"], "COMPLETED");
+}
+
+#[tokio::test]
+async fn a_payment_not_approved_in_time_expires() {
+    let app = spawn_app_with(&NO_WATCHER).await;
+    let started = app
+        .start_payment(&json!({ "total": "10.00", "timeout": 120 }))
+        .await;
+
+    app.sandbox.advance_clock(Duration::from_secs(121));
+
+    assert_eq!(
+        app.sandbox.payment(started.id).unwrap().status,
+        SandboxStatus::Expired
+    );
+    // ATH Móvil's expired webhook tells the app.
+    app.wait_for_delivered(EventKind::EcommerceExpired, 1).await;
+    assert_eq!(app.status_of(&started).await["status"], "EXPIRED");
+    assert_eq!(
+        app.stored_payment(started.id).await.unwrap().status,
+        PaymentStatus::Expired
+    );
+    // Too late to authorize.
+    let response = app.authorize(started.id, &started.session).await;
+    assert_ne!(response.status(), StatusCode::OK);
+    assert_eq!(app.status_of(&started).await["status"], "EXPIRED");
+}
+
+#[tokio::test]
+async fn a_payment_the_customer_declines_is_cancel() {
+    let app = spawn_app_with(&NO_WATCHER).await;
+    let started = app.start_ten_dollar_payment().await;
+
+    app.sandbox
+        .decline(started.id)
+        .expect("an OPEN payment can be declined");
+
+    // The cancelled webhook alone updates the payment, before any status call.
+    app.wait_for_delivered(EventKind::EcommerceCancelled, 1)
+        .await;
+    let stored = app
+        .wait_for_payment(started.id, Duration::from_secs(5), |p| {
+            p.status == PaymentStatus::Cancel
+        })
+        .await;
+    assert!(
+        stored.is_some(),
+        "the declined payment is not CANCEL in the store"
+    );
+    assert_eq!(app.status_of(&started).await["status"], "CANCEL");
+}
+
+#[tokio::test]
+async fn a_payment_approved_after_its_tab_closed_is_still_completed() {
+    let app = spawn_app().await;
+    let started = app.start_ten_dollar_payment().await;
+
+    // The customer approves; the browser that would authorize is gone.
+    app.confirm_in_sandbox(started.id);
+
+    let completed = app
+        .wait_for_payment(started.id, Duration::from_secs(10), |p| {
+            p.status == PaymentStatus::Completed
+        })
+        .await
+        .expect("the confirm watcher authorizes it within 10 s");
+    assert!(completed.reference_number.is_some());
+    let at_sandbox = app.sandbox.payment(started.id).unwrap();
+    assert_eq!(at_sandbox.status, SandboxStatus::Completed);
+    assert_eq!(
+        completed.reference_number.as_ref().map(|r| r.as_str()),
+        at_sandbox.reference_number.as_deref()
+    );
+}

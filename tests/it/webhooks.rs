@@ -1,0 +1,259 @@
+//! ATH Móvil's webhooks, as the sandbox delivers them, duplicates included.
+
+use athm_domain::webhook::EventStatus;
+use athm_domain::{EcommerceId, PaymentStatus};
+use athm_sandbox::{DeliveryOutcome, EventKind};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use std::time::Duration;
+
+use crate::helpers::{TestApp, eventually, json_body, spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn a_completed_webhook_alone_records_the_payment_it_announces() {
+    let app = spawn_app().await;
+    let (id, token) = app.create_in_sandbox("12.50").await;
+
+    let reference = app.complete_in_sandbox(id, &token).await;
+
+    app.wait_for_delivered(EventKind::EcommerceCompleted, 1)
+        .await;
+    let stored = app
+        .stored_payment(id)
+        .await
+        .expect("the webhook created the payment");
+    assert_eq!(stored.status, PaymentStatus::Completed);
+    assert_eq!(
+        stored.reference_number.as_ref().map(|r| r.as_str()),
+        Some(reference.as_str())
+    );
+    assert_eq!(stored.total.to_string(), "12.50");
+    let sandbox = app.sandbox.payment(id).unwrap();
+    assert_eq!(
+        stored.fee.map(|f| f.value()),
+        Some(sandbox.fee),
+        "the fee comes from the event"
+    );
+    let events = app
+        .store()
+        .events_for_payment(&EcommerceId::new(id))
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].status, EventStatus::Processed);
+}
+
+#[tokio::test]
+async fn the_completed_webhook_after_an_authorization_changes_nothing() {
+    let app = spawn_app().await;
+    let started = app.start_ten_dollar_payment().await;
+    app.confirm_in_sandbox(started.id);
+    let response = app.authorize(started.id, &started.session).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let authorized = app.stored_payment(started.id).await.unwrap();
+
+    app.wait_for_delivered(EventKind::EcommerceCompleted, 1)
+        .await;
+
+    let after = app.stored_payment(started.id).await.unwrap();
+    assert_eq!(after.status, PaymentStatus::Completed);
+    assert_eq!(after.reference_number, authorized.reference_number);
+    assert_eq!(
+        after.total_refunded_amount,
+        authorized.total_refunded_amount
+    );
+    let events = app
+        .store()
+        .events_for_payment(&EcommerceId::new(started.id))
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].status, EventStatus::Processed);
+}
+
+#[tokio::test]
+async fn duplicate_deliveries_make_one_payment_and_no_error() {
+    let app = spawn_app().await;
+    app.sandbox.set_webhook_copies(3);
+    let (id, token) = app.create_in_sandbox("30.00").await;
+
+    app.complete_in_sandbox(id, &token).await;
+
+    app.wait_for_delivered(EventKind::EcommerceCompleted, 3)
+        .await;
+    let attempts = app.sandbox.deliveries();
+    assert!(
+        attempts
+            .iter()
+            .all(|a| matches!(a.outcome, DeliveryOutcome::Delivered { status: 200 })),
+        "every copy is acknowledged with 200: {attempts:#?}"
+    );
+    let page = app
+        .store()
+        .list_payments(&Default::default())
+        .await
+        .unwrap();
+    assert_eq!(page.total, 1, "one payment for three copies");
+    assert_eq!(page.items[0].status, PaymentStatus::Completed);
+    let events = app
+        .store()
+        .events_for_payment(&EcommerceId::new(id))
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1, "the copies share one stored event");
+}
+
+#[tokio::test]
+async fn a_hand_posted_duplicate_webhook_answers_duplicate() {
+    let app = spawn_app().await;
+    let (id, token) = app.create_in_sandbox("5.00").await;
+    app.complete_in_sandbox(id, &token).await;
+    app.wait_for_delivered(EventKind::EcommerceCompleted, 1)
+        .await;
+    let payload = app.sandbox.deliveries()[0].payload.clone();
+    let before = app.stored_payment(id).await.unwrap();
+
+    let response = app.post_webhook(&payload).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(json_body(response).await["status"], "duplicate");
+    assert_eq!(app.stored_payment(id).await.unwrap(), before);
+}
+
+/// A completed event in the real observed shape, for payment `id` with `total`.
+fn completed_event(id: uuid::Uuid, total: u32) -> serde_json::Value {
+    json!({
+        "transactionType": "ECOMMERCE", "status": "COMPLETED",
+        "ecommerceId": id, "referenceNumber": "11223344-aabbccdd11223344aabbccdd11223344",
+        "dailyTransactionId": "0002", "date": "2025-12-08 16:30:52",
+        "transactionDate": "2025-12-08 16:30:49", "total": total, "subTotal": total, "tax": 0.0,
+        "fee": 0.07, "netAmount": 2.93, "totalRefundedAmount": 0, "phoneNumber": 7875551234_u64,
+        "name": "Test Customer", "email": "customer@example.com", "metadata1": "Order 1",
+        "metadata2": "", "message": "", "businessName": "Test Business", "isNonProfit": false,
+        "items": [], "referenceTransactionId": "",
+    })
+}
+
+/// The stored webhook event with this ecommerce id, once processing has judged it.
+async fn judged_event(app: &TestApp, id: uuid::Uuid) -> athm_domain::webhook::WebhookEvent {
+    eventually(Duration::from_secs(5), || async {
+        let events = app
+            .store()
+            .events_for_payment(&EcommerceId::new(id))
+            .await
+            .expect("the store answers");
+        events
+            .into_iter()
+            .find(|e| e.status != EventStatus::Pending)
+    })
+    .await
+    .expect("the event was judged")
+}
+
+#[tokio::test]
+async fn a_forged_completed_webhook_for_an_unknown_payment_is_stored_flagged_and_changes_nothing() {
+    let app = spawn_app().await;
+    let id = uuid::Uuid::new_v4();
+
+    let response = app.post_webhook(&completed_event(id, 3)).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(json_body(response).await["status"], "stored");
+    assert_eq!(app.stored_payment(id).await, None, "no payment was created");
+    let event = judged_event(&app, id).await;
+    assert_eq!(event.status, EventStatus::Flagged);
+    assert!(event.error.unwrap().contains("does not know"));
+}
+
+#[tokio::test]
+async fn a_forged_completed_webhook_for_a_payment_still_open_is_flagged_and_changes_nothing() {
+    let app = spawn_app_with(&["--watch-interval-secs", "3600"]).await;
+    let started = app.start_ten_dollar_payment().await;
+    let before = app.stored_payment(started.id).await.unwrap();
+
+    let response = app.post_webhook(&completed_event(started.id, 10)).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let event = judged_event(&app, started.id).await;
+    assert_eq!(event.status, EventStatus::Flagged);
+    assert!(event.error.unwrap().contains("findPayment says open"));
+    assert_eq!(app.stored_payment(started.id).await.unwrap(), before);
+    assert_eq!(before.status, PaymentStatus::Open);
+}
+
+#[tokio::test]
+async fn a_malformed_webhook_is_acknowledged_so_that_it_is_not_retried_forever() {
+    let app = spawn_app().await;
+
+    let response = app
+        .client
+        .post(format!("{}/webhook", app.api))
+        .header("Content-Type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(json_body(response).await["status"], "malformed");
+}
+
+#[tokio::test]
+async fn with_a_path_secret_the_sandbox_delivers_to_the_secret_url_and_plain_webhook_is_404() {
+    let secret = "only-ath-movil-knows-this-0123";
+    let app = spawn_app_with(&["--webhook-path-secret", secret]).await;
+    let (id, token) = app.create_in_sandbox("7.00").await;
+
+    app.complete_in_sandbox(id, &token).await;
+
+    app.wait_for_delivered(EventKind::EcommerceCompleted, 1)
+        .await;
+    let stored = app.stored_payment(id).await.expect("the webhook arrived");
+    assert_eq!(stored.status, PaymentStatus::Completed);
+    let plain = app
+        .client
+        .post(format!("{}/webhook", app.api))
+        .json(&json!({"transactionType": "payment", "status": "completed"}))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(plain.status(), StatusCode::NOT_FOUND);
+    let at_secret = app
+        .client
+        .post(format!("{}/webhook/{secret}", app.api))
+        .json(&json!({"transactionType": "payment", "status": "completed",
+            "referenceNumber": "ref-by-hand", "total": "1.00"}))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(at_secret.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_too_short_path_secret_stops_the_app_at_startup() {
+    use clap::Parser;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let database_url = crate::helpers::database_url(&dir);
+    let cli = athm_app::Cli::try_parse_from([
+        "athm",
+        "serve",
+        "--database-url",
+        &database_url,
+        "--listen",
+        "127.0.0.1:0",
+        "--sandbox-listen",
+        "127.0.0.1:0",
+        "--webhook-path-secret",
+        "short",
+    ])
+    .expect("parses");
+    let result = athm_app::Application::build(cli.settings).await;
+    let Err(error) = result else {
+        panic!("a short path secret must be refused")
+    };
+    assert!(
+        error.to_string().contains("ATHM_WEBHOOK_PATH_SECRET"),
+        "{error}"
+    );
+}
