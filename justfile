@@ -16,11 +16,16 @@ serve:
 fmt:
     cargo fmt --all
 
-# Check formatting, lints (warnings are errors) and the hexagon's dependency rule.
+# Check formatting, lints (warnings are errors), the API docs and the hexagon's dependency rule.
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+    @just doc
     @just hexagon
+
+# Build the API documentation of every crate; a warning (a broken link, a missing doc) fails.
+doc:
+    RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 
 # Fail if the domain crate depends on an I/O library (the hexagon's rule).
 hexagon:
@@ -48,6 +53,26 @@ examples:
 bench *ARGS:
     cargo build --release -p athm-app -p athm-bench
     target/release/athm-bench all --write docs/performance.md {{ARGS}}
+
+# Fuzz each target (webhook parser, HTTP webhook endpoint) with cargo-fuzz for SECS seconds (default 60); new inputs go to fuzz/work/, crashes to fuzz/artifacts/.
+fuzz SECS="60":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+    for target in webhook_parse webhook_endpoint; do
+        mkdir -p "fuzz/work/$target"
+        # cargo-fuzz passes nightly-only flags; RUSTC_BOOTSTRAP lets this stable toolchain take them.
+        RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" "fuzz/work/$target" "fuzz/corpus/$target" -- -max_total_time={{SECS}}
+    done
+
+# The fuzz targets as a bounded stable test (corpus + 3,000 pseudo-random inputs each), as CI runs them.
+fuzz-smoke:
+    cargo test --test it fuzz_smoke
+
+# The reliability suite with its timings: three `athm serve` instances on PostgreSQL and MariaDB (N = 1,000, with and without a crash), refund races, every gateway fault.
+reliability:
+    cargo test -p athm-app --test multi_instance -- --nocapture
+    cargo test --test it -- --nocapture refund_races gateway_faults
 
 # Everything CI runs, as CI runs it.
 ci:

@@ -412,6 +412,29 @@ impl Store for MemoryStore {
         Ok((event.clone(), true))
     }
 
+    async fn insert_webhook_events(
+        &self,
+        events: &[WebhookEvent],
+    ) -> Result<Vec<(WebhookEvent, bool)>, StoreError> {
+        // One lock for the whole batch: all of it lands at once, like one transaction.
+        let mut tables = self.tables();
+        let mut stored = Vec::with_capacity(events.len());
+        for event in events {
+            match tables
+                .webhook_events
+                .iter()
+                .find(|e| e.idempotency_key == event.idempotency_key)
+            {
+                Some(found) => stored.push((found.clone(), false)),
+                None => {
+                    tables.webhook_events.push(event.clone());
+                    stored.push((event.clone(), true));
+                }
+            }
+        }
+        Ok(stored)
+    }
+
     async fn webhook_event(&self, id: WebhookEventId) -> Result<Option<WebhookEvent>, StoreError> {
         Ok(self
             .tables()

@@ -3,7 +3,13 @@
 mod bad_input;
 mod checkout;
 mod cli;
+mod db;
+mod fuzz_smoke;
+mod gateway_faults;
 mod helpers;
+mod notify;
+mod refund_races;
 mod refunds;
+mod services;
 mod sync;
 mod webhooks;

@@ -20,10 +20,11 @@ async fn a_completed_webhook_alone_records_the_payment_it_announces() {
     app.wait_for_delivered(EventKind::EcommerceCompleted, 1)
         .await;
     let stored = app
-        .stored_payment(id)
+        .wait_for_payment(id, Duration::from_secs(5), |p| {
+            p.status == PaymentStatus::Completed
+        })
         .await
         .expect("the webhook created the payment");
-    assert_eq!(stored.status, PaymentStatus::Completed);
     assert_eq!(
         stored.reference_number.as_ref().map(|r| r.as_str()),
         Some(reference.as_str())
@@ -35,13 +36,13 @@ async fn a_completed_webhook_alone_records_the_payment_it_announces() {
         Some(sandbox.fee),
         "the fee comes from the event"
     );
+    assert_eq!(judged_event(&app, id).await.status, EventStatus::Processed);
     let events = app
         .store()
         .events_for_payment(&EcommerceId::new(id))
         .await
         .unwrap();
     assert_eq!(events.len(), 1);
-    assert_eq!(events[0].status, EventStatus::Processed);
 }
 
 #[tokio::test]
@@ -63,13 +64,15 @@ async fn the_completed_webhook_after_an_authorization_changes_nothing() {
         after.total_refunded_amount,
         authorized.total_refunded_amount
     );
+    // A 200 means "durably stored"; processing follows off the request path.
+    let event = judged_event(&app, started.id).await;
+    assert_eq!(event.status, EventStatus::Processed);
     let events = app
         .store()
         .events_for_payment(&EcommerceId::new(started.id))
         .await
         .unwrap();
     assert_eq!(events.len(), 1);
-    assert_eq!(events[0].status, EventStatus::Processed);
 }
 
 #[tokio::test]
@@ -89,6 +92,11 @@ async fn duplicate_deliveries_make_one_payment_and_no_error() {
             .all(|a| matches!(a.outcome, DeliveryOutcome::Delivered { status: 200 })),
         "every copy is acknowledged with 200: {attempts:#?}"
     );
+    app.wait_for_payment(id, Duration::from_secs(5), |p| {
+        p.status == PaymentStatus::Completed
+    })
+    .await
+    .expect("the payment is completed");
     let page = app
         .store()
         .list_payments(&Default::default())
@@ -112,7 +120,12 @@ async fn a_hand_posted_duplicate_webhook_answers_duplicate() {
     app.wait_for_delivered(EventKind::EcommerceCompleted, 1)
         .await;
     let payload = app.sandbox.deliveries()[0].payload.clone();
-    let before = app.stored_payment(id).await.unwrap();
+    let before = app
+        .wait_for_payment(id, Duration::from_secs(5), |p| {
+            p.status == PaymentStatus::Completed
+        })
+        .await
+        .expect("the payment is completed");
 
     let response = app.post_webhook(&payload).await;
 
@@ -209,8 +222,11 @@ async fn with_a_path_secret_the_sandbox_delivers_to_the_secret_url_and_plain_web
 
     app.wait_for_delivered(EventKind::EcommerceCompleted, 1)
         .await;
-    let stored = app.stored_payment(id).await.expect("the webhook arrived");
-    assert_eq!(stored.status, PaymentStatus::Completed);
+    app.wait_for_payment(id, Duration::from_secs(10), |p| {
+        p.status == PaymentStatus::Completed
+    })
+    .await
+    .expect("the webhook at the secret URL completed the payment");
     let plain = app
         .client
         .post(format!("{}/webhook", app.api))

@@ -101,6 +101,18 @@ pub struct Settings {
     )]
     pub checkout_secret: Option<Secret>,
 
+    /// Confirm every webhook event with ATH Móvil before it changes money
+    /// (webhooks are not signed). Turn off only for load tests of ingestion.
+    #[arg(long, env = "ATHM_VERIFY_WEBHOOKS", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub verify_webhooks: bool,
+
+    /// Process each webhook event before answering it (the answer then
+    /// waits for processing and, with verification, for ATH Móvil). By
+    /// default the event is answered once durably stored and processed
+    /// right after by a background worker.
+    #[arg(long, env = "ATHM_PROCESS_WEBHOOKS_INLINE", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub process_webhooks_inline: bool,
+
     /// Payment initiations allowed per client address per minute (0: unlimited).
     #[arg(
         long,
@@ -161,6 +173,29 @@ pub struct Settings {
     /// behind a proxy that sets it), for rate limits and the webhook allow-list.
     #[arg(long, env = "ATHM_TRUST_FORWARDED_FOR", global = true)]
     pub trust_forwarded_for: bool,
+
+    /// URLs that receive every lifecycle event as signed JSON (comma-separated;
+    /// see docs/notifications.md). Empty: events are only logged.
+    #[arg(long, env = "ATHM_NOTIFY_URLS", value_delimiter = ',', global = true)]
+    pub notify_urls: Vec<String>,
+
+    /// Key of the notifications' `X-Athm-Signature` HMAC (secret, at least 32 bytes; required with notify URLs).
+    #[arg(
+        long,
+        env = "ATHM_NOTIFY_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub notify_secret: Option<Secret>,
+
+    /// Timeout of one notification request, in seconds.
+    #[arg(
+        long,
+        env = "ATHM_NOTIFY_TIMEOUT_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub notify_timeout_secs: u64,
 
     /// Timeout of one call to ATH Móvil, in seconds.
     #[arg(
@@ -242,6 +277,8 @@ mod tests {
             "hmac-hunter2",
             "--webhook-path-secret",
             "path-hunter2-0123456789",
+            "--notify-secret",
+            "notify-hunter2",
         ])
         .unwrap();
         let debug = format!("{:?}", cli.settings);

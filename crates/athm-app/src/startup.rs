@@ -7,14 +7,13 @@ use std::time::Duration;
 
 use athm_client::{AthmClient, ClientConfig};
 use athm_domain::ports::{AthmGateway, Clock, Store, SystemClock, WebhookSubscription};
-use athm_domain::services::Services;
+use athm_domain::services::{Services, WebhookProcessor};
 use athm_sandbox::{DEMO_PRIVATE_TOKEN, DEMO_PUBLIC_TOKEN, RunningSandbox};
 use athm_store::SqlStore;
 use athm_web::AppState;
 use athm_web::embed::{WorkerConfig, Workers};
 use tokio::net::TcpListener;
 
-use crate::workers::LogSink;
 use crate::{AppError, Settings};
 
 /// The ports every command shares.
@@ -104,14 +103,23 @@ impl Application {
                 .await?;
         }
 
-        let services = Services::new(gateway, store);
+        let (sink, relay_lease) = crate::workers::sink(&settings)?;
+        let mut services = Services::new(gateway, store);
+        if !settings.verify_webhooks {
+            tracing::warn!(
+                "ATHM_VERIFY_WEBHOOKS=false: webhook events are applied without asking ATH Móvil"
+            );
+            services.webhooks =
+                WebhookProcessor::new(services.store.clone(), services.clock.clone());
+        }
         let interval = settings.watch_interval();
         let worker_config = WorkerConfig {
             watch_interval: interval,
             recovery_interval: interval * 6,
+            relay_lease,
             ..WorkerConfig::default()
         };
-        let workers = Workers::spawn(&services, Arc::new(LogSink), worker_config);
+        let workers = Workers::spawn(&services, sink, worker_config);
         let state = AppState::from_services(&services, crate::web::config(&settings)?)
             .with_webhook_hook(workers.webhook_hook());
         let faces = crate::faces::routes(

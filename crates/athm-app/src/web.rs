@@ -1,6 +1,6 @@
 //! The web adapter's configuration, from the settings.
 
-use athm_web::WebConfig;
+use athm_web::{WebConfig, WebhookProcessing};
 use rand::Rng;
 
 use crate::{AppError, Settings};
@@ -27,6 +27,11 @@ pub(crate) fn config(settings: &Settings) -> Result<WebConfig, AppError> {
             .clone()
             .filter(|s| !s.is_empty()),
         webhook_allowed_sources: settings.webhook_allowed_sources.clone(),
+        webhook_processing: if settings.process_webhooks_inline {
+            WebhookProcessing::Inline
+        } else {
+            WebhookProcessing::Queued
+        },
         ..WebConfig::new(secret).with_api_keys(settings.api_keys.iter().cloned())
     };
     config.validate().map_err(|e| {

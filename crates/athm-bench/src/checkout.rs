@@ -97,7 +97,7 @@ pub(crate) async fn run_once(
     duration: Duration,
 ) -> Result<CheckoutRun> {
     let db = FreshDb::create(backend, &bench.postgres).await?;
-    let server = Server::start(&bench.server, db.url()).await?;
+    let server = Server::start(&bench.server, db.url(), true).await?;
     let client = client(connections)?;
     let checkout = sign(&client, &server.base).await?;
     let job = {

@@ -95,7 +95,15 @@ fn output(config: &ServerConfig) -> Result<(Stdio, Stdio)> {
 
 impl Server {
     /// Starts `athm serve` on `database_url` and waits until `/healthz` answers 200.
-    pub(crate) async fn start(config: &ServerConfig, database_url: &str) -> Result<Server> {
+    /// With `verify_webhooks` false the server applies webhook events without
+    /// asking ATH Móvil (`--verify-webhooks false`): the ingestion scenarios
+    /// post synthetic events the sandbox does not know, which verification
+    /// would (rightly) flag.
+    pub(crate) async fn start(
+        config: &ServerConfig,
+        database_url: &str,
+        verify_webhooks: bool,
+    ) -> Result<Server> {
         check_binary(&config.athm)?;
         let port = free_port()?;
         let (stdout, stderr) = output(config)?;
@@ -104,6 +112,10 @@ impl Server {
             .args(["--api-keys", API_KEY, "--checkout-secret", CHECKOUT_SECRET])
             .args(["--initiate-per-ip-per-minute", "0"])
             .args(["--initiate-per-phone-per-hour", "0"])
+            .args([
+                "--verify-webhooks",
+                if verify_webhooks { "true" } else { "false" },
+            ])
             .arg("serve")
             .stdin(Stdio::null())
             .stdout(stdout)

@@ -96,7 +96,7 @@ pub(crate) async fn run_once(
     duration: Duration,
 ) -> Result<WebhookRun> {
     let db = FreshDb::create(backend, &bench.postgres).await?;
-    let server = Server::start(&bench.server, db.url()).await?;
+    let server = Server::start(&bench.server, db.url(), false).await?;
     let url = format!("{}/athm/webhook", server.base);
     let client = client(connections)?;
     let seeds = Arc::new(match mix {

@@ -15,6 +15,11 @@ pub enum WebhookProcessing {
     Inline,
     /// Store, answer 200, and process in a spawned task.
     Background,
+    /// Store, answer 200, and process in the adapter's processing worker
+    /// (at most a few events at once; see the `ingest` module). The answer
+    /// does not wait for processing; an event still queued when the process
+    /// stops stays pending and the recovery worker processes it.
+    Queued,
     /// Only store and answer 200: the app's own worker processes events
     /// (see [`crate::AppState::with_webhook_hook`]).
     StoreOnly,

@@ -66,17 +66,21 @@ pub struct WorkerConfig {
     pub watch_min_age: Duration,
     /// How often pending or failed webhook events are processed again.
     pub recovery_interval: Duration,
+    /// How long a relay round claims its lifecycle events (see
+    /// `OutboxRelay::with_lease`): at least twice what the sink may take for one event.
+    pub relay_lease: Duration,
 }
 
 impl Default for WorkerConfig {
-    /// Relay every 500 ms, watch every 5 s (payments older than 2 s),
-    /// recover webhook events every 30 s.
+    /// Relay every 500 ms (claiming events for 120 s), watch every 5 s
+    /// (payments older than 2 s), recover webhook events every 30 s.
     fn default() -> Self {
         Self {
             relay_interval: Duration::from_millis(500),
             watch_interval: Duration::from_secs(5),
             watch_min_age: Duration::from_secs(2),
             recovery_interval: Duration::from_secs(30),
+            relay_lease: Duration::from_secs(120),
         }
     }
 }
@@ -85,7 +89,10 @@ impl Default for WorkerConfig {
 /// the outbox relay (lifecycle events to your [`EventSink`]), the confirm
 /// watcher and expiry sweeper, and the recovery of unprocessed webhook
 /// events. They stop when this value is dropped or shut down. With several
-/// instances, run them on each: every step is safe to run concurrently.
+/// instances, run them on each: every step is safe to run concurrently, and
+/// the relay and the recovery claim their rows in the store first, so two
+/// instances never deliver the same lifecycle event (nor process the same
+/// webhook event) at the same time.
 #[derive(Debug)]
 pub struct Workers {
     tasks: JoinSet<()>,
@@ -98,7 +105,9 @@ impl Workers {
     pub fn spawn(services: &Services, sink: Arc<dyn EventSink>, config: WorkerConfig) -> Self {
         let nudge = Arc::new(Notify::new());
         let mut tasks = JoinSet::new();
-        let relay = services.outbox_relay(sink);
+        let lease = chrono::Duration::from_std(config.relay_lease)
+            .unwrap_or_else(|_| chrono::Duration::seconds(120));
+        let relay = services.outbox_relay(sink).with_lease(lease);
         tasks.spawn(relay_loop(relay, config.relay_interval, nudge.clone()));
         let min_age = chrono::Duration::from_std(config.watch_min_age)
             .unwrap_or_else(|_| chrono::Duration::seconds(2));

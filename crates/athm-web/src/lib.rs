@@ -39,6 +39,7 @@ pub mod embed;
 pub mod error;
 mod extract;
 mod health;
+pub mod ingest;
 pub mod metrics;
 mod middleware;
 mod net;

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use athm_domain::ports::GatewayError;
@@ -44,6 +45,10 @@ struct Inner {
 #[derive(Debug, Default)]
 pub struct Metrics {
     inner: Mutex<Inner>,
+    /// Webhook store transactions (group commits).
+    webhook_batches: AtomicU64,
+    /// Webhook events stored through them.
+    webhook_batched_events: AtomicU64,
 }
 
 impl Metrics {
@@ -76,6 +81,13 @@ impl Metrics {
     /// Counts a webhook event by kind and outcome.
     pub fn webhook(&self, kind: &'static str, outcome: &'static str) {
         self.with(|m| *m.webhooks.entry((kind, outcome)).or_default() += 1);
+    }
+
+    /// Counts a webhook store transaction of `events` events (group commit).
+    pub fn webhook_batch(&self, events: usize) {
+        self.webhook_batches.fetch_add(1, Ordering::Relaxed);
+        self.webhook_batched_events
+            .fetch_add(events as u64, Ordering::Relaxed);
     }
 
     /// Counts a payment operation (and so the ATH Móvil call it makes) by outcome.
@@ -148,6 +160,28 @@ impl Metrics {
                 "athm_webhook_events_total{{kind=\"{kind}\",outcome=\"{outcome}\"}} {n}"
             );
         }
+        header(
+            &mut out,
+            "athm_webhook_store_batches_total",
+            "counter",
+            "Transactions that stored received webhook events (group commit).",
+        );
+        let _ = writeln!(
+            out,
+            "athm_webhook_store_batches_total {}",
+            self.webhook_batches.load(Ordering::Relaxed)
+        );
+        header(
+            &mut out,
+            "athm_webhook_store_batched_events_total",
+            "counter",
+            "Webhook events stored by those transactions (divide by the batches for the mean batch size).",
+        );
+        let _ = writeln!(
+            out,
+            "athm_webhook_store_batched_events_total {}",
+            self.webhook_batched_events.load(Ordering::Relaxed)
+        );
         header(
             &mut out,
             "athm_payment_operations_total",

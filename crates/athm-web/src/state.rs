@@ -1,7 +1,7 @@
 //! What every handler shares: the use cases, the store, the settings,
 //! the metrics and the rate limiters.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use athm_domain::ports::Store;
@@ -9,6 +9,7 @@ use athm_domain::services::{PaymentService, ProcessOutcome, WebhookProcessor};
 use athm_domain::webhook::WebhookEvent;
 
 use crate::config::WebConfig;
+use crate::ingest::{Processing, Queue, Writer};
 use crate::metrics::Metrics;
 use crate::rate_limit::FixedWindow;
 
@@ -41,6 +42,10 @@ pub struct AppState {
     per_ip: Arc<FixedWindow>,
     per_phone: Arc<FixedWindow>,
     hook: Option<WebhookHook>,
+    /// The webhook group-commit writer, started at the first webhook.
+    writer: Arc<OnceLock<Writer>>,
+    /// The webhook processing worker ([`crate::WebhookProcessing::Queued`]), started at first use.
+    queue: Arc<OnceLock<Queue>>,
 }
 
 impl AppState {
@@ -65,12 +70,16 @@ impl AppState {
             per_ip: Arc::new(per_ip),
             per_phone: Arc::new(per_phone),
             hook: None,
+            writer: Arc::new(OnceLock::new()),
+            queue: Arc::new(OnceLock::new()),
         }
     }
 
     /// The same state, calling `hook` after each received webhook event.
     pub fn with_webhook_hook(mut self, hook: WebhookHook) -> Self {
         self.hook = Some(hook);
+        // A worker started before (it would not call the hook) is not shared.
+        self.queue = Arc::new(OnceLock::new());
         self
     }
 
@@ -107,7 +116,23 @@ impl AppState {
         &self.per_phone
     }
 
-    pub(crate) fn hook(&self) -> Option<&WebhookHook> {
-        self.hook.as_ref()
+    /// The webhook writer (group commit); started on first use, inside the runtime.
+    pub(crate) fn writer(&self) -> &Writer {
+        self.writer
+            .get_or_init(|| Writer::spawn(self.webhooks.clone(), self.metrics.clone()))
+    }
+
+    /// The webhook processing worker; started on first use, inside the runtime.
+    pub(crate) fn queue(&self) -> &Queue {
+        self.queue.get_or_init(|| Queue::spawn(self.processing()))
+    }
+
+    /// What processing a webhook event needs.
+    pub(crate) fn processing(&self) -> Processing {
+        Processing {
+            webhooks: self.webhooks.clone(),
+            metrics: self.metrics.clone(),
+            hook: self.hook.clone(),
+        }
     }
 }

@@ -8,8 +8,10 @@
 //! [`ParsedWebhook::MAX_DEPTH`](athm_domain::webhook::ParsedWebhook::MAX_DEPTH)
 //! are stored as malformed and answered 200 like any unreadable body.
 //!
-//! The body is stored durably under its idempotency key before anything
-//! else; only then is it answered 200, so a 200 always means "stored". A
+//! The body is parsed once and stored durably under its idempotency key
+//! before anything else, in a group commit with the events arriving at the
+//! same time ([`crate::ingest`]); only once that commit returns is it
+//! answered 200, so a 200 always means "stored". A
 //! store failure answers 500 so that ATH Móvil delivers again. Malformed
 //! bodies are stored flagged (for audit) and answered 200, so that ATH Móvil
 //! does not retry them forever. Processing is the domain's
@@ -19,8 +21,7 @@
 
 use std::net::IpAddr;
 
-use athm_domain::services::ProcessOutcome;
-use athm_domain::webhook::{EventKind, WebhookEvent};
+use athm_domain::webhook::{EventKind, EventStatus};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -30,7 +31,7 @@ use sha2::{Digest, Sha256};
 use crate::auth::{ClientAddr, constant_time_eq};
 use crate::config::WebhookProcessing;
 use crate::error::ApiError;
-use crate::state::{AppState, WebhookNotice};
+use crate::state::AppState;
 
 /// `POST /webhook/{secret}`: the receiver behind a secret path segment. A
 /// wrong segment answers 404, like a route that does not exist; the
@@ -86,70 +87,51 @@ pub(crate) async fn receive(
             ApiError::BadRequest(format!("body: {}", rejection.body_text()))
         }
     })?;
-    let (event, created) = match state.webhooks().store_event(&body).await {
+    let (event, parsed) = state.webhooks().prepare(&body);
+    let (event, created) = match state.writer().store(event).await {
         Ok(stored) => stored,
         Err(error) => {
             state.metrics().webhook("unknown", "store_error");
-            return Err(error.into());
+            return Err(ApiError::Internal(Box::new(std::io::Error::other(error))));
         }
     };
+    // The parse is the stored payload's only when this delivery stored it.
+    let parsed = if created { parsed } else { None };
     let answer = match (created, event.kind) {
         (false, _) => "duplicate",
         (true, EventKind::Malformed) => "malformed",
         (true, _) => "stored",
     };
-    tracing::info!(event_id = %event.id, kind = %event.kind, created, "webhook event stored");
+    tracing::debug!(event_id = %event.id, kind = %event.kind, created, "webhook event stored");
+    let processing = state.processing();
     match state.config().webhook_processing {
-        WebhookProcessing::Inline => process(&state, event, created).await,
+        WebhookProcessing::Inline => processing.process(event, created, parsed).await,
         WebhookProcessing::Background => {
-            let state = state.clone();
-            tokio::spawn(async move { process(&state, event, created).await });
+            tokio::spawn(async move { processing.process(event, created, parsed).await });
+        }
+        // A redelivery of an event still pending is not queued again: its
+        // first delivery's job (here or on another instance) or the recovery
+        // worker processes it. Processing it twice would be safe (the row
+        // lock and the pending check keep money exactly-once) but would count
+        // a second attempt. A failed event is processed again at once.
+        WebhookProcessing::Queued if !created && event.status != EventStatus::Failed => {
+            state.metrics().webhook(event.kind.as_str(), "duplicate");
+            processing.notify(event, created, None);
+        }
+        WebhookProcessing::Queued => {
+            if !state.queue().push(event, created, parsed).await {
+                tracing::warn!(
+                    "the webhook processing worker has stopped; the event stays pending for the recovery worker"
+                );
+            }
         }
         WebhookProcessing::StoreOnly => {
             state.metrics().webhook(
                 event.kind.as_str(),
                 if created { "stored" } else { "duplicate" },
             );
-            notify(&state, event, created, None);
+            processing.notify(event, created, None);
         }
     }
     Ok(Json(json!({ "status": answer })))
-}
-
-/// Processes a stored event; a failure is logged and left on the event for a retry.
-async fn process(state: &AppState, event: WebhookEvent, created: bool) {
-    let result = state.webhooks().process(&event).await;
-    let outcome = match &result {
-        Ok(ProcessOutcome::Applied) => "applied",
-        Ok(ProcessOutcome::Unchanged) => "unchanged",
-        Ok(ProcessOutcome::Ignored) => "ignored",
-        Ok(ProcessOutcome::AlreadyProcessed) => "already_processed",
-        Ok(ProcessOutcome::Flagged(_)) => "flagged",
-        Err(_) => "failed",
-    };
-    state.metrics().webhook(event.kind.as_str(), outcome);
-    match &result {
-        Ok(ProcessOutcome::Flagged(reason)) => {
-            tracing::warn!(event_id = %event.id, %reason, "webhook event flagged");
-        }
-        Ok(done) => {
-            tracing::info!(event_id = %event.id, outcome = ?done, "webhook event processed")
-        }
-        Err(error) => tracing::error!(
-            event_id = %event.id,
-            %error,
-            "webhook event processing failed; it stays failed for a retry"
-        ),
-    }
-    notify(state, event, created, result.ok());
-}
-
-fn notify(state: &AppState, event: WebhookEvent, created: bool, outcome: Option<ProcessOutcome>) {
-    if let Some(hook) = state.hook() {
-        hook(WebhookNotice {
-            event,
-            created,
-            outcome,
-        });
-    }
 }

@@ -24,15 +24,17 @@ async fn subscriber(status: StatusCode, delay: Duration) -> (String, Seen) {
             "/hook",
             post(
                 move |State(seen): State<Seen>, headers: HeaderMap, body: String| async move {
-                    seen.lock().unwrap().push((headers, body));
+                    seen.lock().expect("test setup").push((headers, body));
                     tokio::time::sleep(delay).await;
                     status
                 },
             ),
         )
         .with_state(seen.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("test setup");
+    let url = format!("http://{}/hook", listener.local_addr().expect("test setup"));
     tokio::spawn(async move { axum::serve(listener, app).await });
     (url, seen)
 }
@@ -40,11 +42,13 @@ async fn subscriber(status: StatusCode, delay: Duration) -> (String, Seen) {
 fn event() -> LifecycleEvent {
     LifecycleEvent {
         kind: LifecycleKind::PaymentCompleted,
-        ecommerce_id: "a1b2c3d4-e5f6-7890-abcd-ef1234567890".parse().unwrap(),
-        reference_number: Some("11223344-aabbccdd".parse().unwrap()),
-        amount: "25.00".parse().unwrap(),
+        ecommerce_id: "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
+            .parse()
+            .expect("test setup"),
+        reference_number: Some("11223344-aabbccdd".parse().expect("test setup")),
+        amount: "25.00".parse().expect("test setup"),
         occurred_at: chrono::DateTime::parse_from_rfc3339("2025-12-08T20:30:52.123456Z")
-            .unwrap()
+            .expect("test setup")
             .with_timezone(&chrono::Utc),
     }
 }
@@ -68,14 +72,14 @@ async fn every_url_receives_the_event_as_signed_json() {
         .expect("delivered");
 
     for seen in [first_seen, second_seen] {
-        let seen = seen.lock().unwrap();
+        let seen = seen.lock().expect("test setup");
         assert_eq!(seen.len(), 1);
         let (headers, body) = &seen[0];
-        let signature = headers[SIGNATURE_HEADER].to_str().unwrap();
+        let signature = headers[SIGNATURE_HEADER].to_str().expect("test setup");
         let now = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()).timestamp();
         verify(&Secret::new(SECRET), signature, body.as_bytes(), now, 300)
             .expect("the signature verifies");
-        let json: Value = serde_json::from_str(body).unwrap();
+        let json: Value = serde_json::from_str(body).expect("test setup");
         assert_eq!(
             json,
             json!({
@@ -99,10 +103,10 @@ async fn a_non_2xx_answer_a_timeout_or_an_unreachable_url_fails_the_delivery() {
     let (redirect, _) = subscriber(StatusCode::FOUND, Duration::ZERO).await;
     let (slow, _) = subscriber(StatusCode::OK, Duration::from_secs(5)).await;
     let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("test setup");
         format!(
             "http://{}/hook?token=hidden",
-            listener.local_addr().unwrap()
+            listener.local_addr().expect("test setup")
         )
     };
     for (url, expected) in [
@@ -119,7 +123,7 @@ async fn a_non_2xx_answer_a_timeout_or_an_unreachable_url_fails_the_delivery() {
         assert!(!error.message.contains("hidden"), "queries are not shown");
     }
     assert_eq!(
-        ok_seen.lock().unwrap().len(),
+        ok_seen.lock().expect("test setup").len(),
         4,
         "the other URL still gets each attempt"
     );

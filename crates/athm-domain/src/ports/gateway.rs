@@ -75,7 +75,7 @@ pub enum GatewayError {
         message: String,
     },
     /// HTTP 429: too many requests.
-    #[error("ATH Móvil rate-limited {operation}; retry after {retry_after:?}")]
+    #[error("ATH Móvil rate-limited {operation}; {}", retry_hint(*retry_after))]
     RateLimited {
         /// The operation.
         operation: Operation,
@@ -136,6 +136,14 @@ impl GatewayError {
             Self::RateLimited { .. } | Self::Unavailable { .. } => true,
             Self::OutcomeUnknown { .. } | Self::Undecodable { .. } => false,
         }
+    }
+}
+
+/// "retry in N seconds", or "retry later" when ATH Móvil did not say.
+fn retry_hint(retry_after: Option<Duration>) -> String {
+    match retry_after {
+        Some(wait) => format!("retry in {} seconds", wait.as_secs().max(1)),
+        None => "retry later".to_string(),
     }
 }
 

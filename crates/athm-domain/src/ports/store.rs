@@ -249,6 +249,31 @@ pub trait Store: Send + Sync {
         event: &WebhookEvent,
     ) -> Result<(WebhookEvent, bool), StoreError>;
 
+    /// Stores a batch of webhook events in **one** transaction (group
+    /// commit): each is inserted unless an event with its idempotency key
+    /// exists. Returns, in input order, the stored event and whether this
+    /// call created it; several events of the batch with one key resolve to
+    /// one `created = true` (the first) and the others `created = false`.
+    /// When it returns `Ok`, every event is durably stored; on `Err`, none
+    /// may be acknowledged.
+    ///
+    /// The default stores the events one by one with
+    /// [`Store::insert_webhook_event`] (same results, one transaction each);
+    /// adapters should override it.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] only; a duplicate key is not an error.
+    async fn insert_webhook_events(
+        &self,
+        events: &[WebhookEvent],
+    ) -> Result<Vec<(WebhookEvent, bool)>, StoreError> {
+        let mut stored = Vec::with_capacity(events.len());
+        for event in events {
+            stored.push(self.insert_webhook_event(event).await?);
+        }
+        Ok(stored)
+    }
+
     /// Loads a webhook event.
     ///
     /// # Errors

@@ -26,4 +26,4 @@ pub use outbox::OutboxRelay;
 pub use payment::PaymentService;
 pub use reconcile::{ReconcileSummary, Reconciler, RowOutcome};
 pub use watcher::{PaymentWatcher, WatchReport};
-pub use webhook::{ProcessOutcome, WebhookProcessor};
+pub use webhook::{ProcessOutcome, Received, WebhookProcessor};

@@ -26,6 +26,19 @@ pub enum ProcessOutcome {
     Flagged(String),
 }
 
+/// A received body, parsed once: the event to store and, when the body is
+/// readable, its parse (for [`WebhookProcessor::process_parsed`], so the
+/// body is not parsed again).
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// The event as stored (for a redelivery: as stored the first time).
+    pub event: WebhookEvent,
+    /// Whether this delivery stored it.
+    pub created: bool,
+    /// The parse of the body, when it was readable.
+    pub parsed: Option<ParsedWebhook>,
+}
+
 /// Stores raw webhook events durably and applies them to payments and refunds.
 ///
 /// ATH Móvil's webhooks are not signed. With [`WebhookProcessor::verified_by`],
@@ -63,12 +76,47 @@ impl WebhookProcessor {
     /// # Errors
     /// [`WebhookError::Store`]: the event is not stored and must not be acknowledged.
     pub async fn store_event(&self, body: &[u8]) -> Result<(WebhookEvent, bool), WebhookError> {
+        let received = self.receive(body).await?;
+        Ok((received.event, received.created))
+    }
+
+    /// Parses a raw body once into the event to store (flagged malformed
+    /// when unreadable) and its parse; stores nothing. Store the events with
+    /// [`WebhookProcessor::store_events`].
+    pub fn prepare(&self, body: &[u8]) -> (WebhookEvent, Option<ParsedWebhook>) {
         let now = self.clock.now();
-        let event = match ParsedWebhook::parse(body) {
-            Ok(parsed) => parsed.to_event(body, now),
-            Err(error) => ParsedWebhook::malformed_event(body, &error, now),
-        };
-        Ok(self.store.insert_webhook_event(&event).await?)
+        match ParsedWebhook::parse(body) {
+            Ok(parsed) => (parsed.to_event(body, now), Some(parsed)),
+            Err(error) => (ParsedWebhook::malformed_event(body, &error, now), None),
+        }
+    }
+
+    /// Like [`WebhookProcessor::store_event`], also returning the parse of
+    /// the body, for [`WebhookProcessor::process_parsed`].
+    ///
+    /// # Errors
+    /// [`WebhookError::Store`]: the event is not stored and must not be acknowledged.
+    pub async fn receive(&self, body: &[u8]) -> Result<Received, WebhookError> {
+        let (event, parsed) = self.prepare(body);
+        let (event, created) = self.store.insert_webhook_event(&event).await?;
+        Ok(Received {
+            event,
+            created,
+            parsed: if created { parsed } else { None },
+        })
+    }
+
+    /// Stores prepared events (see [`WebhookProcessor::prepare`]) in one
+    /// transaction ([`Store::insert_webhook_events`]): in input order, each
+    /// stored event and whether this call created it.
+    ///
+    /// # Errors
+    /// [`WebhookError::Store`]: none of the events may be acknowledged.
+    pub async fn store_events(
+        &self,
+        events: &[WebhookEvent],
+    ) -> Result<Vec<(WebhookEvent, bool)>, WebhookError> {
+        Ok(self.store.insert_webhook_events(events).await?)
     }
 
     /// Applies a stored event. Safe to call twice and concurrently: a processed
@@ -78,6 +126,20 @@ impl WebhookProcessor {
     /// # Errors
     /// Store failures; the event is then recorded as failed, to be retried.
     pub async fn process(&self, event: &WebhookEvent) -> Result<ProcessOutcome, WebhookError> {
+        self.process_parsed(event, None).await
+    }
+
+    /// [`WebhookProcessor::process`] with the body's parse at hand: `parsed`
+    /// must be the parse of `event.payload` (as [`Received::parsed`] is), or
+    /// `None` to parse it here.
+    ///
+    /// # Errors
+    /// Store failures; the event is then recorded as failed, to be retried.
+    pub async fn process_parsed(
+        &self,
+        event: &WebhookEvent,
+        parsed: Option<ParsedWebhook>,
+    ) -> Result<ProcessOutcome, WebhookError> {
         match event.status {
             EventStatus::Processed => return Ok(ProcessOutcome::AlreadyProcessed),
             EventStatus::Flagged => {
@@ -88,9 +150,12 @@ impl WebhookProcessor {
             EventStatus::Pending | EventStatus::Failed => {}
         }
         let now = self.clock.now();
-        let parsed = match ParsedWebhook::parse(event.payload.as_bytes()) {
-            Ok(parsed) => parsed,
-            Err(error) => return self.flag(event.id, error.to_string(), now).await,
+        let parsed = match parsed {
+            Some(parsed) => parsed,
+            None => match ParsedWebhook::parse(event.payload.as_bytes()) {
+                Ok(parsed) => parsed,
+                Err(error) => return self.flag(event.id, error.to_string(), now).await,
+            },
         };
         let tx = match &self.verifier {
             None => parsed.transaction,

@@ -71,6 +71,7 @@ pub fn cases() -> Vec<Case> {
         case!(refunds_clients::refunds_are_upserted_by_id),
         case!(refunds_clients::clients_merge_latest_non_empty_details),
         case!(webhooks::webhook_insert_is_idempotent),
+        case!(webhooks::a_batch_insert_answers_in_order_once_per_key),
         case!(webhooks::events_to_retry_are_pending_or_failed_oldest_first),
         case!(webhooks::a_claimed_event_is_not_offered_until_its_lease_ends_or_its_outcome),
         case!(webhooks::concurrent_recovery_claims_are_disjoint),

@@ -4,10 +4,79 @@ use std::sync::Arc;
 
 use athm_domain::WebhookEventId;
 use athm_domain::ports::{PaymentKey, PaymentRecord, PaymentWrite, Store, StoreError};
-use athm_domain::webhook::EventStatus;
+use athm_domain::webhook::{EventStatus, WebhookEvent};
 use chrono::Duration;
 
 use super::fixtures::{at, ecommerce_id, payment, webhook_event};
+
+/// A batch insert answers in input order; a key already stored and a key
+/// repeated within the batch resolve to the one stored event.
+pub async fn a_batch_insert_answers_in_order_once_per_key(store: Arc<dyn Store>) {
+    assert_eq!(
+        store.insert_webhook_events(&[]).await.expect("empty batch"),
+        Vec::new()
+    );
+    let known = webhook_event("batch:known", Some(ecommerce_id()), 0);
+    let (known, _) = store.insert_webhook_event(&known).await.expect("insert");
+    let first = webhook_event("batch:a", Some(ecommerce_id()), 1);
+    let redelivered = webhook_event("batch:known", known.ecommerce_id, 2);
+    let second = webhook_event("batch:b", None, 3);
+    let first_again = webhook_event("batch:a", first.ecommerce_id, 4);
+    let batch = [
+        first.clone(),
+        redelivered,
+        second.clone(),
+        first_again.clone(),
+    ];
+    let stored = store.insert_webhook_events(&batch).await.expect("batch");
+    assert_eq!(
+        stored,
+        vec![
+            (first.clone(), true),
+            (known.clone(), false),
+            (second.clone(), true),
+            (first.clone(), false),
+        ]
+    );
+    for event in [&first, &second, &known] {
+        assert_eq!(
+            store.webhook_event(event.id).await.expect("load").as_ref(),
+            Some(event)
+        );
+    }
+    assert_eq!(
+        store.webhook_event(first_again.id).await.expect("load"),
+        None
+    );
+    let redelivery: Vec<_> = batch
+        .iter()
+        .map(|event| WebhookEvent {
+            id: WebhookEventId::random(),
+            ..event.clone()
+        })
+        .collect();
+    let again = store
+        .insert_webhook_events(&redelivery)
+        .await
+        .expect("again");
+    assert!(again.iter().all(|(_, created)| !created), "{again:?}");
+
+    let many: Vec<_> = (0..300)
+        .map(|i| webhook_event(&format!("batch:many:{i}"), None, 10 + i))
+        .collect();
+    let stored = store
+        .insert_webhook_events(&many)
+        .await
+        .expect("300 events");
+    assert_eq!(stored.len(), 300);
+    assert!(
+        stored
+            .iter()
+            .zip(&many)
+            .all(|((stored, created), event)| *created && stored == event),
+        "every event of a batch larger than one statement is stored, in order"
+    );
+}
 
 /// A second event with a stored key is not stored and not an error.
 pub async fn webhook_insert_is_idempotent(store: Arc<dyn Store>) {

@@ -20,6 +20,8 @@ use super::error::database;
 
 /// How long SQLite waits for another writer before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections in a PostgreSQL pool.
+const POSTGRES_CONNECTIONS: u32 = 10;
 /// Connections in a file SQLite pool.
 const SQLITE_FILE_CONNECTIONS: u32 = 8;
 
@@ -55,6 +57,17 @@ pub(super) async fn connect(url: &str) -> Result<SqlStore, StoreError> {
                 } else {
                     sqlite.journal_mode(SqliteJournalMode::Wal)
                 }
+            });
+    }
+    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        // READ COMMITTED for every transaction of the connection, as a
+        // startup parameter: no `SET TRANSACTION` statement per transaction.
+        // 10 connections (sqlx's default, made explicit): the webhook writer
+        // needs one, processing a few; more only add context switches.
+        options
+            .max_connections(POSTGRES_CONNECTIONS)
+            .map_sqlx_postgres_opts(|pg| {
+                pg.options([("default_transaction_isolation", "read committed")])
             });
     }
     let db = Database::connect(options)

@@ -98,13 +98,17 @@ impl SqlStore {
 
     /// Begins a transaction that is about to write: `BEGIN IMMEDIATE` on
     /// SQLite (the write lock is taken at once, as SQLite has no row
-    /// locks), READ COMMITTED with `SELECT … FOR UPDATE` elsewhere.
+    /// locks), READ COMMITTED with `SELECT … FOR UPDATE` elsewhere. On
+    /// PostgreSQL READ COMMITTED is each connection's default (set when it
+    /// connects, see `connect`), so no `SET TRANSACTION` round trip is spent
+    /// per transaction; MySQL's default is REPEATABLE READ, so it is set there.
     async fn begin_write(&self) -> Result<DatabaseTransaction, DbErr> {
         let options = match self.backend() {
             DbBackend::Sqlite => TransactionOptions {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                 ..TransactionOptions::default()
             },
+            DbBackend::Postgres => TransactionOptions::default(),
             _ => TransactionOptions {
                 isolation_level: Some(IsolationLevel::ReadCommitted),
                 ..TransactionOptions::default()
@@ -179,6 +183,13 @@ impl Store for SqlStore {
         event: &WebhookEvent,
     ) -> Result<(WebhookEvent, bool), StoreError> {
         webhooks::insert(self, event).await
+    }
+
+    async fn insert_webhook_events(
+        &self,
+        events: &[WebhookEvent],
+    ) -> Result<Vec<(WebhookEvent, bool)>, StoreError> {
+        webhooks::insert_many(self, events).await
     }
 
     async fn webhook_event(&self, id: WebhookEventId) -> Result<Option<WebhookEvent>, StoreError> {

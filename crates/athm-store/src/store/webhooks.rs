@@ -1,14 +1,16 @@
 //! Webhook events: the idempotent insert, outcomes, the recovery queue,
 //! the payment timeline and the listing.
 
+use std::collections::{HashMap, HashSet};
+
 use athm_domain::ports::{ListQuery, Page, StoreError};
 use athm_domain::webhook::{EventStatus, WebhookEvent};
 use athm_domain::{EcommerceId, WebhookEventId};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend,
+    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::SqlStore;
@@ -18,6 +20,15 @@ use super::step::{self, Failure, Step};
 use crate::convert::{event_from_row, event_row, time};
 use crate::entities::webhook_event::{Column, Entity};
 
+/// `ON CONFLICT (idempotency_key) DO NOTHING` (`ON DUPLICATE KEY UPDATE id =
+/// id` on MySQL): a concurrent insert of the key waits for the other and then
+/// does nothing, so a duplicate is never an error.
+fn on_key_conflict() -> OnConflict {
+    OnConflict::column(Column::IdempotencyKey)
+        .do_nothing_on([Column::Id])
+        .to_owned()
+}
+
 struct Insert<'a>(&'a WebhookEvent);
 
 impl Step for Insert<'_> {
@@ -25,18 +36,19 @@ impl Step for Insert<'_> {
 
     async fn run(&self, txn: &DatabaseTransaction) -> Result<(WebhookEvent, bool), Failure> {
         let event = self.0;
-        // ON CONFLICT DO NOTHING (ON DUPLICATE KEY UPDATE id = id on MySQL):
-        // a concurrent insert of the key waits for the other and then does
-        // nothing, so a duplicate is never an error.
-        Entity::insert(event_row(event).into_active_model().reset_all())
-            .on_conflict(
-                OnConflict::column(Column::IdempotencyKey)
-                    .do_nothing_on([Column::Id])
-                    .to_owned(),
-            )
+        let row = event_row(event);
+        let inserted = Entity::insert(row.clone().into_active_model().reset_all())
+            .on_conflict(on_key_conflict())
             .exec_without_returning(txn)
             .await
             .map_err(Failure::db("store a webhook event"))?;
+        // PostgreSQL and SQLite count only the inserted row, so a new event
+        // costs one statement. MySQL may count a no-op `id = id` update as a
+        // found row: there the stored row is always read back.
+        if inserted == 1 && txn.get_database_backend() != DbBackend::MySql {
+            // The row as written, read back without a round trip.
+            return Ok((event_from_row(row)?, true));
+        }
         let row = Entity::find()
             .filter(Column::IdempotencyKey.eq(event.idempotency_key.as_str()))
             .one(txn)
@@ -60,6 +72,76 @@ pub(crate) async fn insert(
     event: &WebhookEvent,
 ) -> Result<(WebhookEvent, bool), StoreError> {
     step::run(store, &Insert(event)).await
+}
+
+/// Rows per multi-row `INSERT` (far below every backend's parameter limit).
+const INSERT_CHUNK: usize = 128;
+
+struct InsertMany<'a>(&'a [WebhookEvent]);
+
+impl Step for InsertMany<'_> {
+    type Output = Vec<(WebhookEvent, bool)>;
+
+    async fn run(&self, txn: &DatabaseTransaction) -> Result<Self::Output, Failure> {
+        // The first event of each idempotency key is the candidate; later
+        // ones in the batch are duplicates of it.
+        let mut candidates: Vec<&WebhookEvent> = Vec::with_capacity(self.0.len());
+        let mut seen = HashSet::with_capacity(self.0.len());
+        for event in self.0 {
+            if seen.insert(event.idempotency_key.as_str()) {
+                candidates.push(event);
+            }
+        }
+        for chunk in candidates.chunks(INSERT_CHUNK) {
+            Entity::insert_many(
+                chunk
+                    .iter()
+                    .map(|event| event_row(event).into_active_model().reset_all()),
+            )
+            .on_conflict(on_key_conflict())
+            .exec_without_returning(txn)
+            .await
+            .map_err(Failure::db("store webhook events"))?;
+        }
+        let mut stored: HashMap<String, WebhookEvent> = HashMap::with_capacity(candidates.len());
+        for chunk in candidates.chunks(INSERT_CHUNK) {
+            let rows = Entity::find()
+                .filter(
+                    Column::IdempotencyKey
+                        .is_in(chunk.iter().map(|event| event.idempotency_key.clone())),
+                )
+                .all(txn)
+                .await
+                .map_err(Failure::db("load webhook events by idempotency key"))?;
+            for row in rows {
+                let event = event_from_row(row)?;
+                stored.insert(event.idempotency_key.clone(), event);
+            }
+        }
+        self.0
+            .iter()
+            .map(|event| {
+                let found = stored.get(event.idempotency_key.as_str()).ok_or_else(|| {
+                    StoreError::Corrupt(format!(
+                        "webhook event {} was neither stored nor found by its idempotency key",
+                        event.id
+                    ))
+                })?;
+                Ok((found.clone(), found.id == event.id))
+            })
+            .collect()
+    }
+}
+
+/// `Store::insert_webhook_events`: one transaction for the whole batch.
+pub(crate) async fn insert_many(
+    store: &SqlStore,
+    events: &[WebhookEvent],
+) -> Result<Vec<(WebhookEvent, bool)>, StoreError> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    step::run(store, &InsertMany(events)).await
 }
 
 /// Loads an event by id.

@@ -1,0 +1,220 @@
+//! Group commit for webhook ingestion, and the queue that processes stored
+//! events off the request path.
+//!
+//! **The writer.** Each request hands its prepared event to one writer task
+//! and waits for the answer. The writer takes everything queued at that
+//! moment (at most [`MAX_BATCH`] events) and stores it in **one**
+//! transaction ([`Store::insert_webhook_events`](athm_domain::ports::Store::insert_webhook_events)).
+//! It never waits for a batch to fill: an idle writer stores a lone event at
+//! once, and while a commit is in flight the next requests queue, so under
+//! load batches grow by themselves (up to the events that arrive during one
+//! commit). Every request is answered only after its batch's commit has
+//! returned, so a 200 still means "durably stored"; a failed commit answers
+//! every request of the batch 500, and ATH Móvil delivers them again.
+//!
+//! **The processing queue** ([`crate::WebhookProcessing::Queued`]): new events
+//! are handed, with their parse, to a worker that processes them with at most
+//! [`PROCESS_PARALLELISM`] at once. Exactly-once does not depend on the queue:
+//! each step runs under the payment's row lock and only applies a pending
+//! event. If the process stops with events still queued, they stay pending in
+//! the database and the recovery worker processes them.
+
+use std::sync::Arc;
+
+use athm_domain::services::{ProcessOutcome, WebhookProcessor};
+use athm_domain::webhook::{ParsedWebhook, WebhookEvent};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinSet;
+
+use crate::metrics::Metrics;
+use crate::state::{WebhookHook, WebhookNotice};
+
+/// The most events stored in one transaction.
+pub const MAX_BATCH: usize = 256;
+/// Requests waiting for the writer before new ones wait to be queued.
+const WRITE_QUEUE: usize = 4 * MAX_BATCH;
+/// Stored events waiting for processing before the receiver waits to queue more.
+const PROCESS_QUEUE: usize = 4096;
+/// Events processed at once by the processing worker.
+pub const PROCESS_PARALLELISM: usize = 8;
+
+/// What the writer answers: the stored event and whether this delivery
+/// created it, or why the batch failed.
+type Stored = Result<(WebhookEvent, bool), String>;
+
+struct Write {
+    event: WebhookEvent,
+    reply: oneshot::Sender<Stored>,
+}
+
+/// The handle on the writer task; the task ends when the handle is dropped.
+pub(crate) struct Writer {
+    queue: mpsc::Sender<Write>,
+}
+
+impl Writer {
+    /// Starts the writer task (inside a Tokio runtime).
+    pub(crate) fn spawn(webhooks: WebhookProcessor, metrics: Arc<Metrics>) -> Self {
+        let (queue, receiver) = mpsc::channel(WRITE_QUEUE);
+        tokio::spawn(write_loop(webhooks, metrics, receiver));
+        Self { queue }
+    }
+
+    /// Stores `event` with whatever else is queued; returns once the batch is committed.
+    pub(crate) async fn store(&self, event: WebhookEvent) -> Stored {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send(Write { event, reply })
+            .await
+            .map_err(|_| "the webhook writer has stopped".to_string())?;
+        answer
+            .await
+            .map_err(|_| "the webhook writer dropped the event".to_string())?
+    }
+}
+
+async fn write_loop(
+    webhooks: WebhookProcessor,
+    metrics: Arc<Metrics>,
+    mut receiver: mpsc::Receiver<Write>,
+) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let (events, replies): (Vec<_>, Vec<_>) = batch
+            .drain(..)
+            .map(|write: Write| (write.event, write.reply))
+            .unzip();
+        metrics.webhook_batch(events.len());
+        match webhooks.store_events(&events).await {
+            Ok(stored) => {
+                for (reply, stored) in replies.into_iter().zip(stored) {
+                    let _ = reply.send(Ok(stored));
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, events = events.len(), "storing a batch of webhook events failed; every request of the batch is answered 500");
+                let message = error.to_string();
+                for reply in replies {
+                    let _ = reply.send(Err(message.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// What processing needs, without the rest of the router's state.
+#[derive(Clone)]
+pub(crate) struct Processing {
+    pub(crate) webhooks: WebhookProcessor,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) hook: Option<WebhookHook>,
+}
+
+impl Processing {
+    /// Processes a stored event; a failure is logged and left on the event for a retry.
+    pub(crate) async fn process(
+        &self,
+        event: WebhookEvent,
+        created: bool,
+        parsed: Option<ParsedWebhook>,
+    ) {
+        let result = self.webhooks.process_parsed(&event, parsed).await;
+        let outcome = match &result {
+            Ok(ProcessOutcome::Applied) => "applied",
+            Ok(ProcessOutcome::Unchanged) => "unchanged",
+            Ok(ProcessOutcome::Ignored) => "ignored",
+            Ok(ProcessOutcome::AlreadyProcessed) => "already_processed",
+            Ok(ProcessOutcome::Flagged(_)) => "flagged",
+            Err(_) => "failed",
+        };
+        self.metrics.webhook(event.kind.as_str(), outcome);
+        match &result {
+            Ok(ProcessOutcome::Flagged(reason)) => {
+                tracing::warn!(event_id = %event.id, %reason, "webhook event flagged");
+            }
+            Ok(done) => {
+                tracing::debug!(event_id = %event.id, outcome = ?done, "webhook event processed")
+            }
+            Err(error) => tracing::error!(
+                event_id = %event.id,
+                %error,
+                "webhook event processing failed; it stays failed for a retry"
+            ),
+        }
+        self.notify(event, created, result.ok());
+    }
+
+    /// Tells the app's hook about a received event.
+    pub(crate) fn notify(
+        &self,
+        event: WebhookEvent,
+        created: bool,
+        outcome: Option<ProcessOutcome>,
+    ) {
+        if let Some(hook) = &self.hook {
+            hook(WebhookNotice {
+                event,
+                created,
+                outcome,
+            });
+        }
+    }
+}
+
+struct Job {
+    event: WebhookEvent,
+    created: bool,
+    parsed: Option<ParsedWebhook>,
+}
+
+/// The handle on the processing worker; the worker ends when the handle is
+/// dropped, after processing what was queued.
+pub(crate) struct Queue {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Queue {
+    /// Starts the processing worker (inside a Tokio runtime).
+    pub(crate) fn spawn(processing: Processing) -> Self {
+        let (jobs, receiver) = mpsc::channel(PROCESS_QUEUE);
+        tokio::spawn(process_loop(processing, receiver));
+        Self { jobs }
+    }
+
+    /// Queues a stored event for processing; waits only when the queue is full.
+    /// Returns false when the worker has stopped (the event then stays
+    /// pending for the recovery worker).
+    pub(crate) async fn push(
+        &self,
+        event: WebhookEvent,
+        created: bool,
+        parsed: Option<ParsedWebhook>,
+    ) -> bool {
+        self.jobs
+            .send(Job {
+                event,
+                created,
+                parsed,
+            })
+            .await
+            .is_ok()
+    }
+}
+
+async fn process_loop(processing: Processing, mut receiver: mpsc::Receiver<Job>) {
+    let mut running = JoinSet::new();
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        for job in batch.drain(..) {
+            while running.len() >= PROCESS_PARALLELISM {
+                let _ = running.join_next().await;
+            }
+            let processing = processing.clone();
+            running.spawn(async move {
+                processing.process(job.event, job.created, job.parsed).await;
+            });
+        }
+        while running.try_join_next().is_some() {}
+    }
+    while running.join_next().await.is_some() {}
+}
