@@ -6,8 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Amount, AthmTransaction, AuthToken, EcommerceId, Item, LifecycleEvent, LifecycleKind, Metadata,
-    PaymentRequest, PaymentTimeout, PhoneNumber, ReferenceNumber, RemoteStatus,
+    Amount, AthmTransaction, AuthToken, ClientUpdate, EcommerceId, Item, LifecycleEvent,
+    LifecycleKind, Metadata, PaymentRequest, PaymentTimeout, PhoneNumber, ReferenceNumber,
+    RemoteStatus,
 };
 use crate::error::RuleError;
 
@@ -333,6 +334,15 @@ impl Payment {
         keep_text(&mut self.business_name, &remote.business_name);
         keep_text(&mut self.message, &remote.message);
         *self != before
+    }
+
+    /// What the payment tells about its customer, for the [`super::Client`] record.
+    pub fn customer(&self) -> Option<ClientUpdate> {
+        ClientUpdate::new(
+            self.customer_phone.as_ref(),
+            &self.customer_name,
+            &self.customer_email,
+        )
     }
 
     /// Whether some of the payment can still be refunded.

@@ -7,9 +7,8 @@ use chrono::{DateTime, Utc};
 use super::PaymentError;
 use crate::error::RuleError;
 use crate::model::{
-    Amount, AthmTransaction, AuthToken, ClientUpdate, EcommerceId, LifecycleEvent, Payment,
-    PaymentRequest, PaymentStatus, PhoneNumber, Refund, RefundId, RefundMessage, RefundStatus,
-    RemoteStatus,
+    Amount, AthmTransaction, AuthToken, EcommerceId, LifecycleEvent, Payment, PaymentRequest,
+    PaymentStatus, PhoneNumber, Refund, RefundId, RefundMessage, RefundStatus, RemoteStatus,
 };
 use crate::ports::{
     AthmGateway, Clock, PaymentKey, PaymentRecord, PaymentWrite, RefundOrder, Store,
@@ -262,12 +261,9 @@ impl PaymentService {
             if payment == record.payment && event.is_none() {
                 return Ok(None);
             }
-            let client = ClientUpdate::new(
-                payment.customer_phone.as_ref(),
-                &payment.customer_name,
-                &payment.customer_email,
-            )
-            .filter(|_| payment.status == PaymentStatus::Completed);
+            let client = payment
+                .customer()
+                .filter(|_| payment.status == PaymentStatus::Completed);
             Ok(Some(PaymentWrite {
                 client,
                 events: event.into_iter().collect(),

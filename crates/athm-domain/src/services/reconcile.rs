@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 
 use crate::error::RuleError;
 use crate::model::{
-    AthmTransaction, ClientUpdate, EcommerceId, Payment, ReferenceNumber, Refund, RefundStatus,
-    RemoteStatus, TransactionType,
+    AthmTransaction, EcommerceId, Payment, ReferenceNumber, Refund, RefundStatus, RemoteStatus,
+    TransactionType,
 };
 use crate::ports::{
     AthmGateway, Clock, GatewayError, PaymentKey, PaymentRecord, PaymentWrite, Store,
@@ -201,11 +201,7 @@ pub(crate) fn plan_completion(
     if record.is_some_and(|r| r.payment == payment) {
         return Ok(None);
     }
-    let client = ClientUpdate::new(
-        payment.customer_phone.as_ref(),
-        &payment.customer_name,
-        &payment.customer_email,
-    );
+    let client = payment.customer();
     Ok(Some(PaymentWrite {
         client,
         events: event.into_iter().collect(),

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::WebhookError;
+use super::reconcile::{plan_completion, plan_refund};
 use super::verify::{Verdict, verify};
 use crate::error::RuleError;
 use crate::model::{AthmTransaction, PaymentStatus, TransactionType, WebhookEventId};
@@ -206,18 +207,24 @@ impl WebhookProcessor {
                     .await;
             }
             (EventKind::EcommerceCompleted, Some(key)) => {
-                self.step(&key, move |r| complete(r, &tx, id, now)).await
+                self.step(&key, move |r| marking(id, plan_completion(r, &tx, now)))
+                    .await
             }
             (EventKind::EcommerceCancelled, Some(key)) => {
-                self.step(&key, move |r| end(r, PaymentStatus::Cancel, id, now))
-                    .await
+                self.step(&key, move |r| {
+                    marking(id, end(r, PaymentStatus::Cancel, now))
+                })
+                .await
             }
             (EventKind::EcommerceExpired, Some(key)) => {
-                self.step(&key, move |r| end(r, PaymentStatus::Expired, id, now))
-                    .await
+                self.step(&key, move |r| {
+                    marking(id, end(r, PaymentStatus::Expired, now))
+                })
+                .await
             }
             (EventKind::Refund, Some(key)) => {
-                self.step(&key, move |r| refund(r, &tx, id, now)).await
+                self.step(&key, move |r| marking(id, plan_refund(r, &tx, now)))
+                    .await
             }
         };
         match step {
@@ -323,15 +330,12 @@ fn payment_key(tx: &AthmTransaction) -> Option<PaymentKey> {
     }
 }
 
-/// A completed event: the same step as a completed report row, marking the event processed.
-fn complete(
-    record: Option<&PaymentRecord>,
-    tx: &AthmTransaction,
+/// A step's `write`, also marking the webhook event `event_id` processed in the same transaction.
+fn marking(
     event_id: WebhookEventId,
-    now: DateTime<Utc>,
+    write: Result<Option<PaymentWrite>, RuleError>,
 ) -> Result<Option<PaymentWrite>, RuleError> {
-    let write = super::reconcile::plan_completion(record, tx, now)?;
-    Ok(write.map(|write| PaymentWrite {
+    Ok(write?.map(|write| PaymentWrite {
         processed_event: Some(event_id),
         ..write
     }))
@@ -341,7 +345,6 @@ fn complete(
 fn end(
     record: Option<&PaymentRecord>,
     status: PaymentStatus,
-    event_id: WebhookEventId,
     now: DateTime<Utc>,
 ) -> Result<Option<PaymentWrite>, RuleError> {
     let Some(record) = record else {
@@ -353,21 +356,6 @@ fn end(
     };
     Ok(Some(PaymentWrite {
         events: vec![event],
-        processed_event: Some(event_id),
         ..PaymentWrite::payment(payment)
-    }))
-}
-
-/// A refund event: the same step as a refund row of the report, marking the event processed.
-fn refund(
-    record: Option<&PaymentRecord>,
-    tx: &AthmTransaction,
-    event_id: WebhookEventId,
-    now: DateTime<Utc>,
-) -> Result<Option<PaymentWrite>, RuleError> {
-    let write = super::reconcile::plan_refund(record, tx, now)?;
-    Ok(write.map(|write| PaymentWrite {
-        processed_event: Some(event_id),
-        ..write
     }))
 }
