@@ -117,3 +117,19 @@ async fn the_claims_migration_rolls_back_and_forward_on_postgres_and_mysql() {
         server.drop_database(&name).await;
     }
 }
+
+#[tokio::test]
+async fn pending_migrations_are_reported_without_being_applied() {
+    let (_dir, store) = store().await;
+    let all = Migrator::migrations().len();
+
+    let before = store.pending_migrations().await.expect("pending");
+    let still = store.pending_migrations().await.expect("pending again");
+    store.migrate().await.expect("migrate");
+    let after = store.pending_migrations().await.expect("pending after");
+
+    assert_eq!(before.len(), all);
+    assert_eq!(still, before, "reporting applies nothing");
+    assert!(before[0].starts_with("m20261127_000001"), "{before:?}");
+    assert!(after.is_empty());
+}

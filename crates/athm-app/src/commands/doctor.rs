@@ -6,7 +6,9 @@ use athm_domain::model::EcommerceId;
 use athm_domain::ports::{AthmGateway, Clock, GatewayError, SystemClock};
 use chrono::Datelike;
 
-use crate::startup::{gateway, store};
+use athm_store::SqlStore;
+
+use crate::startup::gateway;
 use crate::{AppError, Settings};
 
 /// One check's verdict.
@@ -51,9 +53,17 @@ pub(crate) async fn doctor(settings: Settings) -> Result<ExitCode, AppError> {
     });
     checks.push(Check {
         name: "database",
-        result: match store(&settings).await {
-            Ok(_) => Ok("reachable and migrated".into()),
+        result: match SqlStore::connect(&settings.database_url).await {
             Err(error) => Err(error.to_string()),
+            Ok(store) => match store.pending_migrations().await {
+                Ok(pending) if pending.is_empty() => Ok("reachable and migrated".into()),
+                Ok(pending) => Err(format!(
+                    "{} migration(s) pending ({}); run `athm migrate`",
+                    pending.len(),
+                    pending.join(", ")
+                )),
+                Err(error) => Err(error.to_string()),
+            },
         },
     });
     let now = SystemClock.now();

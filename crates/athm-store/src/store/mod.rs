@@ -78,6 +78,18 @@ impl SqlStore {
             .context("apply the database migrations")
     }
 
+    /// The names of the migrations not yet applied (empty when up to date),
+    /// without applying them; `athm doctor` reports them.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] when the migration table cannot be read.
+    pub async fn pending_migrations(&self) -> Result<Vec<String>, StoreError> {
+        let pending = Migrator::get_pending_migrations(&self.db)
+            .await
+            .context("read the applied migrations")?;
+        Ok(pending.iter().map(|m| m.name().to_string()).collect())
+    }
+
     /// The underlying SeaORM connection (for tests and tooling).
     pub fn connection(&self) -> &DatabaseConnection {
         &self.db
