@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::config::ClientConfig;
 use crate::retry::{self, Decision, Failure};
-use crate::wire;
+use crate::wire::{self, Body};
 
 /// Why an [`AthmClient`] could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -209,6 +209,25 @@ impl AthmClient {
         body: Option<&B>,
         bearer: Option<&AuthToken>,
     ) -> Result<Value, GatewayError> {
+        self.send_decoded(operation, body, bearer, |status, retry_after, body| {
+            wire::decode(status, retry_after, &body.into_vec())
+        })
+        .await
+    }
+
+    /// [`Self::send`], with the answer read by `decode` (status, `Retry-After`,
+    /// body) instead of [`wire::decode`]; its failures are retried the same way.
+    pub(crate) async fn send_decoded<B, T, D>(
+        &self,
+        operation: Operation,
+        body: Option<&B>,
+        bearer: Option<&AuthToken>,
+        decode: D,
+    ) -> Result<T, GatewayError>
+    where
+        B: Serialize + ?Sized,
+        D: Fn(u16, Option<Duration>, Body) -> Result<T, Failure>,
+    {
         let body = match body.map(serde_json::to_vec).transpose() {
             Ok(body) => body,
             Err(e) => {
@@ -221,7 +240,10 @@ impl AthmClient {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let failure = match self.attempt(operation, body.as_deref(), bearer).await {
+            let failure = match self
+                .attempt(operation, body.as_deref(), bearer, &decode)
+                .await
+            {
                 Ok(value) => return Ok(value),
                 Err(failure) => failure,
             };
@@ -240,12 +262,13 @@ impl AthmClient {
         }
     }
 
-    async fn attempt(
+    async fn attempt<T>(
         &self,
         operation: Operation,
         body: Option<&[u8]>,
         bearer: Option<&AuthToken>,
-    ) -> Result<Value, Failure> {
+        decode: &impl Fn(u16, Option<Duration>, Body) -> Result<T, Failure>,
+    ) -> Result<T, Failure> {
         let (method, url) = self.url(operation);
         let mut request = self.http.request(method, url);
         if let Some(body) = body {
@@ -254,14 +277,21 @@ impl AthmClient {
         if let Some(token) = bearer {
             request = request.bearer_auth(token.expose());
         }
-        let response = request.send().await.map_err(send_failure)?;
+        let mut response = request.send().await.map_err(send_failure)?;
         let status = response.status().as_u16();
         let retry_after = retry_after(response.headers(), self.clock.now());
-        let bytes = response.bytes().await.map_err(|e| Failure::NoAnswer {
+        // Kept as the chunks arrived: `Response::bytes` would hold the chunks
+        // and their joined copy at once, and a report decoder frees each
+        // chunk once it has read it.
+        let mut bytes = Body::default();
+        while let Some(chunk) = response.chunk().await.map_err(|e| Failure::NoAnswer {
             detail: format!("the answer was cut off ({})", describe(e)),
-        })?;
+        })? {
+            bytes.push(&chunk);
+        }
+        drop(response);
         tracing::debug!(%operation, status, len = bytes.len(), "ATH Móvil answered");
-        wire::decode(status, retry_after, &bytes)
+        decode(status, retry_after, bytes)
     }
 }
 

@@ -38,8 +38,10 @@ impl AthmClient {
     ) -> Result<Vec<AthmTransaction>, GatewayError> {
         let operation = Operation::TransactionReport;
         let body = ReportBody::new(self.public_token(), self.private_token(), from, to);
-        let value = self.send(operation, Some(&body), None).await?;
-        decoded(operation, wire::report_rows(&value))
+        let rows = self
+            .send_decoded(operation, Some(&body), None, wire::decode_report)
+            .await?;
+        decoded(operation, rows)
     }
 }
 

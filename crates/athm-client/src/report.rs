@@ -97,7 +97,29 @@ pub(crate) struct Merged {
 }
 
 impl Merged {
-    pub(crate) fn extend(&mut self, rows: Vec<AthmTransaction>) {
+    pub(crate) fn extend(&mut self, mut rows: Vec<AthmTransaction>) {
+        if self.rows.is_empty() {
+            // The first rows: deduplicated in place and kept as they are,
+            // rather than moved into a second vector.
+            let mut kept = 0;
+            for index in 0..rows.len() {
+                let row = &rows[index];
+                let new = match &row.reference_number {
+                    Some(reference) => self
+                        .seen
+                        .insert((reference.clone(), row.transaction_type.clone())),
+                    None => !rows[..kept].contains(row),
+                };
+                if new {
+                    rows.swap(kept, index);
+                    kept += 1;
+                }
+            }
+            rows.truncate(kept);
+            self.rows = rows;
+            return;
+        }
+        self.rows.reserve(rows.len());
         for row in rows {
             let new = match &row.reference_number {
                 Some(reference) => self
@@ -185,6 +207,37 @@ mod tests {
         merged.extend(vec![bare.clone(), bare.clone()]);
         merged.extend(vec![bare]);
         assert_eq!(merged.rows.len(), 4);
+    }
+
+    #[test]
+    fn the_first_rows_are_deduplicated_in_place_in_order() {
+        let bare = AthmTransaction::from_json(&json!({"transactionType": "DONATION", "total": 2}))
+            .unwrap();
+        let mut merged = Merged::default();
+        merged.extend(vec![
+            row("a-1", "ECOMMERCE"),
+            bare.clone(),
+            row("a-1", "ecommerce"),
+            bare.clone(),
+            row("a-2", "ECOMMERCE"),
+            row("a-1", "REFUND"),
+        ]);
+        let kept: Vec<_> = merged
+            .rows
+            .iter()
+            .map(|r| (r.reference_number.clone(), r.transaction_type.clone()))
+            .collect();
+        assert_eq!(
+            kept,
+            vec![
+                (Some("a-1".parse().unwrap()), TransactionType::Ecommerce),
+                (None, bare.transaction_type.clone()),
+                (Some("a-2".parse().unwrap()), TransactionType::Ecommerce),
+                (Some("a-1".parse().unwrap()), TransactionType::Refund),
+            ]
+        );
+        merged.extend(vec![row("a-2", "ECOMMERCE"), bare, row("a-3", "ECOMMERCE")]);
+        assert_eq!(merged.rows.len(), 5);
     }
 
     type Span = (DateTime<Utc>, DateTime<Utc>);

@@ -1,12 +1,17 @@
 //! The bytes on the wire: request bodies as ATH Móvil spells them, and a
 //! tolerant reading of every answer shape.
 
+use std::collections::VecDeque;
+use std::io;
 use std::time::Duration;
 
 use athm_domain::ports::{AthmErrorCode, RefundOrder, RefundReceipt, WebhookSubscription};
 use athm_domain::{AthmTransaction, AuthToken, EcommerceId, Item, PaymentRequest};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use serde::de::{
+    self, DeserializeSeed, Deserializer as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde_json::{Map, Value};
 
 use crate::retry::Failure;
@@ -180,12 +185,148 @@ pub(crate) fn decode(
     retry_after: Option<Duration>,
     body: &[u8],
 ) -> Result<Value, Failure> {
+    let body = body.strip_prefix(BOM).unwrap_or(body);
+    let value = classify(
+        status,
+        retry_after,
+        || {
+            let parsed: Result<Value, _> = serde_json::from_slice(body);
+            parsed
+        },
+        |value| match value {
+            Value::Object(object) => Some(object),
+            _ => None,
+        },
+    )?;
+    Ok(match value {
+        Value::Object(mut object) if object.contains_key("data") => {
+            object.remove("data").unwrap_or(Value::Null)
+        }
+        other => other,
+    })
+}
+
+/// The rows of a report answer, or why they could not be read.
+pub(crate) type ReportRows = Result<Vec<AthmTransaction>, Failure>;
+
+/// Reads one answer of the transaction report as [`decode`] followed by
+/// [`report_rows`] would, without building the whole answer as one
+/// [`Value`]: each row is converted as soon as it is read, and only the
+/// fields an error answer is recognised by are kept. The outer failure is
+/// the answer's (as [`decode`] gives it); the inner one is a row that is not
+/// a transaction, or a payload that is not an array (as [`report_rows`]).
+pub(crate) fn decode_report(
+    status: u16,
+    retry_after: Option<Duration>,
+    mut body: Body,
+) -> Result<ReportRows, Failure> {
+    let answer = classify(
+        status,
+        retry_after,
+        || {
+            body.skip_prefix(BOM);
+            let mut deserializer = serde_json::Deserializer::from_reader(&mut body);
+            let answer = deserializer.deserialize_any(AnswerVisitor)?;
+            deserializer.end()?;
+            Ok(answer)
+        },
+        |answer| answer.object.as_ref(),
+    )?;
+    Ok(answer.rows)
+}
+
+/// An answer body as it arrived, chunk by chunk. Reading it frees each
+/// chunk as soon as it has been read, so that a long answer's bytes go
+/// while what is decoded from them grows.
+#[derive(Debug, Default)]
+pub(crate) struct Body {
+    chunks: VecDeque<Vec<u8>>,
+    /// How much of the first chunk has been read.
+    offset: usize,
+}
+
+impl Body {
+    /// Appends a chunk.
+    pub(crate) fn push(&mut self, chunk: &[u8]) {
+        if !chunk.is_empty() {
+            self.chunks.push_back(chunk.to_vec());
+        }
+    }
+
+    /// The bytes not read yet.
+    pub(crate) fn len(&self) -> usize {
+        self.chunks.iter().map(Vec::len).sum::<usize>() - self.offset
+    }
+
+    /// The bytes not read yet, in one buffer.
+    pub(crate) fn into_vec(mut self) -> Vec<u8> {
+        if self.offset == 0 && self.chunks.len() == 1 {
+            return self.chunks.pop_front().unwrap_or_default();
+        }
+        let mut bytes = Vec::with_capacity(self.len());
+        if let Some(first) = self.chunks.pop_front() {
+            bytes.extend_from_slice(first.get(self.offset..).unwrap_or_default());
+        }
+        for chunk in self.chunks {
+            bytes.extend_from_slice(&chunk);
+        }
+        bytes
+    }
+
+    /// Skips `prefix` if the unread bytes start with it.
+    fn skip_prefix(&mut self, prefix: &[u8]) {
+        let unread = self
+            .chunks
+            .iter()
+            .enumerate()
+            .flat_map(|(i, chunk)| chunk.iter().skip(if i == 0 { self.offset } else { 0 }));
+        if unread.take(prefix.len()).eq(prefix.iter()) {
+            let mut skipped = 0;
+            while skipped < prefix.len() {
+                let mut byte = [0];
+                match io::Read::read(self, &mut byte) {
+                    Ok(1) => skipped += 1,
+                    _ => break,
+                }
+            }
+        }
+    }
+}
+
+impl io::Read for Body {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while let Some(front) = self.chunks.front() {
+            let rest = front.get(self.offset..).unwrap_or_default();
+            if rest.is_empty() {
+                self.chunks.pop_front();
+                self.offset = 0;
+                continue;
+            }
+            let n = rest.len().min(buf.len());
+            if let (Some(to), Some(from)) = (buf.get_mut(..n), rest.get(..n)) {
+                to.copy_from_slice(from);
+            }
+            self.offset += n;
+            return Ok(n);
+        }
+        Ok(0)
+    }
+}
+
+/// What every answer goes through: rate limiting, error answers (in any
+/// status), server errors, bodies that are not JSON and other statuses.
+fn classify<T>(
+    status: u16,
+    retry_after: Option<Duration>,
+    parse: impl FnOnce() -> Result<T, serde_json::Error>,
+    object: impl FnOnce(&T) -> Option<&Map<String, Value>>,
+) -> Result<T, Failure> {
     if status == 429 {
         return Err(Failure::RateLimited { retry_after });
     }
-    let body = body.strip_prefix(BOM).unwrap_or(body);
-    let parsed: Result<Value, _> = serde_json::from_slice(body);
-    if let Ok(Value::Object(object)) = &parsed
+    let parsed = parse();
+    if let Ok(parsed) = &parsed
+        && let Some(object) = object(parsed)
         && let Some(failure) = error_answer(object)
     {
         return Err(failure);
@@ -201,12 +342,165 @@ pub(crate) fn decode(
             detail: format!("HTTP {status} with an answer that is not an ATH Móvil error"),
         });
     }
-    Ok(match value {
-        Value::Object(mut object) if object.contains_key("data") => {
-            object.remove("data").unwrap_or(Value::Null)
+    Ok(value)
+}
+
+/// A report answer read in one pass.
+struct Answer {
+    /// For an object: its fields that say whether it is an error answer.
+    object: Option<Map<String, Value>>,
+    /// The payload's rows (`data` of an object, or the bare array).
+    rows: ReportRows,
+}
+
+/// The fields [`error_answer`] reads.
+const ERROR_FIELDS: [&str; 4] = ["status", "errorcode", "errorCode", "message"];
+
+fn not_an_array() -> Failure {
+    undecodable("the report is not a JSON array")
+}
+
+/// The top of a report answer: a bare array, null, an object (`data` read
+/// as rows, the error fields kept, the rest skipped) or a scalar.
+struct AnswerVisitor;
+
+impl<'de> Visitor<'de> for AnswerVisitor {
+    type Value = Answer;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON answer")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Answer, A::Error> {
+        let mut object = Map::new();
+        let mut rows = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "data" {
+                rows = Some(map.next_value_seed(RowsSeed)?);
+            } else if ERROR_FIELDS.contains(&key.as_str()) {
+                object.insert(key, map.next_value::<Value>()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
         }
-        other => other,
-    })
+        Ok(Answer {
+            object: Some(object),
+            // Without `data`, the payload is the object itself: not an array.
+            rows: rows.unwrap_or_else(|| Err(not_an_array())),
+        })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Answer, A::Error> {
+        Ok(Answer {
+            object: None,
+            rows: RowsSeed.visit_seq(seq)?,
+        })
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Answer, E> {
+        Ok(Answer {
+            object: None,
+            rows: Ok(Vec::new()),
+        })
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Answer, E> {
+        Ok(scalar())
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Answer, E> {
+        Ok(scalar())
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Answer, E> {
+        Ok(scalar())
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Answer, E> {
+        Ok(scalar())
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Answer, E> {
+        Ok(scalar())
+    }
+}
+
+fn scalar() -> Answer {
+    Answer {
+        object: None,
+        rows: Err(not_an_array()),
+    }
+}
+
+/// A report payload: an array whose elements become transactions one by one
+/// (each element's [`Value`] dropped as soon as it is converted), null (no
+/// rows), or anything else (not an array; read and skipped).
+struct RowsSeed;
+
+impl<'de> DeserializeSeed<'de> for RowsSeed {
+    type Value = ReportRows;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<ReportRows, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RowsSeed {
+    type Value = ReportRows;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON array of transactions")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ReportRows, A::Error> {
+        let mut rows = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        let mut index = 0usize;
+        while let Some(row) = seq.next_element::<Value>()? {
+            match AthmTransaction::from_json(&row) {
+                Ok(transaction) => rows.push(transaction),
+                Err(e) => {
+                    drop(rows);
+                    // The rest is still read: a body that is not JSON stays "not JSON".
+                    while seq.next_element::<IgnoredAny>()?.is_some() {}
+                    return Ok(Err(undecodable(format!("report row {index}: {e}"))));
+                }
+            }
+            index += 1;
+        }
+        Ok(Ok(rows))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<ReportRows, E> {
+        Ok(Ok(Vec::new()))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ReportRows, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Err(not_an_array()))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<ReportRows, E> {
+        Ok(Err(not_an_array()))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<ReportRows, E> {
+        Ok(Err(not_an_array()))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<ReportRows, E> {
+        Ok(Err(not_an_array()))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<ReportRows, E> {
+        Ok(Err(not_an_array()))
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<ReportRows, E> {
+        Ok(Err(not_an_array()))
+    }
 }
 
 fn text_of(value: Option<&Value>) -> Option<String> {
@@ -280,19 +574,11 @@ pub(crate) fn refund_receipt(value: &Value) -> Result<RefundReceipt, Failure> {
 }
 
 /// The report answer: a bare array, `{data: […]}` (already unwrapped), or null.
+#[cfg(test)]
 pub(crate) fn report_rows(value: &Value) -> Result<Vec<AthmTransaction>, Failure> {
-    match value {
-        Value::Array(rows) => rows
-            .iter()
-            .enumerate()
-            .map(|(i, row)| {
-                AthmTransaction::from_json(row)
-                    .map_err(|e| undecodable(format!("report row {i}: {e}")))
-            })
-            .collect(),
-        Value::Null => Ok(Vec::new()),
-        _ => Err(undecodable("the report is not a JSON array")),
-    }
+    RowsSeed
+        .deserialize(value)
+        .unwrap_or_else(|e| Err(undecodable(format!("the report: {e}"))))
 }
 
 #[cfg(test)]

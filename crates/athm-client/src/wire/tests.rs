@@ -182,3 +182,74 @@ fn refund_report_and_subscription_bodies_are_spelled_as_documented() {
                "ecommercePaymentExpiredEvent": true})
     );
 }
+
+/// `decode_report` reads every answer as `decode` followed by `report_rows`.
+#[test]
+fn report_answers_stream_into_the_same_rows_and_failures() {
+    let bodies: [&[u8]; 16] = [
+        br#"[{"transactionType":"ECOMMERCE","status":"COMPLETED","referenceNumber":"a-1","total":"3.00"},
+             {"transactionType":"refund","status":"completed","referenceNumber":"a-2"}]"#,
+        b"\xEF\xBB\xBF{\"status\":\"success\",\"data\":[{\"referenceNumber\":\"a-1\",\"total\":1}],\"extra\":{\"x\":[1,2]}}",
+        br#"{"data":null}"#,
+        b"null",
+        b"\xEF\xBB\xBF [ ]",
+        br#"{"data":{"a":1}}"#,
+        br#"{"status":"success"}"#,
+        b"\"text\"",
+        b"12",
+        br#"[{}, {"total": "lots"}, {"total": "1.00"}]"#,
+        br#"[{}, {"total": "lots"}, {"total": "#,
+        br#"{"status":"error","message":"No records","errorcode":"BTRA_0046","data":[{"total":"lots"}]}"#,
+        br#"{"status":"ERROR","message":"m","errorCode":"token.expired"}"#,
+        br#"{"status":"error","message":"no code"}"#,
+        br#"[1] trailing"#,
+        b"<html>nope</html>",
+    ];
+    for status in [200, 400, 500] {
+        for body in bodies {
+            let old = decode(status, None, body).map(|value| report_rows(&value));
+            for size in [1, 2, 5, 64, body.len()] {
+                let new = decode_report(status, None, chunked(body, size));
+                assert_eq!(
+                    format!("{old:?}"),
+                    format!("{new:?}"),
+                    "{status} in chunks of {size}: {}",
+                    String::from_utf8_lossy(body)
+                );
+            }
+        }
+    }
+    assert_eq!(
+        decode_report(429, None, chunked(b"[]", 2)).unwrap_err(),
+        Failure::RateLimited { retry_after: None }
+    );
+    let rows = decode_report(200, None, chunked(bodies[1], 3))
+        .unwrap()
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].reference_number.as_ref().unwrap().as_str(), "a-1");
+}
+
+fn chunked(bytes: &[u8], size: usize) -> Body {
+    let mut body = Body::default();
+    for chunk in bytes.chunks(size.max(1)) {
+        body.push(chunk);
+    }
+    body
+}
+
+#[test]
+fn a_body_reads_across_its_chunks_and_joins_what_is_left() {
+    let mut body = chunked(b"\xEF\xBB\xBF[1, 2]", 2);
+    assert_eq!(body.len(), 9);
+    body.skip_prefix(BOM);
+    assert_eq!(body.len(), 6);
+    body.skip_prefix(BOM);
+    assert_eq!(body.into_vec(), b"[1, 2]");
+    let mut body = chunked(b"abcdef", 4);
+    let mut two = [0; 2];
+    assert_eq!(io::Read::read(&mut body, &mut two).unwrap(), 2);
+    assert_eq!(body.into_vec(), b"cdef");
+    assert_eq!(chunked(b"whole", 10).into_vec(), b"whole");
+    assert!(Body::default().into_vec().is_empty());
+}
