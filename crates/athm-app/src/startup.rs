@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use athm_client::{AthmClient, ClientConfig};
-use athm_domain::ports::{AthmGateway, Clock, Store, SystemClock, WebhookSubscription};
+use athm_domain::ports::{AthmGateway, Store, WebhookSubscription};
 use athm_domain::services::{Services, WebhookProcessor};
 use athm_sandbox::{DEMO_PRIVATE_TOKEN, DEMO_PUBLIC_TOKEN, RunningSandbox};
 use athm_store::SqlStore;
@@ -15,13 +15,6 @@ use athm_web::embed::{WorkerConfig, Workers};
 use tokio::net::TcpListener;
 
 use crate::{AppError, Settings};
-
-/// The ports every command shares.
-pub(crate) struct Ports {
-    pub store: Arc<dyn Store>,
-    pub gateway: Arc<dyn AthmGateway>,
-    pub clock: Arc<dyn Clock>,
-}
 
 /// Connects to the database and applies pending migrations.
 pub(crate) async fn store(settings: &Settings) -> Result<Arc<SqlStore>, AppError> {
@@ -59,13 +52,12 @@ pub(crate) fn gateway(
         .map_err(|e| AppError::Config(e.to_string()))
 }
 
-/// The ports for a one-shot command (tokens required).
-pub(crate) async fn ports(settings: &Settings) -> Result<Ports, AppError> {
-    Ok(Ports {
-        store: store(settings).await?,
-        gateway: gateway(settings, None)?,
-        clock: Arc::new(SystemClock),
-    })
+/// Every use case over the configured database and ATH Móvil, for a one-shot command (tokens required).
+pub(crate) async fn services(settings: &Settings) -> Result<Services, AppError> {
+    Ok(Services::new(
+        gateway(settings, None)?,
+        store(settings).await?,
+    ))
 }
 
 /// The running service: built by [`Application::build`], served by [`Application::run_until_stopped`].

@@ -4,9 +4,9 @@ use std::process::ExitCode;
 
 use athm_domain::model::{Amount, ReferenceNumber, RefundMessage};
 use athm_domain::ports::PaymentKey;
-use athm_domain::services::{PaymentError, PaymentService};
+use athm_domain::services::PaymentError;
 
-use crate::startup::ports;
+use crate::startup::services;
 use crate::{AppError, Settings};
 
 /// Refunds `amount` (all that is left when `None`) of the payment with `reference`.
@@ -21,14 +21,14 @@ pub(crate) async fn refund(
         .map(|a| Amount::parse_field("--amount", a))
         .transpose()?;
     let message: RefundMessage = message.parse()?;
-    let ports = ports(&settings).await?;
-    let record = ports
+    let services = services(&settings).await?;
+    let record = services
         .store
         .payment(&PaymentKey::Reference(reference.clone()))
         .await?
         .ok_or_else(|| PaymentError::NotFound(reference.to_string()))?;
-    let payments = PaymentService::new(ports.gateway, ports.store, ports.clock);
-    let refund = payments
+    let refund = services
+        .payments
         .refund(&record.payment.ecommerce_id, amount, message)
         .await?;
     println!(

@@ -3,11 +3,11 @@
 use std::process::ExitCode;
 
 use athm_domain::model::parse_athm_time;
-use athm_domain::services::{Reconciler, RowOutcome};
+use athm_domain::services::RowOutcome;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::startup::ports;
+use crate::startup::services;
 use crate::{AppError, Settings};
 
 /// A `--from-date`/`--to-date`: a day (whole, Puerto Rico time) or an instant.
@@ -42,12 +42,11 @@ pub(crate) async fn sync(
             "--from-date must not be after --to-date".into(),
         ));
     }
-    let ports = ports(&settings).await?;
-    let reconciler = Reconciler::new(ports.gateway.clone(), ports.store, ports.clock);
+    let services = services(&settings).await?;
 
     let fetching = ProgressBar::new_spinner().with_message("Fetching the transaction report…");
     fetching.enable_steady_tick(std::time::Duration::from_millis(120));
-    let rows = ports.gateway.transaction_report(from, to).await;
+    let rows = services.gateway.transaction_report(from, to).await;
     fetching.finish_and_clear();
     let rows = rows?;
 
@@ -56,7 +55,10 @@ pub(crate) async fn sync(
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let progress = |done: usize, _: &RowOutcome| bar.set_position(done as u64);
-    let summary = reconciler.reconcile(&rows, dry_run, &progress).await;
+    let summary = services
+        .reconciler
+        .reconcile(&rows, dry_run, &progress)
+        .await;
     bar.finish_and_clear();
 
     let days = (to - from + Duration::seconds(1)).num_days();
