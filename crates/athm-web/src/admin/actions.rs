@@ -11,7 +11,7 @@ use axum::response::Response;
 use maud::html;
 use serde::Deserialize;
 
-use super::payment::{load, refundable, render};
+use super::payment::{found, load, refundable, render};
 use super::session::{CsrfForm, Session, see_other};
 use super::{AdminState, Ctx, failure};
 use crate::pages::{fill, money};
@@ -71,10 +71,9 @@ pub(crate) async fn review_refund(
         return forbidden(&ctx, &session);
     }
     let t = ctx.t();
-    let (record, events) = match load(&state, &id).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return ctx.message(StatusCode::NOT_FOUND, Some(&session), t.not_found),
-        Err(error) => return failure(&ctx, &session, &error),
+    let (record, events) = match found(&state, &ctx, &session, &id).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
     let (amount, message) = match validate(&ctx, &record, &form) {
         Ok(valid) => valid,
@@ -128,10 +127,9 @@ pub(crate) async fn confirm_refund(
         return forbidden(&ctx, &session);
     }
     let t = ctx.t();
-    let (record, events) = match load(&state, &id).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return ctx.message(StatusCode::NOT_FOUND, Some(&session), t.not_found),
-        Err(error) => return failure(&ctx, &session, &error),
+    let (record, events) = match found(&state, &ctx, &session, &id).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
     // A resubmitted or stale confirmation must not refund a second time.
     if form.seen != Some(record.refunds.len()) {

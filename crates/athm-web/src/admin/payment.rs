@@ -207,6 +207,21 @@ pub(crate) async fn load(
     Ok(Some((record, events)))
 }
 
+/// Like [`load`], for a handler: the payment and its events, or the page to
+/// answer instead (404 for an unknown payment, or the store's failure).
+pub(crate) async fn found(
+    state: &AdminState,
+    ctx: &Ctx,
+    session: &Session,
+    id: &str,
+) -> Result<(PaymentRecord, Vec<WebhookEvent>), Response> {
+    match load(state, id).await {
+        Ok(Some(found)) => Ok(found),
+        Ok(None) => Err(ctx.message(StatusCode::NOT_FOUND, Some(session), ctx.t().not_found)),
+        Err(error) => Err(failure(ctx, session, &error)),
+    }
+}
+
 /// The payment's webhook events: those naming its ecommerce id, and the
 /// refund events, which name only a reference number (the payment's or a refund's).
 pub(crate) async fn timeline_events(
@@ -338,11 +353,8 @@ pub(crate) async fn page(
     session: Session,
     Path(id): Path<String>,
 ) -> Response {
-    match load(&state, &id).await {
-        Ok(Some((record, events))) => {
-            render(&ctx, &session, &record, &events, StatusCode::OK, None)
-        }
-        Ok(None) => ctx.message(StatusCode::NOT_FOUND, Some(&session), ctx.t().not_found),
-        Err(error) => failure(&ctx, &session, &error),
+    match found(&state, &ctx, &session, &id).await {
+        Ok((record, events)) => render(&ctx, &session, &record, &events, StatusCode::OK, None),
+        Err(answer) => answer,
     }
 }
