@@ -149,17 +149,7 @@ impl Row {
         let mut row = self.record.lock().expect("not poisoned");
         let written = decide(row.as_ref())?;
         if let Some(write) = &written {
-            let record = row.get_or_insert_with(|| PaymentRecord {
-                payment: write.payment.clone(),
-                refunds: Vec::new(),
-            });
-            record.payment = write.payment.clone();
-            for refund in &write.refunds {
-                match record.refunds.iter_mut().find(|r| r.id == refund.id) {
-                    Some(stored) => *stored = refund.clone(),
-                    None => record.refunds.push(refund.clone()),
-                }
-            }
+            *row = Some(PaymentRecord::after(row.take(), write));
             self.writes
                 .lock()
                 .expect("not poisoned")

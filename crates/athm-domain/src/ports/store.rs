@@ -29,6 +29,28 @@ pub struct PaymentRecord {
     pub refunds: Vec<Refund>,
 }
 
+impl PaymentRecord {
+    /// The record as it reads after `write`: its payment replaced, its
+    /// refunds inserted or replaced by id (a new record when `self` is
+    /// `None`). What a later step of the same batch sees.
+    pub fn after(record: Option<PaymentRecord>, write: &PaymentWrite) -> PaymentRecord {
+        let mut record = record
+            .filter(|r| r.payment.ecommerce_id == write.payment.ecommerce_id)
+            .unwrap_or_else(|| PaymentRecord {
+                payment: write.payment.clone(),
+                refunds: Vec::new(),
+            });
+        record.payment.clone_from(&write.payment);
+        for refund in &write.refunds {
+            match record.refunds.iter_mut().find(|r| r.id == refund.id) {
+                Some(known) => known.clone_from(refund),
+                None => record.refunds.push(refund.clone()),
+            }
+        }
+        record
+    }
+}
+
 /// Everything one step writes, in one transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentWrite {
@@ -62,6 +84,54 @@ impl PaymentWrite {
 /// more than once if it must retry the transaction. It owns what it captures.
 pub type Decide =
     dyn Fn(Option<&PaymentRecord>) -> Result<Option<PaymentWrite>, RuleError> + Send + Sync;
+
+/// One step of a batch ([`Store::update_payments`]): which payment, and the
+/// decision to run on it.
+pub struct PaymentStep {
+    /// Which payment.
+    pub key: PaymentKey,
+    /// The pure decision, as for [`Store::update_payment`].
+    pub decide: Box<Decide>,
+}
+
+impl PaymentStep {
+    /// A step running `decide` on the payment `key` names.
+    pub fn new<F>(key: PaymentKey, decide: F) -> Self
+    where
+        F: Fn(Option<&PaymentRecord>) -> Result<Option<PaymentWrite>, RuleError>
+            + Send
+            + Sync
+            + 'static,
+    {
+        Self {
+            key,
+            decide: Box::new(decide),
+        }
+    }
+}
+
+impl std::fmt::Debug for PaymentStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PaymentStep")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What one step of a batch did: what it wrote (`None`: nothing), or why it
+/// wrote nothing.
+pub type StepResult = Result<Option<PaymentWrite>, StoreError>;
+
+/// Runs `steps` one by one, each in its own [`Store::update_payment`]
+/// transaction: the default of [`Store::update_payments`], and what an
+/// adapter falls back to when its one-transaction batch fails as a whole.
+pub async fn update_each<S: Store + ?Sized>(store: &S, steps: &[PaymentStep]) -> Vec<StepResult> {
+    let mut results = Vec::with_capacity(steps.len());
+    for step in steps {
+        results.push(store.update_payment(&step.key, step.decide.as_ref()).await);
+    }
+    results
+}
 
 /// A lifecycle event in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,6 +257,20 @@ pub trait Store: Send + Sync {
         key: &PaymentKey,
         decide: &Decide,
     ) -> Result<Option<PaymentWrite>, StoreError>;
+
+    /// Many steps ([`Store::update_payment`]) in order, as **one**
+    /// transaction where the adapter can: a step sees what the earlier steps
+    /// of the batch wrote, a refused step writes nothing and the others still
+    /// commit. Returns each step's result, in input order. Webhook processing
+    /// and reconciliation use it to commit many events or report rows at once.
+    ///
+    /// The default runs [`update_each`] (one transaction per step);
+    /// adapters should override it and may fall back to it.
+    ///
+    /// Each step's result holds its error, as for [`Store::update_payment`].
+    async fn update_payments(&self, steps: &[PaymentStep]) -> Vec<StepResult> {
+        update_each(self, steps).await
+    }
 
     /// Payments in one of `statuses`, oldest first (for the confirm watcher and the expiry sweeper).
     ///
@@ -361,4 +445,22 @@ pub trait Store: Send + Sync {
         error: Option<String>,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
+
+    /// Records the successful delivery of the lifecycle events `ids` at
+    /// `at` (each as [`Store::record_lifecycle_delivery`] with no error),
+    /// in one transaction where the adapter can. The default records them
+    /// one by one.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] for an unknown id (the others may be recorded).
+    async fn record_lifecycle_deliveries(
+        &self,
+        ids: &[i64],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        for id in ids {
+            self.record_lifecycle_delivery(*id, None, at).await?;
+        }
+        Ok(())
+    }
 }

@@ -20,6 +20,7 @@
 //! misbehaves. Times in the fixtures are whole microseconds, the precision
 //! every backend keeps.
 
+mod batches;
 mod concurrency;
 pub mod fixtures;
 mod listings;
@@ -68,6 +69,10 @@ pub fn cases() -> Vec<Case> {
         case!(payments::payments_without_reference_numbers_coexist),
         case!(payments::insert_payment_refuses_a_known_ecommerce_id),
         case!(payments::update_payment_creates_updates_and_refuses),
+        case!(batches::a_batch_runs_steps_in_order_each_seeing_the_last),
+        case!(batches::a_failing_step_does_not_sink_its_batch),
+        case!(batches::a_large_batch_applies_every_step),
+        case!(batches::a_refused_step_leaves_nothing_for_later_steps),
         case!(refunds_clients::refunds_are_upserted_by_id),
         case!(refunds_clients::clients_merge_latest_non_empty_details),
         case!(webhooks::webhook_insert_is_idempotent),

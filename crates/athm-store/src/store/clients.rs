@@ -1,5 +1,7 @@
 //! Clients: the race-free merge, loading and the listing.
 
+use std::collections::HashMap;
+
 use athm_domain::ports::{ListQuery, Page, StoreError};
 use athm_domain::{Client, ClientUpdate, PhoneNumber};
 use chrono::{DateTime, Utc};
@@ -8,52 +10,100 @@ use sea_orm::{
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
 
+use super::INSERT_CHUNK;
 use super::error::Context;
 use super::listing::{self, Search};
 use super::step::{Failure, Step};
 use crate::convert::{client_from_row, client_row};
 use crate::entities::client::{Column, Entity};
 
-/// Merges `update` into the client with its phone (creating it at `at`),
-/// with the row locked. Two steps creating one client race on the key: the
-/// loser is retried and merges.
-pub(crate) async fn merge_client(
+/// Merges each `(update, at)`, in order, into the client with its phone
+/// (creating it at `at`), with the rows locked; returns the merged clients,
+/// one per phone, in the order first met. One statement to load them all,
+/// one multi-row insert for the new ones, one update per changed one. Two
+/// steps creating one client race on the key: the loser is retried and merges.
+pub(crate) async fn merge_clients(
     conn: &impl ConnectionTrait,
-    update: &ClientUpdate,
-    at: DateTime<Utc>,
-) -> Result<Client, Failure> {
-    let phone = update.phone.as_str();
-    let existing = Entity::find_by_id(phone)
+    updates: &[(&ClientUpdate, DateTime<Utc>)],
+) -> Result<Vec<Client>, Failure> {
+    if updates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let phones: Vec<&str> = updates.iter().map(|(u, _)| u.phone.as_str()).collect();
+    let rows = Entity::find()
+        .filter(Column::Phone.is_in(phones))
+        .order_by_asc(Column::Phone)
         .lock_exclusive()
-        .one(conn)
+        .all(conn)
         .await
-        .map_err(Failure::db("load a client"))?;
-    match existing {
-        Some(row) => {
-            let mut client = client_from_row(row)?;
-            if client.merge(update, at) {
-                Entity::update_many()
-                    .set(client_row(&client).into_active_model().reset_all())
-                    .filter(Column::Phone.eq(phone))
-                    .exec(conn)
-                    .await
-                    .map_err(Failure::db("update a client"))?;
+        .map_err(Failure::db("load clients"))?;
+    let mut known = HashMap::with_capacity(rows.len());
+    for row in rows {
+        known.insert(row.phone.clone(), client_from_row(row)?);
+    }
+    // Per phone, in the order first met: the client and whether it is new or changed.
+    let mut merged: Vec<(Client, Change)> = Vec::new();
+    let mut position: HashMap<&str, usize> = HashMap::new();
+    for (update, at) in updates {
+        match position.get(update.phone.as_str()) {
+            Some(&i) => {
+                let (client, change) = &mut merged[i];
+                if client.merge(update, *at) && *change == Change::None {
+                    *change = Change::Updated;
+                }
             }
-            Ok(client)
-        }
-        None => {
-            let client = Client::new(update, at);
-            Entity::insert(client_row(&client).into_active_model().reset_all())
-                .exec_without_returning(conn)
-                .await
-                .map_err(Failure::racing_insert(
-                    "insert a client",
-                    "client",
-                    phone.to_string(),
-                ))?;
-            Ok(client)
+            None => {
+                position.insert(update.phone.as_str(), merged.len());
+                merged.push(match known.remove(update.phone.as_str()) {
+                    Some(mut client) => {
+                        let change = if client.merge(update, *at) {
+                            Change::Updated
+                        } else {
+                            Change::None
+                        };
+                        (client, change)
+                    }
+                    None => (Client::new(update, *at), Change::Created),
+                });
+            }
         }
     }
+    let created: Vec<&Client> = merged
+        .iter()
+        .filter(|(_, change)| *change == Change::Created)
+        .map(|(client, _)| client)
+        .collect();
+    for chunk in created.chunks(INSERT_CHUNK) {
+        let rows = chunk
+            .iter()
+            .map(|c| client_row(c).into_active_model().reset_all());
+        Entity::insert_many(rows)
+            .exec_without_returning(conn)
+            .await
+            .map_err(|err| {
+                let phones: Vec<&str> = chunk.iter().map(|c| c.phone.as_str()).collect();
+                Failure::racing_insert("insert clients", "client", phones.join(", "))(err)
+            })?;
+    }
+    for (client, change) in &merged {
+        if *change == Change::Updated {
+            Entity::update_many()
+                .set(client_row(client).into_active_model().reset_all())
+                .filter(Column::Phone.eq(client.phone.as_str()))
+                .exec(conn)
+                .await
+                .map_err(Failure::db("update a client"))?;
+        }
+    }
+    Ok(merged.into_iter().map(|(client, _)| client).collect())
+}
+
+/// What a merge does to a client's row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    None,
+    Created,
+    Updated,
 }
 
 /// The step behind `Store::upsert_client`.
@@ -68,7 +118,10 @@ impl Step for UpsertClient<'_> {
     type Output = Client;
 
     async fn run(&self, txn: &DatabaseTransaction) -> Result<Client, Failure> {
-        merge_client(txn, self.update, self.at).await
+        merge_clients(txn, &[(self.update, self.at)])
+            .await?
+            .pop()
+            .ok_or_else(|| Failure::Fail(StoreError::Corrupt("a merged client vanished".into())))
     }
 }
 

@@ -17,8 +17,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use athm_domain::ports::{
-    Decide, ListQuery, Page, PaymentKey, PaymentRecord, PaymentWrite, Store, StoreError,
-    StoredLifecycleEvent,
+    Decide, ListQuery, Page, PaymentKey, PaymentRecord, PaymentStep, PaymentWrite, StepResult,
+    Store, StoreError, StoredLifecycleEvent, update_each,
 };
 use athm_domain::webhook::{EventStatus, WebhookEvent};
 use athm_domain::{
@@ -151,7 +151,35 @@ impl Store for SqlStore {
         key: &PaymentKey,
         decide: &Decide,
     ) -> Result<Option<PaymentWrite>, StoreError> {
-        step::run(self, &update::UpdatePayment { key, decide }).await
+        let steps = vec![(key, decide)];
+        let mut results = step::run(self, &update::UpdatePayments { steps }).await?;
+        results.pop().unwrap_or_else(|| {
+            Err(StoreError::Corrupt(
+                "a one-step batch returned nothing".into(),
+            ))
+        })
+    }
+
+    /// Each chunk of 256 steps is one transaction. When a
+    /// chunk fails as a whole (a taken reference number, the database
+    /// failing), its steps run again one transaction each, so each step
+    /// gets its own answer and the others still commit.
+    async fn update_payments(&self, steps: &[PaymentStep]) -> Vec<StepResult> {
+        let mut results = Vec::with_capacity(steps.len());
+        for chunk in steps.chunks(UPDATE_CHUNK) {
+            let batch = update::UpdatePayments {
+                steps: chunk.iter().map(|s| (&s.key, s.decide.as_ref())).collect(),
+            };
+            match step::run(self, &batch).await {
+                Ok(done) => results.extend(done),
+                Err(error) if chunk.len() == 1 => results.push(Err(error)),
+                Err(error) => {
+                    tracing::debug!(%error, steps = chunk.len(), "a batch of payment steps failed; running them one by one");
+                    results.extend(update_each(self, chunk).await);
+                }
+            }
+        }
+        results
     }
 
     async fn payments_in_status(
@@ -258,7 +286,21 @@ impl Store for SqlStore {
     ) -> Result<(), StoreError> {
         outbox::record_delivery(self, id, error, at).await
     }
+
+    async fn record_lifecycle_deliveries(
+        &self,
+        ids: &[i64],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        outbox::record_delivered(self, ids, at).await
+    }
 }
+
+/// Steps per `update_payments` transaction.
+const UPDATE_CHUNK: usize = 256;
+
+/// Rows per multi-row `INSERT` (far below every backend's parameter limit).
+pub(crate) const INSERT_CHUNK: usize = 128;
 
 /// A row count or offset the databases accept: SQLite and PostgreSQL take
 /// signed 64-bit integers, so larger values (`u64::MAX` meaning "all") are capped.

@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use athm_domain::ports::{StoreError, StoredLifecycleEvent, redelivery_delay};
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Expr, LockBehavior, LockType};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -125,13 +125,14 @@ pub(crate) async fn claim(
     step::run(store, &Claim { limit, now, lease }).await
 }
 
-struct Delivery {
+/// A failed delivery attempt.
+struct Failed {
     id: i64,
-    error: Option<String>,
+    error: String,
     at: DateTime<Utc>,
 }
 
-impl Step for Delivery {
+impl Step for Failed {
     type Output = ();
 
     async fn run(&self, txn: &DatabaseTransaction) -> Result<(), Failure> {
@@ -140,48 +141,80 @@ impl Step for Delivery {
             .one(txn)
             .await
             .map_err(Failure::db("load a lifecycle event"))?
-            .ok_or_else(|| StoreError::NotFound {
-                entity: "lifecycle event",
-                key: self.id.to_string(),
-            })?;
+            .ok_or_else(|| not_found(self.id))?;
         let attempts = row.attempts.saturating_add(1);
-        let at = time(self.at);
-        let mut update = Entity::update_many()
+        let delay = redelivery_delay(u32::try_from(attempts).unwrap_or(u32::MAX));
+        Entity::update_many()
             .col_expr(Column::Attempts, Expr::value(attempts))
-            .col_expr(Column::LastAttemptAt, Expr::value(at))
+            .col_expr(Column::LastAttemptAt, Expr::value(time(self.at)))
             .col_expr(Column::LastError, Expr::value(self.error.clone()))
-            .col_expr(
-                Column::ClaimedUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            );
-        if self.error.is_none() {
-            update = update.col_expr(Column::DeliveredAt, Expr::value(at));
-        } else {
-            let delay = redelivery_delay(u32::try_from(attempts).unwrap_or(u32::MAX));
-            update = update.col_expr(Column::NextAttemptAt, Expr::value(time(self.at + delay)));
-        }
-        update
+            .col_expr(Column::ClaimedUntil, Expr::value(no_time()))
+            .col_expr(Column::NextAttemptAt, Expr::value(time(self.at + delay)))
             .filter(Column::Id.eq(self.id))
             .exec(txn)
             .await
-            .map_err(Failure::db("record a lifecycle event delivery"))?;
-        if self.error.is_some() {
-            // The payment's later events wait for this one: release them, so
-            // they are claimed with it when it is due again.
-            Entity::update_many()
-                .col_expr(
-                    Column::ClaimedUntil,
-                    Expr::value(Option::<DateTime<Utc>>::None),
-                )
-                .filter(Column::EcommerceId.eq(row.ecommerce_id.as_str()))
-                .filter(Column::DeliveredAt.is_null())
-                .filter(Column::Id.gt(self.id))
-                .exec(txn)
+            .map_err(Failure::db("record a failed lifecycle event delivery"))?;
+        // The payment's later events wait for this one: release them, so
+        // they are claimed with it when it is due again.
+        Entity::update_many()
+            .col_expr(Column::ClaimedUntil, Expr::value(no_time()))
+            .filter(Column::EcommerceId.eq(row.ecommerce_id.as_str()))
+            .filter(Column::DeliveredAt.is_null())
+            .filter(Column::Id.gt(self.id))
+            .exec(txn)
+            .await
+            .map_err(Failure::db("release a payment's later lifecycle events"))?;
+        Ok(())
+    }
+}
+
+/// Successful deliveries: one statement for them all.
+struct Delivered<'a> {
+    ids: &'a [i64],
+    at: DateTime<Utc>,
+}
+
+impl Step for Delivered<'_> {
+    type Output = ();
+
+    async fn run(&self, txn: &DatabaseTransaction) -> Result<(), Failure> {
+        let ids: HashSet<i64> = self.ids.iter().copied().collect();
+        let at = time(self.at);
+        let updated = Entity::update_many()
+            .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
+            .col_expr(Column::LastAttemptAt, Expr::value(at))
+            .col_expr(Column::LastError, Expr::value(Option::<String>::None))
+            .col_expr(Column::ClaimedUntil, Expr::value(no_time()))
+            .col_expr(Column::DeliveredAt, Expr::value(at))
+            .filter(Column::Id.is_in(ids.iter().copied()))
+            .exec(txn)
+            .await
+            .map_err(Failure::db("record lifecycle event deliveries"))?;
+        if updated.rows_affected != ids.len() as u64 {
+            let missing = Entity::find()
+                .select_only()
+                .column(Column::Id)
+                .filter(Column::Id.is_in(ids.iter().copied()))
+                .into_tuple::<i64>()
+                .all(txn)
                 .await
-                .map_err(Failure::db("release a payment's later lifecycle events"))?;
+                .map_err(Failure::db("load lifecycle events"))?;
+            let missing = ids.iter().find(|id| !missing.contains(id)).copied();
+            return Err(not_found(missing.unwrap_or_default()).into());
         }
         Ok(())
     }
+}
+
+fn not_found(id: i64) -> StoreError {
+    StoreError::NotFound {
+        entity: "lifecycle event",
+        key: id.to_string(),
+    }
+}
+
+fn no_time() -> Option<DateTime<Utc>> {
+    None
 }
 
 /// `Store::record_lifecycle_delivery`.
@@ -191,5 +224,20 @@ pub(crate) async fn record_delivery(
     error: Option<String>,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    step::run(store, &Delivery { id, error, at }).await
+    match error {
+        None => record_delivered(store, &[id], at).await,
+        Some(error) => step::run(store, &Failed { id, error, at }).await,
+    }
+}
+
+/// `Store::record_lifecycle_deliveries`: one transaction, one statement.
+pub(crate) async fn record_delivered(
+    store: &SqlStore,
+    ids: &[i64],
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    step::run(store, &Delivered { ids, at }).await
 }

@@ -4,59 +4,95 @@
 use std::collections::HashMap;
 
 use athm_domain::ports::{ListQuery, Page, PaymentKey, PaymentRecord, StoreError};
-use athm_domain::{Payment, PaymentStatus};
+use athm_domain::{Payment, PaymentStatus, Refund};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::SqlStore;
 use super::error::{Context, is_unique_violation};
 use super::listing::{self, Search};
 use super::step::{self, Failure, Step};
+use super::{INSERT_CHUNK, SqlStore};
 use crate::convert::{item_rows, payment_from_rows, payment_row, refund_from_row};
 use crate::entities::{payment, payment_item, refund};
 
-/// Loads the payment `key` names with its refunds; with `lock`, its row is
-/// locked until the transaction ends (`FOR UPDATE`; a no-op on SQLite,
-/// whose write transactions are exclusive anyway).
+/// Loads the payment `key` names with its refunds (see [`load_records`]).
 pub(crate) async fn load_record(
     conn: &impl ConnectionTrait,
     key: &PaymentKey,
     lock: bool,
 ) -> Result<Option<PaymentRecord>, Failure> {
-    let mut select = payment::Entity::find();
-    select = match key {
-        PaymentKey::Ecommerce(id) => select.filter(payment::Column::EcommerceId.eq(id.to_string())),
-        PaymentKey::Reference(r) => select.filter(payment::Column::ReferenceNumber.eq(r.as_str())),
-    };
+    Ok(load_records(conn, std::slice::from_ref(key), lock)
+        .await?
+        .into_iter()
+        .next())
+}
+
+/// Loads the payments `keys` name, each with its items and refunds, with
+/// three statements whatever their number. With `lock`, their rows are
+/// locked until the transaction ends (`FOR UPDATE`, in ecommerce-id order
+/// so that two batches cannot deadlock; a no-op on SQLite, whose write
+/// transactions are exclusive anyway).
+pub(crate) async fn load_records(
+    conn: &impl ConnectionTrait,
+    keys: &[PaymentKey],
+    lock: bool,
+) -> Result<Vec<PaymentRecord>, Failure> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (mut ids, mut references) = (Vec::new(), Vec::new());
+    for key in keys {
+        match key {
+            PaymentKey::Ecommerce(id) => ids.push(id.to_string()),
+            PaymentKey::Reference(r) => references.push(r.as_str().to_string()),
+        }
+    }
+    let mut named = Condition::any();
+    if !ids.is_empty() {
+        named = named.add(payment::Column::EcommerceId.is_in(ids));
+    }
+    if !references.is_empty() {
+        named = named.add(payment::Column::ReferenceNumber.is_in(references));
+    }
+    let mut select = payment::Entity::find()
+        .filter(named)
+        .order_by_asc(payment::Column::EcommerceId);
     if lock {
         select = select.lock_exclusive();
     }
-    let Some(row) = select
-        .one(conn)
+    let rows = select
+        .all(conn)
         .await
-        .map_err(Failure::db("load a payment"))?
-    else {
-        return Ok(None);
-    };
-    let id = row.ecommerce_id.clone();
-    let items = load_items(conn, std::slice::from_ref(&id))
-        .await?
-        .remove(&id)
-        .unwrap_or_default();
-    let payment = payment_from_rows(row, items)?;
-    let refunds = refund::Entity::find()
-        .filter(refund::Column::EcommerceId.eq(id))
+        .map_err(Failure::db("load payments"))?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found: Vec<String> = rows.iter().map(|r| r.ecommerce_id.clone()).collect();
+    let mut items = load_items(conn, &found).await?;
+    let mut refunds: HashMap<String, Vec<Refund>> = HashMap::new();
+    let refund_rows = refund::Entity::find()
+        .filter(refund::Column::EcommerceId.is_in(found))
         .order_by_asc(refund::Column::CreatedAt)
         .order_by_asc(refund::Column::Id)
         .all(conn)
         .await
-        .map_err(Failure::db("load a payment's refunds"))?
-        .into_iter()
-        .map(refund_from_row)
-        .collect::<Result<_, _>>()?;
-    Ok(Some(PaymentRecord { payment, refunds }))
+        .map_err(Failure::db("load payments' refunds"))?;
+    for row in refund_rows {
+        let id = row.ecommerce_id.clone();
+        refunds.entry(id).or_default().push(refund_from_row(row)?);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let refunds = refunds.remove(&row.ecommerce_id).unwrap_or_default();
+            let items = items.remove(&row.ecommerce_id).unwrap_or_default();
+            Ok(PaymentRecord {
+                payment: payment_from_rows(row, items)?,
+                refunds,
+            })
+        })
+        .collect()
 }
 
 /// The items of the payments `ids`, in order, by ecommerce id.
@@ -99,32 +135,49 @@ async fn with_items(
         .collect()
 }
 
-/// Inserts `payment` and its items; a taken ecommerce id (or reference
-/// number) is a unique-key race the caller may retry.
-pub(crate) async fn insert(conn: &impl ConnectionTrait, payment: &Payment) -> Result<(), Failure> {
-    let row = payment_row(payment)?.into_active_model().reset_all();
-    let inserted = payment::Entity::insert(row)
-        .exec_without_returning(conn)
-        .await;
-    if let Err(err) = inserted {
-        // A reference number taken by another payment is no race: retrying
-        // cannot help. A taken ecommerce id may be a concurrent insert.
-        if let (true, Some(reference)) = (
-            is_unique_violation(&err) && err.to_string().contains("reference_number"),
-            &payment.reference_number,
-        ) {
+/// Inserts `payments` and their items, with multi-row statements. A taken
+/// ecommerce id is a unique-key race the caller may retry; a taken
+/// reference number is not (retrying cannot help).
+pub(crate) async fn insert(
+    conn: &impl ConnectionTrait,
+    payments: &[&Payment],
+) -> Result<(), Failure> {
+    for chunk in payments.chunks(INSERT_CHUNK) {
+        let rows = chunk
+            .iter()
+            .map(|p| Ok(payment_row(p)?.into_active_model().reset_all()))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let Err(err) = payment::Entity::insert_many(rows)
+            .exec_without_returning(conn)
+            .await
+        else {
+            continue;
+        };
+        let references: Vec<String> = chunk
+            .iter()
+            .filter_map(|p| p.reference_number.as_ref().map(ToString::to_string))
+            .collect();
+        if is_unique_violation(&err)
+            && err.to_string().contains("reference_number")
+            && !references.is_empty()
+        {
             return Err(Failure::Fail(StoreError::Duplicate {
                 entity: "payment with reference number",
-                key: reference.to_string(),
+                key: references.join(", "),
             }));
         }
+        let ids: Vec<String> = chunk.iter().map(|p| p.ecommerce_id.to_string()).collect();
         return Err(Failure::racing_insert(
-            "insert a payment",
+            "insert payments",
             "payment",
-            payment.ecommerce_id.to_string(),
+            ids.join(", "),
         )(err));
     }
-    insert_items(conn, payment).await
+    let items = payments
+        .iter()
+        .map(|p| item_rows(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    insert_items(conn, items.into_iter().flatten().collect()).await
 }
 
 /// Rewrites an existing payment's row, and its items when they changed.
@@ -155,25 +208,27 @@ pub(crate) async fn update(
             .exec(conn)
             .await
             .map_err(Failure::db("replace a payment's items"))?;
-        insert_items(conn, after).await?;
+        insert_items(conn, item_rows(after)?).await?;
     }
     Ok(())
 }
 
-async fn insert_items(conn: &impl ConnectionTrait, payment: &Payment) -> Result<(), Failure> {
-    let rows = item_rows(payment)?;
-    if rows.is_empty() {
-        return Ok(());
+/// Inserts item rows (their ids assigned by the database), with multi-row statements.
+async fn insert_items(
+    conn: &impl ConnectionTrait,
+    rows: Vec<payment_item::Model>,
+) -> Result<(), Failure> {
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let rows = chunk.iter().map(|row| {
+            let mut active = row.clone().into_active_model().reset_all();
+            active.id = ActiveValue::NotSet;
+            active
+        });
+        payment_item::Entity::insert_many(rows)
+            .exec_without_returning(conn)
+            .await
+            .map_err(Failure::db("insert payment items"))?;
     }
-    let rows = rows.into_iter().map(|row| {
-        let mut active = row.into_active_model().reset_all();
-        active.id = ActiveValue::NotSet;
-        active
-    });
-    payment_item::Entity::insert_many(rows)
-        .exec_without_returning(conn)
-        .await
-        .map_err(Failure::db("insert payment items"))?;
     Ok(())
 }
 
@@ -183,11 +238,13 @@ pub(crate) async fn insert_payment(store: &SqlStore, payment: &Payment) -> Resul
     impl Step for Insert<'_> {
         type Output = ();
         async fn run(&self, txn: &sea_orm::DatabaseTransaction) -> Result<(), Failure> {
-            insert(txn, self.0).await.map_err(|failure| match failure {
-                // Not a race to retry: the caller asked for a new payment.
-                retry @ Failure::Retry { .. } => Failure::Fail(retry.into_error()),
-                other => other,
-            })
+            insert(txn, &[self.0])
+                .await
+                .map_err(|failure| match failure {
+                    // Not a race to retry: the caller asked for a new payment.
+                    retry @ Failure::Retry { .. } => Failure::Fail(retry.into_error()),
+                    other => other,
+                })
         }
     }
     step::run(store, &Insert(payment)).await

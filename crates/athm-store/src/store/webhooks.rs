@@ -13,10 +13,10 @@ use sea_orm::{
     EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::SqlStore;
 use super::error::Context;
 use super::listing::{self, Search};
 use super::step::{self, Failure, Step};
+use super::{INSERT_CHUNK, SqlStore};
 use crate::convert::{event_from_row, event_row, time};
 use crate::entities::webhook_event::{Column, Entity};
 
@@ -73,9 +73,6 @@ pub(crate) async fn insert(
 ) -> Result<(WebhookEvent, bool), StoreError> {
     step::run(store, &Insert(event)).await
 }
-
-/// Rows per multi-row `INSERT` (far below every backend's parameter limit).
-const INSERT_CHUNK: usize = 128;
 
 struct InsertMany<'a>(&'a [WebhookEvent]);
 
