@@ -27,3 +27,15 @@ pub use payment::PaymentService;
 pub use reconcile::{ReconcileSummary, Reconciler, RowOutcome};
 pub use watcher::{PaymentWatcher, WatchReport};
 pub use webhook::{ProcessOutcome, Received, WebhookProcessor};
+
+use crate::ports::{StepResult, StoreError};
+
+/// The next result of a batch of steps; a store that answered fewer results
+/// than it was given steps fails the rest instead of shifting them.
+fn next_step(results: &mut impl Iterator<Item = StepResult>) -> StepResult {
+    results.next().unwrap_or_else(|| {
+        Err(StoreError::Corrupt(
+            "the store answered fewer steps than it was given".into(),
+        ))
+    })
+}

@@ -50,7 +50,18 @@ impl OutboxRelay {
         self.lease
     }
 
+    /// Successful deliveries are recorded together, at most this many at a time.
+    pub const RECORD_BATCH: usize = 128;
+
+    /// A success is recorded at most this many milliseconds after the first
+    /// unrecorded one: a slow sink has each delivery recorded as it happens.
+    pub const RECORD_WITHIN_MS: i64 = 50;
+
     /// Claims and offers up to `limit` undelivered events; returns how many were delivered.
+    /// Successes are recorded in batches ([`Store::record_lifecycle_deliveries`],
+    /// at most [`Self::RECORD_BATCH`] events or [`Self::RECORD_WITHIN_MS`]),
+    /// each failure at once (it holds back the payment's later events). A
+    /// crash can thus repeat (at least once) the deliveries of one batch.
     ///
     /// # Errors
     /// Store failures; a subscriber's failure is recorded on the event instead.
@@ -58,6 +69,9 @@ impl OutboxRelay {
         let started = self.clock.now();
         let stop_at = started + self.lease / 2;
         let mut delivered = 0;
+        let mut unrecorded = Vec::new();
+        let mut first_unrecorded = started;
+        let record_within = Duration::milliseconds(Self::RECORD_WITHIN_MS);
         let mut held_back = HashSet::new();
         let claimed = self
             .store
@@ -67,25 +81,48 @@ impl OutboxRelay {
             if held_back.contains(&stored.event.ecommerce_id) {
                 continue;
             }
-            if self.clock.now() >= stop_at {
+            let now = self.clock.now();
+            if now >= stop_at {
                 // The rest stays claimed until the lease ends, then any relay takes it.
                 break;
             }
-            let error = self
-                .sink
-                .publish(&stored.event)
-                .await
-                .err()
-                .map(|e| e.to_string());
-            if error.is_some() {
-                held_back.insert(stored.event.ecommerce_id);
-            } else {
-                delivered += 1;
+            match self.sink.publish(&stored.event).await {
+                Ok(()) => {
+                    delivered += 1;
+                    if unrecorded.is_empty() {
+                        first_unrecorded = now;
+                    }
+                    unrecorded.push(stored.id);
+                    if unrecorded.len() >= Self::RECORD_BATCH
+                        || self.clock.now() - first_unrecorded >= record_within
+                    {
+                        self.record_delivered(&mut unrecorded).await?;
+                    }
+                }
+                Err(error) => {
+                    held_back.insert(stored.event.ecommerce_id);
+                    self.store
+                        .record_lifecycle_delivery(
+                            stored.id,
+                            Some(error.to_string()),
+                            self.clock.now(),
+                        )
+                        .await?;
+                }
             }
-            self.store
-                .record_lifecycle_delivery(stored.id, error, self.clock.now())
-                .await?;
         }
+        self.record_delivered(&mut unrecorded).await?;
         Ok(delivered)
+    }
+
+    /// Records the deliveries in `ids` (emptying it).
+    async fn record_delivered(&self, ids: &mut Vec<i64>) -> Result<(), StoreError> {
+        if !ids.is_empty() {
+            self.store
+                .record_lifecycle_deliveries(ids, self.clock.now())
+                .await?;
+            ids.clear();
+        }
+        Ok(())
     }
 }

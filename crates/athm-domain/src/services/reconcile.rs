@@ -5,13 +5,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Utc};
 
+use super::next_step;
 use crate::error::RuleError;
 use crate::model::{
     AthmTransaction, EcommerceId, Payment, ReferenceNumber, Refund, RefundStatus, RemoteStatus,
     TransactionType,
 };
 use crate::ports::{
-    AthmGateway, Clock, GatewayError, PaymentKey, PaymentRecord, PaymentWrite, Store,
+    AthmGateway, Clock, GatewayError, PaymentKey, PaymentRecord, PaymentStep, PaymentWrite, Store,
+    StoreError,
 };
 
 /// What reconciliation did with one report row.
@@ -91,8 +93,13 @@ impl Reconciler {
         Ok(self.reconcile(&rows, dry_run, progress).await)
     }
 
-    /// Reconciles report rows; with `dry_run`, only says what it would do.
-    /// `progress` is told each row's outcome with the number of rows done.
+    /// Report rows reconciled in one batch ([`Store::update_payments`]:
+    /// one transaction where the store can).
+    pub const BATCH: usize = 256;
+
+    /// Reconciles report rows, [`Self::BATCH`] at a time; with `dry_run`,
+    /// only says what it would do. `progress` is told each row's outcome
+    /// with the number of rows done.
     pub async fn reconcile(
         &self,
         rows: &[AthmTransaction],
@@ -100,68 +107,116 @@ impl Reconciler {
         progress: &(dyn Fn(usize, &RowOutcome) + Send + Sync),
     ) -> ReconcileSummary {
         let mut summary = ReconcileSummary::default();
-        for (done, row) in rows.iter().enumerate() {
-            let outcome = self.row(row, dry_run).await;
-            summary.count(&outcome);
-            progress(done + 1, &outcome);
+        let mut done = 0;
+        for batch in rows.chunks(Self::BATCH) {
+            let outcomes = if dry_run {
+                self.preview(batch).await
+            } else {
+                self.apply(batch).await
+            };
+            for outcome in outcomes {
+                done += 1;
+                summary.count(&outcome);
+                progress(done, &outcome);
+            }
         }
         summary
     }
 
-    async fn row(&self, row: &AthmTransaction, dry_run: bool) -> RowOutcome {
-        if row.status != RemoteStatus::Completed {
-            return RowOutcome::Skipped;
-        }
-        let (plan, key): (Plan, _) = match row.transaction_type {
-            TransactionType::Ecommerce => (
-                plan_completion,
-                payment_key(row.ecommerce_id, &row.reference_number),
-            ),
-            // A refund row that names no payment cannot be matched; nothing to do.
-            TransactionType::Refund => {
-                match payment_key(row.ecommerce_id, &row.related_reference) {
-                    Some(key) => (plan_refund, Some(key)),
-                    None => return RowOutcome::Skipped,
+    /// Applies a batch of rows in one [`Store::update_payments`] call.
+    async fn apply(&self, rows: &[AthmTransaction]) -> Vec<RowOutcome> {
+        let now = self.clock.now();
+        let mut steps = Vec::new();
+        let mut planned = Vec::with_capacity(rows.len());
+        for row in rows {
+            match classify(row) {
+                Err(outcome) => planned.push(Err(outcome)),
+                Ok((plan, key)) => {
+                    let created = Arc::new(AtomicBool::new(false));
+                    let (seen, row) = (created.clone(), row.clone());
+                    planned.push(Ok((name(&key, &row), created)));
+                    steps.push(PaymentStep::new(key, move |record| {
+                        seen.store(record.is_none(), Ordering::Relaxed);
+                        plan(record, &row, now)
+                    }));
                 }
             }
-            _ => return RowOutcome::Skipped,
-        };
-        let Some(key) = key else {
-            return RowOutcome::Error(
-                "a completed row has neither ecommerceId nor referenceNumber".into(),
-            );
-        };
-        let now = self.clock.now();
-        let name = row
-            .reference_number
-            .as_ref()
-            .map_or_else(|| format!("{key:?}"), ToString::to_string);
-        let result = if dry_run {
-            self.store.payment(&key).await.map(|record| {
-                let created = record.is_none();
-                plan(record.as_ref(), row, now)
-                    .ok()
-                    .flatten()
-                    .map(|_| created)
-            })
-        } else {
-            let created = Arc::new(AtomicBool::new(false));
-            let (seen, row) = (created.clone(), row.clone());
-            let decide = move |record: Option<&PaymentRecord>| {
-                seen.store(record.is_none(), Ordering::Relaxed);
-                plan(record, &row, now)
-            };
-            self.store
-                .update_payment(&key, &decide)
-                .await
-                .map(|w| w.map(|_| created.load(Ordering::Relaxed)))
-        };
-        match result {
-            Ok(Some(true)) => RowOutcome::Created,
-            Ok(Some(false)) => RowOutcome::Updated,
-            Ok(None) => RowOutcome::Skipped,
-            Err(error) => RowOutcome::Error(format!("{name}: {error}")),
         }
+        let mut results = self.store.update_payments(&steps).await.into_iter();
+        planned
+            .into_iter()
+            .map(|planned| match planned {
+                Err(outcome) => outcome,
+                Ok((name, created)) => outcome(
+                    &name,
+                    next_step(&mut results).map(|w| w.map(|_| created.load(Ordering::Relaxed))),
+                ),
+            })
+            .collect()
+    }
+
+    /// What applying a batch of rows would do, reading only.
+    async fn preview(&self, rows: &[AthmTransaction]) -> Vec<RowOutcome> {
+        let now = self.clock.now();
+        let mut outcomes = Vec::with_capacity(rows.len());
+        for row in rows {
+            outcomes.push(match classify(row) {
+                Err(outcome) => outcome,
+                Ok((plan, key)) => {
+                    let result = self.store.payment(&key).await.map(|record| {
+                        let created = record.is_none();
+                        plan(record.as_ref(), row, now)
+                            .ok()
+                            .flatten()
+                            .map(|_| created)
+                    });
+                    outcome(&name(&key, row), result)
+                }
+            });
+        }
+        outcomes
+    }
+}
+
+/// How a row is reconciled (its plan and payment), or why it needs nothing.
+fn classify(row: &AthmTransaction) -> Result<(Plan, PaymentKey), RowOutcome> {
+    if row.status != RemoteStatus::Completed {
+        return Err(RowOutcome::Skipped);
+    }
+    let (plan, key): (Plan, _) = match row.transaction_type {
+        TransactionType::Ecommerce => (
+            plan_completion,
+            payment_key(row.ecommerce_id, &row.reference_number),
+        ),
+        // A refund row that names no payment cannot be matched; nothing to do.
+        TransactionType::Refund => match payment_key(row.ecommerce_id, &row.related_reference) {
+            Some(key) => (plan_refund, Some(key)),
+            None => return Err(RowOutcome::Skipped),
+        },
+        _ => return Err(RowOutcome::Skipped),
+    };
+    match key {
+        Some(key) => Ok((plan, key)),
+        None => Err(RowOutcome::Error(
+            "a completed row has neither ecommerceId nor referenceNumber".into(),
+        )),
+    }
+}
+
+/// How a row is named in error messages: its reference number, else its key.
+fn name(key: &PaymentKey, row: &AthmTransaction) -> String {
+    row.reference_number
+        .as_ref()
+        .map_or_else(|| format!("{key:?}"), ToString::to_string)
+}
+
+/// A row's outcome from what its step did: created (`Some(true)`), updated, nothing, or failed.
+fn outcome(name: &str, result: Result<Option<bool>, StoreError>) -> RowOutcome {
+    match result {
+        Ok(Some(true)) => RowOutcome::Created,
+        Ok(Some(false)) => RowOutcome::Updated,
+        Ok(None) => RowOutcome::Skipped,
+        Err(error) => RowOutcome::Error(format!("{name}: {error}")),
     }
 }
 

@@ -4,12 +4,14 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::WebhookError;
 use super::reconcile::{plan_completion, plan_refund};
 use super::verify::{Verdict, verify};
+use super::{WebhookError, next_step};
 use crate::error::RuleError;
 use crate::model::{AthmTransaction, PaymentStatus, TransactionType, WebhookEventId};
-use crate::ports::{AthmGateway, Clock, PaymentKey, PaymentRecord, PaymentWrite, Store};
+use crate::ports::{
+    AthmGateway, Clock, PaymentKey, PaymentRecord, PaymentStep, PaymentWrite, StepResult, Store,
+};
 use crate::webhook::{EventKind, EventStatus, ParsedWebhook, WebhookEvent};
 
 /// What processing an event did.
@@ -141,21 +143,82 @@ impl WebhookProcessor {
         event: &WebhookEvent,
         parsed: Option<ParsedWebhook>,
     ) -> Result<ProcessOutcome, WebhookError> {
+        let now = self.clock.now();
+        let end = match self.plan(event, parsed, now).await {
+            Plan::Step(step) => {
+                End::of_step(self.store.update_payment(&step.key, &*step.decide).await)
+            }
+            Plan::End(end) => end,
+        };
+        self.finish(event.id, end, now).await
+    }
+
+    /// Events processed in one batch have their verification calls to ATH
+    /// Móvil made this many at a time.
+    pub const VERIFY_PARALLELISM: usize = 8;
+
+    /// [`WebhookProcessor::process_parsed`] for many events at once: their
+    /// changes to payments are written in **one** transaction where the
+    /// store can ([`Store::update_payments`]), events of one payment in the
+    /// order given, each seeing the one before. Verification calls to ATH
+    /// Móvil are made first, [`Self::VERIFY_PARALLELISM`] at a time, with
+    /// no lock held. Returns each event with its outcome, in input order.
+    pub async fn process_batch(
+        &self,
+        events: Vec<(WebhookEvent, Option<ParsedWebhook>)>,
+    ) -> Vec<(WebhookEvent, Result<ProcessOutcome, WebhookError>)> {
+        use futures_util::stream::{self, StreamExt};
+        let now = self.clock.now();
+        let planned: Vec<(WebhookEvent, Plan)> = stream::iter(events)
+            .map(|(event, parsed)| async move {
+                let plan = self.plan(&event, parsed, now).await;
+                (event, plan)
+            })
+            .buffered(Self::VERIFY_PARALLELISM)
+            .collect()
+            .await;
+        let mut steps = Vec::new();
+        let ends: Vec<(WebhookEvent, Option<End>)> = planned
+            .into_iter()
+            .map(|(event, plan)| match plan {
+                Plan::Step(step) => {
+                    steps.push(step);
+                    (event, None)
+                }
+                Plan::End(end) => (event, Some(end)),
+            })
+            .collect();
+        let mut stepped = self.store.update_payments(&steps).await.into_iter();
+        let mut outcomes = Vec::with_capacity(ends.len());
+        for (event, end) in ends {
+            let end = end.unwrap_or_else(|| End::of_step(next_step(&mut stepped)));
+            let outcome = self.finish(event.id, end, now).await;
+            outcomes.push((event, outcome));
+        }
+        outcomes
+    }
+
+    /// Checks an event and decides what processing it takes, without
+    /// touching its payment: a step to run on the payment, or an outcome.
+    async fn plan(
+        &self,
+        event: &WebhookEvent,
+        parsed: Option<ParsedWebhook>,
+        now: DateTime<Utc>,
+    ) -> Plan {
         match event.status {
-            EventStatus::Processed => return Ok(ProcessOutcome::AlreadyProcessed),
+            EventStatus::Processed => return End::Done(ProcessOutcome::AlreadyProcessed).into(),
             EventStatus::Flagged => {
-                return Ok(ProcessOutcome::Flagged(
-                    event.error.clone().unwrap_or_default(),
-                ));
+                let reason = event.error.clone().unwrap_or_default();
+                return End::Done(ProcessOutcome::Flagged(reason)).into();
             }
             EventStatus::Pending | EventStatus::Failed => {}
         }
-        let now = self.clock.now();
         let parsed = match parsed {
             Some(parsed) => parsed,
             None => match ParsedWebhook::parse(event.payload.as_bytes()) {
                 Ok(parsed) => parsed,
-                Err(error) => return self.flag(event.id, error.to_string(), now).await,
+                Err(error) => return End::Flag(error.to_string()).into(),
             },
         };
         let tx = match &self.verifier {
@@ -169,26 +232,14 @@ impl WebhookProcessor {
             .await
             {
                 Ok(Verdict::Trusted(tx)) => *tx,
-                Ok(Verdict::Forged(reason)) => return self.flag(event.id, reason, now).await,
-                Err(error) => {
-                    let error = WebhookError::Verification(error);
-                    let _ = self
-                        .store
-                        .record_event_outcome(
-                            event.id,
-                            EventStatus::Failed,
-                            Some(error.to_string()),
-                            now,
-                        )
-                        .await;
-                    return Err(error);
-                }
+                Ok(Verdict::Forged(reason)) => return End::Flag(reason).into(),
+                Err(error) => return End::Fail(WebhookError::Verification(error)).into(),
             },
         };
         let id = event.id;
         // Payment, donation and simulated events are stored and marked processed
         // without side effects, whether or not they name a transaction.
-        let step = match (parsed.kind, payment_key(&tx)) {
+        match (parsed.kind, payment_key(&tx)) {
             (
                 EventKind::Payment
                 | EventKind::Donation
@@ -196,53 +247,50 @@ impl WebhookProcessor {
                 | EventKind::Unknown
                 | EventKind::Malformed,
                 _,
-            ) => Ok(ProcessOutcome::Ignored),
+            ) => End::Processed(ProcessOutcome::Ignored).into(),
             (_, None) => {
-                return self
-                    .flag(
-                        event.id,
-                        "the event names neither an ecommerceId nor a referenceNumber".into(),
-                        now,
-                    )
-                    .await;
+                End::Flag("the event names neither an ecommerceId nor a referenceNumber".into())
+                    .into()
             }
             (EventKind::EcommerceCompleted, Some(key)) => {
-                self.step(&key, move |r| marking(id, plan_completion(r, &tx, now)))
-                    .await
+                Plan::Step(PaymentStep::new(key, move |r| {
+                    marking(id, plan_completion(r, &tx, now))
+                }))
             }
             (EventKind::EcommerceCancelled, Some(key)) => {
-                self.step(&key, move |r| {
+                Plan::Step(PaymentStep::new(key, move |r| {
                     marking(id, end(r, PaymentStatus::Cancel, now))
-                })
-                .await
+                }))
             }
             (EventKind::EcommerceExpired, Some(key)) => {
-                self.step(&key, move |r| {
+                Plan::Step(PaymentStep::new(key, move |r| {
                     marking(id, end(r, PaymentStatus::Expired, now))
-                })
-                .await
+                }))
             }
-            (EventKind::Refund, Some(key)) => {
-                self.step(&key, move |r| marking(id, plan_refund(r, &tx, now)))
-                    .await
-            }
-        };
-        match step {
-            Ok(ProcessOutcome::Applied) => Ok(ProcessOutcome::Applied),
-            Ok(ProcessOutcome::Flagged(reason)) => self.flag(event.id, reason, now).await,
-            Ok(outcome) => {
-                self.mark_processed(event.id).await?;
+            (EventKind::Refund, Some(key)) => Plan::Step(PaymentStep::new(key, move |r| {
+                marking(id, plan_refund(r, &tx, now))
+            })),
+        }
+    }
+
+    /// Records on event `id` how its processing ended.
+    async fn finish(
+        &self,
+        id: WebhookEventId,
+        end: End,
+        now: DateTime<Utc>,
+    ) -> Result<ProcessOutcome, WebhookError> {
+        match end {
+            End::Done(outcome) => Ok(outcome),
+            End::Processed(outcome) => {
+                self.mark_processed(id).await?;
                 Ok(outcome)
             }
-            Err(error) => {
+            End::Flag(reason) => self.flag(id, reason, now).await,
+            End::Fail(error) => {
                 let _ = self
                     .store
-                    .record_event_outcome(
-                        event.id,
-                        EventStatus::Failed,
-                        Some(error.to_string()),
-                        now,
-                    )
+                    .record_event_outcome(id, EventStatus::Failed, Some(error.to_string()), now)
                     .await;
                 Err(error)
             }
@@ -255,7 +303,7 @@ impl WebhookProcessor {
 
     /// Processes again up to `limit` stored events that are pending (a crash
     /// between storing and processing) or failed (a transient failure), oldest
-    /// first; returns how many now succeeded and how many failed again. The
+    /// first, as one batch ([`WebhookProcessor::process_batch`]); returns how many now succeeded and how many failed again. The
     /// events are first claimed in the store
     /// ([`Store::claim_events_to_retry`]), so recovery workers on several
     /// instances do not process the same event at once (processing twice
@@ -270,8 +318,9 @@ impl WebhookProcessor {
             .store
             .claim_events_to_retry(limit, self.clock.now(), lease)
             .await?;
-        for event in claimed {
-            match self.process(&event).await {
+        let events = claimed.into_iter().map(|event| (event, None)).collect();
+        for (_, outcome) in self.process_batch(events).await {
+            match outcome {
                 Ok(_) => processed += 1,
                 Err(_) => failed += 1,
             }
@@ -301,21 +350,42 @@ impl WebhookProcessor {
             .await?;
         Ok(ProcessOutcome::Flagged(reason))
     }
+}
 
-    /// Runs `decide` on the payment in one atomic step (which also marks the event processed).
-    async fn step<F>(&self, key: &PaymentKey, decide: F) -> Result<ProcessOutcome, WebhookError>
-    where
-        F: Fn(Option<&PaymentRecord>) -> Result<Option<PaymentWrite>, RuleError>
-            + Send
-            + Sync
-            + 'static,
-    {
-        let written = self.store.update_payment(key, &decide).await?;
-        Ok(if written.is_some() {
-            ProcessOutcome::Applied
-        } else {
-            ProcessOutcome::Unchanged
-        })
+/// What processing an event takes: a step on its payment, or only
+/// recording how it ended.
+enum Plan {
+    Step(PaymentStep),
+    End(End),
+}
+
+impl From<End> for Plan {
+    fn from(end: End) -> Self {
+        Plan::End(end)
+    }
+}
+
+/// How an event's processing ended, still to be recorded on the event.
+enum End {
+    /// Nothing left to record (a step that wrote marked the event processed
+    /// in its own transaction; an event processed or flagged before).
+    Done(ProcessOutcome),
+    /// Mark the event processed.
+    Processed(ProcessOutcome),
+    /// Flag the event for a person.
+    Flag(String),
+    /// Record the event failed, for a retry.
+    Fail(WebhookError),
+}
+
+impl End {
+    /// How a step on the event's payment ended.
+    fn of_step(result: StepResult) -> End {
+        match result {
+            Ok(Some(_)) => End::Done(ProcessOutcome::Applied),
+            Ok(None) => End::Processed(ProcessOutcome::Unchanged),
+            Err(error) => End::Fail(error.into()),
+        }
     }
 }
 

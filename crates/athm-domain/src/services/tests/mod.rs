@@ -40,3 +40,12 @@ fn expect_steps(store: &mut MockStore, row: &Row, times: impl Into<mockall::Time
         .times(times)
         .returning(move |_, decide| row.apply(decide));
 }
+
+/// `store.update_payments` runs each step's decision on `row`, `times` times.
+fn expect_batches(store: &mut MockStore, row: &Row, times: impl Into<mockall::TimesRange>) {
+    let row = row.clone();
+    store
+        .expect_update_payments()
+        .times(times)
+        .returning(move |steps| steps.iter().map(|s| row.apply(&*s.decide)).collect());
+}

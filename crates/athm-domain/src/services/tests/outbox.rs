@@ -60,6 +60,14 @@ async fn relay(failing: &'static [i64]) -> (usize, Vec<i64>, Vec<(i64, Option<St
             log.lock().unwrap().push((id, error));
             Ok(())
         });
+    let log = recorded.clone();
+    store
+        .expect_record_lifecycle_deliveries()
+        .withf(|_, at| *at == now())
+        .returning(move |ids, _| {
+            log.lock().unwrap().extend(ids.iter().map(|id| (*id, None)));
+            Ok(())
+        });
     let published = Arc::new(Mutex::new(Vec::new()));
     let seen = published.clone();
     let mut sink = MockEventSink::new();
@@ -136,7 +144,11 @@ async fn a_store_failure_stops_the_round() {
         .times(1)
         .returning(|_, _, _| Err(StoreError::Database("down".into())));
     let mut sink = MockEventSink::new();
-    sink.expect_publish().times(1).returning(|_| Ok(()));
+    sink.expect_publish().times(1).returning(|_| {
+        Err(EventSinkError {
+            message: "subscriber down".into(),
+        })
+    });
 
     let result = OutboxRelay::new(Arc::new(store), Arc::new(sink), clock())
         .deliver_pending(10)
@@ -164,9 +176,10 @@ async fn a_round_stops_offering_events_once_half_its_lease_has_passed() {
         .withf(|_, at, lease| *at == now() && *lease == chrono::Duration::seconds(60))
         .returning(|_, _, _| Ok(outbox()));
     store
-        .expect_record_lifecycle_delivery()
+        .expect_record_lifecycle_deliveries()
+        .withf(|ids, _| ids == [1])
         .times(1)
-        .returning(|_, _, _| Ok(()));
+        .returning(|_, _| Ok(()));
     let mut sink = MockEventSink::new();
     sink.expect_publish().times(1).returning(|_| Ok(()));
 
@@ -175,6 +188,75 @@ async fn a_round_stops_offering_events_once_half_its_lease_has_passed() {
     let delivered = relay.deliver_pending(10).await.unwrap();
 
     assert_eq!(delivered, 1, "the rest waits for its claim to end");
+}
+
+#[tokio::test]
+async fn successes_are_recorded_in_batches() {
+    let many: Vec<_> = (1..=OutboxRelay::RECORD_BATCH as i64 + 2)
+        .map(|id| stored(id, 1, LifecycleKind::PaymentCompleted))
+        .collect();
+    let mut store = MockStore::new();
+    store
+        .expect_claim_lifecycle_events()
+        .returning(move |_, _, _| Ok(many.clone()));
+    let batches = Arc::new(Mutex::new(Vec::new()));
+    let log = batches.clone();
+    store
+        .expect_record_lifecycle_deliveries()
+        .returning(move |ids, _| {
+            log.lock().unwrap().push(ids.to_vec());
+            Ok(())
+        });
+    let mut sink = MockEventSink::new();
+    sink.expect_publish().returning(|_| Ok(()));
+
+    let delivered = OutboxRelay::new(Arc::new(store), Arc::new(sink), clock())
+        .deliver_pending(1000)
+        .await
+        .unwrap();
+
+    let batches = batches.lock().unwrap().clone();
+    assert_eq!(delivered, OutboxRelay::RECORD_BATCH + 2);
+    let sizes: Vec<_> = batches.iter().map(Vec::len).collect();
+    assert_eq!(sizes, [OutboxRelay::RECORD_BATCH, 2]);
+    let ids: Vec<i64> = batches.concat();
+    assert_eq!(
+        ids,
+        (1..=OutboxRelay::RECORD_BATCH as i64 + 2).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn a_slow_sink_has_each_success_recorded_as_it_happens() {
+    // Every clock reading is a second later: each delivery takes longer
+    // than RECORD_WITHIN_MS, so none waits for the next to be recorded.
+    let ticks = Arc::new(Mutex::new(0i64));
+    let mut clock = MockClock::new();
+    clock.expect_now().returning(move || {
+        let mut t = ticks.lock().unwrap();
+        *t += 1;
+        now() + chrono::Duration::seconds(*t)
+    });
+    let mut store = MockStore::new();
+    store
+        .expect_claim_lifecycle_events()
+        .returning(|_, _, _| Ok(outbox()));
+    let batches = Arc::new(Mutex::new(Vec::new()));
+    let log = batches.clone();
+    store
+        .expect_record_lifecycle_deliveries()
+        .returning(move |ids, _| {
+            log.lock().unwrap().push(ids.to_vec());
+            Ok(())
+        });
+    let mut sink = MockEventSink::new();
+    sink.expect_publish().returning(|_| Ok(()));
+
+    let relay = OutboxRelay::new(Arc::new(store), Arc::new(sink), Arc::new(clock))
+        .with_lease(chrono::Duration::seconds(600));
+    assert_eq!(relay.deliver_pending(10).await.unwrap(), 4);
+
+    assert_eq!(*batches.lock().unwrap(), [[1], [2], [3], [4]]);
 }
 
 #[test]

@@ -88,15 +88,18 @@ impl Stored {
         let mut store = MockStore::new();
         let stored = self.clone();
         if dry_run {
-            store.expect_update_payment().never();
+            store.expect_update_payments().never();
             store
                 .expect_payment()
                 .returning(move |key| Ok(stored.row(key)?.record()));
         } else {
             store.expect_payment().never();
-            store
-                .expect_update_payment()
-                .returning(move |key, decide| stored.row(key)?.apply(decide));
+            store.expect_update_payments().returning(move |steps| {
+                steps
+                    .iter()
+                    .map(|s| stored.row(&s.key)?.apply(&*s.decide))
+                    .collect()
+            });
         }
         store
     }
@@ -256,9 +259,13 @@ async fn a_refund_row_resolves_the_pending_refund_whose_answer_was_lost() {
     let mut store = MockStore::new();
     let rows = row_store.clone();
     store
-        .expect_update_payment()
-        .withf(|key, _| *key == PaymentKey::Reference(reference(PAYMENT_REF)))
-        .returning(move |_, decide| rows.apply(decide));
+        .expect_update_payments()
+        .withf(|steps| {
+            steps
+                .iter()
+                .all(|s| s.key == PaymentKey::Reference(reference(PAYMENT_REF)))
+        })
+        .returning(move |steps| steps.iter().map(|s| rows.apply(&*s.decide)).collect());
     let refund_row = AthmTransaction::from_json(&json!({
         "transactionType": "REFUND", "status": "COMPLETED", "referenceNumber": "12345-refund",
         "referenceTransactionId": PAYMENT_REF, "total": "5.00", "date": "2025-12-09 10:00:00"
@@ -284,4 +291,27 @@ async fn a_refund_row_resolves_the_pending_refund_whose_answer_was_lost() {
         Some(reference("12345-refund"))
     );
     assert_eq!(record.payment.total_refunded_amount, amount("5.00"));
+}
+
+#[tokio::test]
+async fn a_long_report_is_applied_in_batches_and_progress_hears_every_row_in_order() {
+    let sizes = Arc::new(Mutex::new(Vec::new()));
+    let seen = sizes.clone();
+    let mut store = MockStore::new();
+    store.expect_update_payments().returning(move |steps| {
+        seen.lock().unwrap().push(steps.len());
+        steps.iter().map(|_| Ok(None)).collect()
+    });
+    let reconciler = Reconciler::new(Arc::new(MockAthmGateway::new()), Arc::new(store), clock());
+    let rows = vec![crate::test_support::remote_completed(); Reconciler::BATCH + 44];
+    let progress = Mutex::new(Vec::new());
+
+    let summary = reconciler
+        .reconcile(&rows, false, &|done, _| progress.lock().unwrap().push(done))
+        .await;
+
+    assert_eq!(*sizes.lock().unwrap(), vec![Reconciler::BATCH, 44]);
+    assert_eq!(summary.skipped, rows.len());
+    let progress = progress.into_inner().unwrap();
+    assert_eq!(progress, (1..=rows.len()).collect::<Vec<_>>());
 }

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::{Value, json};
 
-use super::expect_steps;
+use super::{expect_batches, expect_steps};
 use crate::model::{LifecycleKind, PaymentStatus};
 use crate::ports::{MockStore, PaymentKey, StoreError};
 use crate::services::{ProcessOutcome, WebhookError, WebhookProcessor};
@@ -460,7 +460,7 @@ async fn process_pending_claims_the_events_then_processes_each() {
         })
         .times(1)
         .returning(move |_, _, _| Ok(claimed.clone()));
-    expect_steps(&mut store, &row, 1);
+    expect_batches(&mut store, &row, 1);
 
     let (processed, failed) = processor(store).process_pending(50).await.unwrap();
 
@@ -481,4 +481,73 @@ async fn process_pending_fails_when_the_claim_fails() {
     let result = processor(store).process_pending(50).await;
 
     assert!(matches!(result, Err(WebhookError::Store(_))), "{result:?}");
+}
+
+#[tokio::test]
+async fn process_batch_writes_every_step_in_one_call_and_records_the_rest_in_order() {
+    let row = Row::new(Some(record(open_payment())));
+    let completed = stored(&completed_json());
+    let ignored =
+        stored(&json!({"transactionType": "donation", "status": "completed", "total": "5.00"}));
+    let mut processed = stored(&ended_json("CANCEL"));
+    processed.status = EventStatus::Processed;
+    let error = ParsedWebhook::parse(b"{").expect_err("unreadable");
+    let mut unreadable = ParsedWebhook::malformed_event(b"{", &error, now());
+    unreadable.status = EventStatus::Pending;
+    let mut store = MockStore::new();
+    let r = row.clone();
+    store
+        .expect_update_payments()
+        .withf(|steps| steps.len() == 1 && steps[0].key == PaymentKey::Ecommerce(ecommerce_id()))
+        .times(1)
+        .returning(move |steps| steps.iter().map(|s| r.apply(&*s.decide)).collect());
+    expect_outcome(&mut store, &ignored, EventStatus::Processed, 1);
+    expect_outcome(&mut store, &unreadable, EventStatus::Flagged, 1);
+
+    let events = [&ignored, &completed, &processed, &unreadable]
+        .into_iter()
+        .map(|e| (e.clone(), None))
+        .collect();
+    let outcomes = processor(store).process_batch(events).await;
+
+    let got: Vec<_> = outcomes
+        .iter()
+        .map(|(event, outcome)| (event.id, outcome.as_ref().ok().cloned()))
+        .collect();
+    assert_eq!(got[0], (ignored.id, Some(ProcessOutcome::Ignored)));
+    assert_eq!(got[1], (completed.id, Some(ProcessOutcome::Applied)));
+    assert_eq!(
+        got[2],
+        (processed.id, Some(ProcessOutcome::AlreadyProcessed))
+    );
+    assert!(matches!(got[3], (id, Some(ProcessOutcome::Flagged(_))) if id == unreadable.id));
+    let payment = row.record().unwrap().payment;
+    assert_eq!(payment.status, PaymentStatus::Completed);
+    assert_eq!(row.writes()[0].processed_event, Some(completed.id));
+}
+
+#[tokio::test]
+async fn a_batch_step_the_store_did_not_answer_fails_its_event_instead_of_shifting() {
+    let first = stored(&completed_json());
+    let second = stored(&ended_json("CANCEL"));
+    let mut store = MockStore::new();
+    store
+        .expect_update_payments()
+        .times(1)
+        .returning(|_| vec![Ok(None)]);
+    expect_outcome(&mut store, &first, EventStatus::Processed, 1);
+    expect_outcome(&mut store, &second, EventStatus::Failed, 1);
+
+    let outcomes = processor(store)
+        .process_batch(vec![(first, None), (second, None)])
+        .await;
+
+    assert_eq!(
+        outcomes[0].1.as_ref().ok(),
+        Some(&ProcessOutcome::Unchanged)
+    );
+    assert!(matches!(
+        outcomes[1].1,
+        Err(WebhookError::Store(StoreError::Corrupt(_)))
+    ));
 }
