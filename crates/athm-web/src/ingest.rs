@@ -13,18 +13,20 @@
 //! every request of the batch 500, and ATH Móvil delivers them again.
 //!
 //! **The processing queue** ([`crate::WebhookProcessing::Queued`]): new events
-//! are handed, with their parse, to a worker that processes them with at most
-//! [`PROCESS_PARALLELISM`] at once. Exactly-once does not depend on the queue:
-//! each step runs under the payment's row lock and only applies a pending
-//! event. If the process stops with events still queued, they stay pending in
+//! are handed, with their parse, to a worker that takes everything queued
+//! when it is free (at most [`MAX_BATCH`] events) and processes it as one
+//! batch ([`WebhookProcessor::process_batch`]): the payments' changes of the
+//! whole batch commit in one transaction, so under load one commit serves
+//! many events, as on the writing side. Exactly-once does not depend on the
+//! queue: each step runs under the payment's row lock and only applies news
+//! the payment has not seen. If the process stops with events still queued, they stay pending in
 //! the database and the recovery worker processes them.
 
 use std::sync::Arc;
 
-use athm_domain::services::{ProcessOutcome, WebhookProcessor};
+use athm_domain::services::{ProcessOutcome, WebhookError, WebhookProcessor};
 use athm_domain::webhook::{ParsedWebhook, WebhookEvent};
 use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinSet;
 
 use crate::metrics::Metrics;
 use crate::state::{WebhookHook, WebhookNotice};
@@ -35,8 +37,6 @@ pub const MAX_BATCH: usize = 256;
 const WRITE_QUEUE: usize = 4 * MAX_BATCH;
 /// Stored events waiting for processing before the receiver waits to queue more.
 const PROCESS_QUEUE: usize = 4096;
-/// Events processed at once by the processing worker.
-pub const PROCESS_PARALLELISM: usize = 8;
 
 /// What the writer answers: the stored event and whether this delivery
 /// created it, or why the batch failed.
@@ -119,6 +119,28 @@ impl Processing {
         parsed: Option<ParsedWebhook>,
     ) {
         let result = self.webhooks.process_parsed(&event, parsed).await;
+        self.report(event, created, result);
+    }
+
+    /// Processes stored events as one batch ([`WebhookProcessor::process_batch`]).
+    async fn process_batch(&self, jobs: Vec<Job>) {
+        let (events, created): (Vec<_>, Vec<_>) = jobs
+            .into_iter()
+            .map(|job| ((job.event, job.parsed), job.created))
+            .unzip();
+        let outcomes = self.webhooks.process_batch(events).await;
+        for ((event, result), created) in outcomes.into_iter().zip(created) {
+            self.report(event, created, result);
+        }
+    }
+
+    /// Counts, logs and tells the hook how an event's processing went.
+    fn report(
+        &self,
+        event: WebhookEvent,
+        created: bool,
+        result: Result<ProcessOutcome, WebhookError>,
+    ) {
         let outcome = match &result {
             Ok(ProcessOutcome::Applied) => "applied",
             Ok(ProcessOutcome::Unchanged) => "unchanged",
@@ -202,19 +224,8 @@ impl Queue {
 }
 
 async fn process_loop(processing: Processing, mut receiver: mpsc::Receiver<Job>) {
-    let mut running = JoinSet::new();
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        for job in batch.drain(..) {
-            while running.len() >= PROCESS_PARALLELISM {
-                let _ = running.join_next().await;
-            }
-            let processing = processing.clone();
-            running.spawn(async move {
-                processing.process(job.event, job.created, job.parsed).await;
-            });
-        }
-        while running.try_join_next().is_some() {}
+        processing.process_batch(std::mem::take(&mut batch)).await;
     }
-    while running.join_next().await.is_some() {}
 }
