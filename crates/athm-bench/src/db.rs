@@ -93,6 +93,9 @@ impl FreshDb {
                     .busy_timeout(Duration::from_secs(5))
                     .synchronous(SqliteSynchronous::Full)
                     .journal_mode(SqliteJournalMode::Wal)
+                    // The rest of athm-store's SQLite settings (`connect.rs`).
+                    .pragma("temp_store", "memory")
+                    .pragma("wal_autocheckpoint", "10000")
             });
         }
         Ok(Database::connect(options).await?)

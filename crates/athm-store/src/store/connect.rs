@@ -3,9 +3,12 @@
 //! SQLite: a file database uses WAL (readers never wait for the writer), a
 //! 5 s `busy_timeout` (another process holding the write lock makes us wait,
 //! not fail), `synchronous = FULL` (a committed payment survives a power
-//! loss; NORMAL could lose the last commits), foreign keys on, and a pool of
+//! loss; NORMAL could lose the last commits), foreign keys on, a pool of
 //! several connections so that reads never queue behind a write
-//! transaction. An in-memory database lives in one connection that is never
+//! transaction, and one more connection, never closed, that every write
+//! goes through (writes are serialised anyway; a connection that alone
+//! writes keeps its page cache from one transaction to the next, where a
+//! pooled one would reread what another connection changed). An in-memory database lives in one connection that is never
 //! closed, so its pool holds exactly one (the adapter never queries the pool
 //! while it holds a transaction, so this cannot deadlock).
 
@@ -13,7 +16,7 @@ use std::time::Duration;
 
 use athm_domain::ports::StoreError;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 use super::SqlStore;
 use super::error::database;
@@ -26,39 +29,19 @@ const POSTGRES_CONNECTIONS: u32 = 10;
 const SQLITE_FILE_CONNECTIONS: u32 = 8;
 
 pub(super) async fn connect(url: &str) -> Result<SqlStore, StoreError> {
-    let mut options = ConnectOptions::new(url.to_owned());
-    options
-        .sqlx_logging_level(tracing::log::LevelFilter::Debug)
-        .acquire_timeout(Duration::from_secs(30));
     if url.starts_with("sqlite:") {
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        options
-            .max_connections(if in_memory {
-                1
-            } else {
-                SQLITE_FILE_CONNECTIONS
-            })
-            .min_connections(1)
-            .map_sqlx_sqlite_pool_opts(move |pool| {
-                if in_memory {
-                    pool.idle_timeout(None).max_lifetime(None)
-                } else {
-                    pool
-                }
-            })
-            .map_sqlx_sqlite_opts(move |sqlite| {
-                let sqlite = sqlite
-                    .create_if_missing(true)
-                    .foreign_keys(true)
-                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
-                    .synchronous(SqliteSynchronous::Full);
-                if in_memory {
-                    sqlite
-                } else {
-                    sqlite.journal_mode(SqliteJournalMode::Wal)
-                }
-            });
+        if in_memory {
+            let db = open(url, sqlite_options(url, 1, true)).await?;
+            return Ok(SqlStore::from_connection(db));
+        }
+        // Reads share a pool; writes (serialised anyway) go through one
+        // connection that is never closed, so its page cache stays valid.
+        let readers = open(url, sqlite_options(url, SQLITE_FILE_CONNECTIONS, false)).await?;
+        let writer = open(url, sqlite_options(url, 1, true)).await?;
+        return Ok(SqlStore::with_writer(readers, writer));
     }
+    let mut options = base_options(url);
     if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         // READ COMMITTED for every transaction of the connection, as a
         // startup parameter: no `SET TRANSACTION` statement per transaction.
@@ -70,10 +53,58 @@ pub(super) async fn connect(url: &str) -> Result<SqlStore, StoreError> {
                 pg.options([("default_transaction_isolation", "read committed")])
             });
     }
-    let db = Database::connect(options)
+    Ok(SqlStore::from_connection(open(url, options).await?))
+}
+
+/// Opens a pool (boxed: sqlx's connect future is deep, and a store opens up to two).
+async fn open(url: &str, options: ConnectOptions) -> Result<DatabaseConnection, StoreError> {
+    Box::pin(Database::connect(options))
         .await
-        .map_err(|e| database(format!("connect to {}", redact(url)), e))?;
-    Ok(SqlStore::from_connection(db))
+        .map_err(|e| database(format!("connect to {}", redact(url)), e))
+}
+
+/// What every backend's pool shares.
+fn base_options(url: &str) -> ConnectOptions {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging_level(tracing::log::LevelFilter::Debug)
+        .acquire_timeout(Duration::from_secs(30));
+    options
+}
+
+/// A SQLite pool of `connections`; `kept` ones are never closed (an
+/// in-memory database lives in its connection; the writer keeps its cache).
+fn sqlite_options(url: &str, connections: u32, kept: bool) -> ConnectOptions {
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    let mut options = base_options(url);
+    options
+        .max_connections(connections)
+        .min_connections(1)
+        .map_sqlx_sqlite_pool_opts(move |pool| {
+            if kept {
+                pool.idle_timeout(None).max_lifetime(None)
+            } else {
+                pool
+            }
+        })
+        .map_sqlx_sqlite_opts(move |sqlite| {
+            let sqlite = sqlite
+                .create_if_missing(true)
+                .foreign_keys(true)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .synchronous(SqliteSynchronous::Full)
+                // Statement journals (a multi-row write inside a
+                // transaction) in memory, not in a temporary file created
+                // and unlinked per statement.
+                .pragma("temp_store", "memory")
+                .pragma("wal_autocheckpoint", "10000");
+            if in_memory {
+                sqlite
+            } else {
+                sqlite.journal_mode(SqliteJournalMode::Wal)
+            }
+        });
+    options
 }
 
 /// `url` without its password, for messages.

@@ -42,8 +42,11 @@ pub struct SqlStore {
     db: DatabaseConnection,
     /// On SQLite, which has no row locks, every write of this store takes
     /// this lock before `BEGIN IMMEDIATE`, so writers queue here instead of
-    /// spinning on `SQLITE_BUSY`. `None` on the other backends.
-    writer: Option<Arc<Mutex<()>>>,
+    /// spinning on `SQLITE_BUSY`; it holds the connection writes go
+    /// through (one connection of its own when [`SqlStore::connect`] opened
+    /// a file, so its page cache stays valid from one write to the next).
+    /// `None` on the other backends.
+    writer: Option<Arc<Mutex<DatabaseConnection>>>,
 }
 
 impl SqlStore {
@@ -62,8 +65,14 @@ impl SqlStore {
     /// Wraps a connection made elsewhere. On SQLite, the connection should
     /// have been made by [`SqlStore::connect`] (WAL, busy timeout, pool).
     pub fn from_connection(db: DatabaseConnection) -> SqlStore {
+        let writer = db.clone();
+        SqlStore::with_writer(db, writer)
+    }
+
+    /// A store reading through `db` and, on SQLite, writing through `writer`.
+    fn with_writer(db: DatabaseConnection, writer: DatabaseConnection) -> SqlStore {
         let writer =
-            (db.get_database_backend() == DbBackend::Sqlite).then(|| Arc::new(Mutex::new(())));
+            (db.get_database_backend() == DbBackend::Sqlite).then(|| Arc::new(Mutex::new(writer)));
         SqlStore { db, writer }
     }
 
@@ -100,21 +109,26 @@ impl SqlStore {
         self.db.get_database_backend()
     }
 
-    /// On SQLite, waits for this store's turn to write.
-    async fn write_turn(&self) -> Option<MutexGuard<'_, ()>> {
+    /// On SQLite, waits for this store's turn to write; the turn holds the
+    /// connection to write through.
+    async fn write_turn(&self) -> Option<MutexGuard<'_, DatabaseConnection>> {
         match &self.writer {
             Some(lock) => Some(lock.lock().await),
             None => None,
         }
     }
 
-    /// Begins a transaction that is about to write: `BEGIN IMMEDIATE` on
+    /// Begins a transaction that is about to write, on `conn` (the write
+    /// turn's connection on SQLite, else the pool): `BEGIN IMMEDIATE` on
     /// SQLite (the write lock is taken at once, as SQLite has no row
     /// locks), READ COMMITTED with `SELECT … FOR UPDATE` elsewhere. On
     /// PostgreSQL READ COMMITTED is each connection's default (set when it
     /// connects, see `connect`), so no `SET TRANSACTION` round trip is spent
     /// per transaction; MySQL's default is REPEATABLE READ, so it is set there.
-    async fn begin_write(&self) -> Result<DatabaseTransaction, DbErr> {
+    async fn begin_write(
+        &self,
+        turn: Option<&DatabaseConnection>,
+    ) -> Result<DatabaseTransaction, DbErr> {
         let options = match self.backend() {
             DbBackend::Sqlite => TransactionOptions {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
@@ -126,7 +140,7 @@ impl SqlStore {
                 ..TransactionOptions::default()
             },
         };
-        self.db.begin_with_options(options).await
+        turn.unwrap_or(&self.db).begin_with_options(options).await
     }
 }
 

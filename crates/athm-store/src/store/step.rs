@@ -119,9 +119,9 @@ pub(crate) async fn run<S: Step>(store: &SqlStore, step: &S) -> Result<S::Output
 }
 
 async fn once<S: Step>(store: &SqlStore, step: &S) -> Result<S::Output, Failure> {
-    let _turn = store.write_turn().await;
+    let turn = store.write_turn().await;
     let txn = store
-        .begin_write()
+        .begin_write(turn.as_deref())
         .await
         .map_err(Failure::db("begin a transaction"))?;
     match step.run(&txn).await {
