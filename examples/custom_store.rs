@@ -466,6 +466,7 @@ impl Store for MemoryStore {
     async fn claim_events_to_retry(
         &self,
         limit_to: u64,
+        received_before: DateTime<Utc>,
         now: DateTime<Utc>,
         lease: Duration,
     ) -> Result<Vec<WebhookEvent>, StoreError> {
@@ -476,6 +477,7 @@ impl Store for MemoryStore {
             .webhook_events
             .iter()
             .filter(|e| matches!(e.status, EventStatus::Pending | EventStatus::Failed))
+            .filter(|e| e.received_at <= received_before)
             .filter(|e| claims.get(&e.id).is_none_or(|until| *until <= now))
             .cloned()
             .collect();

@@ -46,7 +46,12 @@ async fn a_database_made_by_an_older_migration_set_upgrades_in_place() {
     );
     assert_eq!(
         store
-            .claim_events_to_retry(10, chrono::Utc::now(), chrono::Duration::seconds(60))
+            .claim_events_to_retry(
+                10,
+                chrono::Utc::now(),
+                chrono::Utc::now(),
+                chrono::Duration::seconds(60),
+            )
             .await
             .expect("a later table exists"),
         vec![]
@@ -91,7 +96,12 @@ async fn the_last_migration_rolls_back_and_forward(store: &SqlStore) {
     );
     store.migrate().await.expect("up again");
     let claimed = store
-        .claim_events_to_retry(10, chrono::Utc::now(), chrono::Duration::seconds(60))
+        .claim_events_to_retry(
+            10,
+            chrono::Utc::now(),
+            chrono::Utc::now(),
+            chrono::Duration::seconds(60),
+        )
         .await
         .expect("claim");
     assert_eq!(claimed, vec![event], "the row survived the round trip");

@@ -172,7 +172,8 @@ async fn watch_loop(watcher: PaymentWatcher, every: Duration, nudge: Arc<Notify>
 async fn recovery_loop(webhooks: WebhookProcessor, every: Duration, nudge: Arc<Notify>) {
     loop {
         tokio::time::sleep(every).await;
-        match webhooks.process_pending(500).await {
+        let min_age = chrono::Duration::seconds(WebhookProcessor::RECOVERY_MIN_AGE_SECS);
+        match webhooks.process_pending(500, min_age).await {
             Ok((0, 0)) => {}
             Ok((processed, failed)) => {
                 tracing::info!(processed, failed, "webhook events recovered")

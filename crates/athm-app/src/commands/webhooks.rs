@@ -36,7 +36,8 @@ pub(crate) async fn install_webhook(
 /// Processes every pending or failed webhook event again.
 pub(crate) async fn reprocess(settings: Settings) -> Result<ExitCode, AppError> {
     let webhooks = WebhookProcessor::new(store(&settings).await?, Arc::new(SystemClock));
-    let (processed, failed) = webhooks.process_pending(u64::MAX).await?;
+    let everything = chrono::Duration::zero();
+    let (processed, failed) = webhooks.process_pending(u64::MAX, everything).await?;
     println!("Processed: {processed}");
     println!("Failed: {failed}");
     Ok(if failed == 0 {

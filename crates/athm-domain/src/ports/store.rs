@@ -376,10 +376,11 @@ pub trait Store: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
 
-    /// Claims up to `limit` events that are pending or failed and not
-    /// claimed (or whose claim ended before `now`), oldest first, for the
-    /// recovery worker: each is marked claimed until `now + lease` and
-    /// returned. Atomic: two concurrent claimers (on any number of
+    /// Claims up to `limit` events that are pending or failed, received at
+    /// or before `received_before`, and not claimed (or whose claim ended
+    /// before `now`), oldest first, for the recovery worker: each is marked
+    /// claimed until `now + lease` and returned. (`received_before` lets the
+    /// worker leave alone the events a processing queue holds right now.) Atomic: two concurrent claimers (on any number of
     /// instances) get disjoint sets. Recording the event's outcome
     /// ([`Store::record_event_outcome`]) ends the claim.
     ///
@@ -388,6 +389,7 @@ pub trait Store: Send + Sync {
     async fn claim_events_to_retry(
         &self,
         limit: u64,
+        received_before: DateTime<Utc>,
         now: DateTime<Utc>,
         lease: Duration,
     ) -> Result<Vec<WebhookEvent>, StoreError>;

@@ -301,22 +301,36 @@ impl WebhookProcessor {
     /// processes: long enough for a verification call to ATH Móvil per event.
     pub const RECOVERY_LEASE_SECS: i64 = 300;
 
-    /// Processes again up to `limit` stored events that are pending (a crash
-    /// between storing and processing) or failed (a transient failure), oldest
-    /// first, as one batch ([`WebhookProcessor::process_batch`]); returns how many now succeeded and how many failed again. The
-    /// events are first claimed in the store
+    /// How old a pending event must be before the recovery worker takes it:
+    /// a younger one is most likely in a processing queue at that moment,
+    /// and would be processed twice (safely, but with a second verification
+    /// call to ATH Móvil).
+    pub const RECOVERY_MIN_AGE_SECS: i64 = 10;
+
+    /// Processes again up to `limit` stored events, received at least
+    /// `min_age` ago, that are pending (a crash between storing and
+    /// processing) or failed (a transient failure), oldest first, as one
+    /// batch ([`WebhookProcessor::process_batch`]); returns how many now
+    /// succeeded and how many failed again. The recovery worker passes
+    /// [`Self::RECOVERY_MIN_AGE_SECS`]; a person asking for every event, zero.
+    /// The events are first claimed in the store
     /// ([`Store::claim_events_to_retry`]), so recovery workers on several
     /// instances do not process the same event at once (processing twice
     /// would still be safe, only wasteful).
     ///
     /// # Errors
     /// Store failures while claiming the events.
-    pub async fn process_pending(&self, limit: u64) -> Result<(usize, usize), WebhookError> {
+    pub async fn process_pending(
+        &self,
+        limit: u64,
+        min_age: chrono::Duration,
+    ) -> Result<(usize, usize), WebhookError> {
         let (mut processed, mut failed) = (0, 0);
         let lease = chrono::Duration::seconds(Self::RECOVERY_LEASE_SECS);
+        let now = self.clock.now();
         let claimed = self
             .store
-            .claim_events_to_retry(limit, self.clock.now(), lease)
+            .claim_events_to_retry(limit, now - min_age, now, lease)
             .await?;
         let events = claimed.into_iter().map(|event| (event, None)).collect();
         for (_, outcome) in self.process_batch(events).await {

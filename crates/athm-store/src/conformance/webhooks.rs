@@ -174,22 +174,29 @@ pub async fn events_to_retry_are_pending_or_failed_oldest_first(store: Arc<dyn S
         }
         ids.push(event.id);
     }
-    let retry: Vec<_> = store
-        .claim_events_to_retry(2, at(300), lease())
-        .await
-        .expect("retry")
-        .into_iter()
-        .map(|e| e.id)
-        .collect();
-    assert_eq!(retry, vec![ids[4], ids[2]], "oldest first, up to the limit");
-    let rest: Vec<_> = store
-        .claim_events_to_retry(10, at(300), lease())
-        .await
-        .expect("retry")
-        .into_iter()
-        .map(|e| e.id)
-        .collect();
-    assert_eq!(rest, vec![ids[0]], "claimed events are not offered twice");
+    let claim = |limit, received_before, now| {
+        let store = store.clone();
+        async move {
+            store
+                .claim_events_to_retry(limit, received_before, now, lease())
+                .await
+                .expect("retry")
+                .into_iter()
+                .map(|e| e.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        claim(1, at(300), at(300)).await,
+        vec![ids[4]],
+        "oldest first, up to the limit"
+    );
+    assert_eq!(
+        claim(10, at(85), at(300)).await,
+        vec![ids[2]],
+        "only events received at or before the cut-off; claimed ones not twice"
+    );
+    assert_eq!(claim(10, at(300), at(300)).await, vec![ids[0]]);
 }
 
 /// The lease the cases claim with.
@@ -208,13 +215,13 @@ pub async fn a_claimed_event_is_not_offered_until_its_lease_ends_or_its_outcome(
         store.insert_webhook_event(event).await.expect("insert");
     }
     let claimed = store
-        .claim_events_to_retry(10, at(10), lease())
+        .claim_events_to_retry(10, at(10), at(10), lease())
         .await
         .expect("claim");
     assert_eq!(claimed.len(), 2);
     assert!(
         store
-            .claim_events_to_retry(10, at(69), lease())
+            .claim_events_to_retry(10, at(69), at(69), lease())
             .await
             .expect("claim")
             .is_empty()
@@ -228,13 +235,13 @@ pub async fn a_claimed_event_is_not_offered_until_its_lease_ends_or_its_outcome(
         .await
         .expect("outcome");
     let again = store
-        .claim_events_to_retry(10, at(21), lease())
+        .claim_events_to_retry(10, at(21), at(21), lease())
         .await
         .expect("claim");
     assert_eq!(again.len(), 1);
     assert_eq!((again[0].id, again[0].status), (a.id, EventStatus::Failed));
     let later = store
-        .claim_events_to_retry(10, at(81), lease())
+        .claim_events_to_retry(10, at(81), at(81), lease())
         .await
         .expect("claim");
     assert_eq!(later.len(), 1, "the lease of 21 s ended at 81 s");
@@ -258,7 +265,7 @@ pub async fn concurrent_recovery_claims_are_disjoint(store: Arc<dyn Store>) {
                 let mut mine = Vec::new();
                 loop {
                     let claimed = store
-                        .claim_events_to_retry(3, at(100), lease())
+                        .claim_events_to_retry(3, at(100), at(100), lease())
                         .await
                         .expect("claim");
                     if claimed.is_empty() {

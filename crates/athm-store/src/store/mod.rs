@@ -263,10 +263,11 @@ impl Store for SqlStore {
     async fn claim_events_to_retry(
         &self,
         limit: u64,
+        received_before: DateTime<Utc>,
         now: DateTime<Utc>,
         lease: Duration,
     ) -> Result<Vec<WebhookEvent>, StoreError> {
-        webhooks::claim_to_retry(self, limit, now, lease).await
+        webhooks::claim_to_retry(self, limit, received_before, now, lease).await
     }
 
     async fn events_for_payment(

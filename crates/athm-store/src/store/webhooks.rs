@@ -219,6 +219,7 @@ fn events(
 
 struct ClaimRetry {
     limit: u64,
+    received_before: DateTime<Utc>,
     now: DateTime<Utc>,
     lease: Duration,
 }
@@ -235,6 +236,7 @@ impl Step for ClaimRetry {
             .filter(
                 Column::Status.is_in([EventStatus::Pending.as_str(), EventStatus::Failed.as_str()]),
             )
+            .filter(Column::ReceivedAt.lte(time(self.received_before)))
             .filter(
                 Condition::any()
                     .add(Column::ClaimedUntil.is_null())
@@ -267,10 +269,17 @@ impl Step for ClaimRetry {
 pub(crate) async fn claim_to_retry(
     store: &SqlStore,
     limit: u64,
+    received_before: DateTime<Utc>,
     now: DateTime<Utc>,
     lease: Duration,
 ) -> Result<Vec<WebhookEvent>, StoreError> {
-    step::run(store, &ClaimRetry { limit, now, lease }).await
+    let claim = ClaimRetry {
+        limit,
+        received_before,
+        now,
+        lease,
+    };
+    step::run(store, &claim).await
 }
 
 /// The events of one payment, oldest first.

@@ -2,7 +2,7 @@
 //! events, install the webhook URL. Each checks the session's CSRF token.
 
 use athm_domain::ports::WebhookSubscription;
-use athm_domain::services::{PaymentError, WebhookProcessor};
+use athm_domain::services::PaymentError;
 use athm_domain::{Amount, EcommerceId, RefundMessage, WebhookEventId};
 use axum::Form;
 use axum::extract::{Path, State};
@@ -203,23 +203,11 @@ pub(crate) async fn reprocess_all(
         return forbidden(&ctx, &session);
     }
     // Claimed like the recovery worker's, so both never run one event at once.
-    let lease = chrono::Duration::seconds(WebhookProcessor::RECOVERY_LEASE_SECS);
-    let now = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
-    let claim = state.app.store().claim_events_to_retry(500, now, lease);
-    let events = match claim.await {
-        Ok(events) => events,
+    let everything = chrono::Duration::zero();
+    let (processed, failed) = match state.app.webhooks().process_pending(500, everything).await {
+        Ok(counts) => counts,
         Err(error) => return failure(&ctx, &session, &error),
     };
-    let (mut processed, mut failed) = (0u64, 0u64);
-    for event in &events {
-        match state.app.webhooks().process(event).await {
-            Ok(_) => processed += 1,
-            Err(error) => {
-                failed += 1;
-                tracing::warn!(event = %event.id, %error, "reprocessed webhook event failed again");
-            }
-        }
-    }
     let to = format!("{}/events?processed={processed}&failed={failed}", ctx.base);
     see_other(&to, &ctx.set_cookies)
 }

@@ -455,14 +455,21 @@ async fn process_pending_claims_the_events_then_processes_each() {
     let mut store = MockStore::new();
     store
         .expect_claim_events_to_retry()
-        .withf(|limit, at, lease| {
-            (*limit, *at, *lease) == (50, now(), chrono::Duration::seconds(300))
+        .withf(|limit, received_before, at, lease| {
+            (*limit, *received_before, *at, *lease)
+                == (
+                    50,
+                    now() - chrono::Duration::seconds(10),
+                    now(),
+                    chrono::Duration::seconds(300),
+                )
         })
         .times(1)
-        .returning(move |_, _, _| Ok(claimed.clone()));
+        .returning(move |_, _, _, _| Ok(claimed.clone()));
     expect_batches(&mut store, &row, 1);
 
-    let (processed, failed) = processor(store).process_pending(50).await.unwrap();
+    let min_age = chrono::Duration::seconds(WebhookProcessor::RECOVERY_MIN_AGE_SECS);
+    let (processed, failed) = processor(store).process_pending(50, min_age).await.unwrap();
 
     assert_eq!((processed, failed), (1, 0));
     assert_eq!(
@@ -476,9 +483,11 @@ async fn process_pending_fails_when_the_claim_fails() {
     let mut store = MockStore::new();
     store
         .expect_claim_events_to_retry()
-        .returning(|_, _, _| Err(StoreError::Database("down".into())));
+        .returning(|_, _, _, _| Err(StoreError::Database("down".into())));
 
-    let result = processor(store).process_pending(50).await;
+    let result = processor(store)
+        .process_pending(50, chrono::Duration::zero())
+        .await;
 
     assert!(matches!(result, Err(WebhookError::Store(_))), "{result:?}");
 }
