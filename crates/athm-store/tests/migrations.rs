@@ -78,8 +78,8 @@ async fn every_migration_can_be_rolled_back_and_reapplied() {
     claim(&store).await.expect("tables are back");
 }
 
-/// Rolls the claims migration back and forward on a migrated database: its
-/// `down` drops exactly what its `up` added, data in the tables survives.
+/// Rolls the last migration back and forward on a migrated database: its
+/// `down` undoes exactly what its `up` did, data in the tables survives.
 async fn the_last_migration_rolls_back_and_forward(store: &SqlStore) {
     store.migrate().await.expect("up");
     let event = athm_store::conformance::fixtures::webhook_event("k", None, 0);
@@ -108,13 +108,13 @@ async fn the_last_migration_rolls_back_and_forward(store: &SqlStore) {
 }
 
 #[tokio::test]
-async fn the_claims_migration_rolls_back_and_forward_on_sqlite() {
+async fn the_last_migration_rolls_back_and_forward_on_sqlite() {
     let (_dir, store) = store().await;
     the_last_migration_rolls_back_and_forward(&store).await;
 }
 
 #[tokio::test]
-async fn the_claims_migration_rolls_back_and_forward_on_postgres_and_mysql() {
+async fn the_last_migration_rolls_back_and_forward_on_postgres_and_mysql() {
     for var in ["ATHM_TEST_POSTGRES_URL", "ATHM_TEST_MYSQL_URL"] {
         let Some(mut server) = support::Server::from_env(var) else {
             eprintln!("{var} is not set: skipping that backend");

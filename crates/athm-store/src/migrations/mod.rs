@@ -9,6 +9,7 @@ mod m20261127_000003_create_clients;
 mod m20261127_000004_create_webhook_events;
 mod m20261127_000005_create_lifecycle_outbox;
 mod m20261127_000006_add_outbox_claims;
+mod m20261127_000007_drop_redundant_event_indexes;
 
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_create_webhook_events::Migration),
             Box::new(m20261127_000005_create_lifecycle_outbox::Migration),
             Box::new(m20261127_000006_add_outbox_claims::Migration),
+            Box::new(m20261127_000007_drop_redundant_event_indexes::Migration),
         ]
     }
 }
