@@ -190,15 +190,13 @@ async fn a_round_stops_offering_events_once_half_its_lease_has_passed() {
     assert_eq!(delivered, 1, "the rest waits for its claim to end");
 }
 
-#[tokio::test]
-async fn successes_are_recorded_in_batches() {
-    let many: Vec<_> = (1..=OutboxRelay::RECORD_BATCH as i64 + 2)
-        .map(|id| stored(id, 1, LifecycleKind::PaymentCompleted))
-        .collect();
+/// A store whose claim answers `claimed` and which keeps each batch of
+/// recorded deliveries.
+fn recording_batches(claimed: Vec<StoredLifecycleEvent>) -> (MockStore, Arc<Mutex<Vec<Vec<i64>>>>) {
     let mut store = MockStore::new();
     store
         .expect_claim_lifecycle_events()
-        .returning(move |_, _, _| Ok(many.clone()));
+        .returning(move |_, _, _| Ok(claimed.clone()));
     let batches = Arc::new(Mutex::new(Vec::new()));
     let log = batches.clone();
     store
@@ -207,6 +205,15 @@ async fn successes_are_recorded_in_batches() {
             log.lock().unwrap().push(ids.to_vec());
             Ok(())
         });
+    (store, batches)
+}
+
+#[tokio::test]
+async fn successes_are_recorded_in_batches() {
+    let many: Vec<_> = (1..=OutboxRelay::RECORD_BATCH as i64 + 2)
+        .map(|id| stored(id, 1, LifecycleKind::PaymentCompleted))
+        .collect();
+    let (store, batches) = recording_batches(many);
     let mut sink = MockEventSink::new();
     sink.expect_publish().returning(|_| Ok(()));
 
@@ -237,18 +244,7 @@ async fn a_slow_sink_has_each_success_recorded_as_it_happens() {
         *t += 1;
         now() + chrono::Duration::seconds(*t)
     });
-    let mut store = MockStore::new();
-    store
-        .expect_claim_lifecycle_events()
-        .returning(|_, _, _| Ok(outbox()));
-    let batches = Arc::new(Mutex::new(Vec::new()));
-    let log = batches.clone();
-    store
-        .expect_record_lifecycle_deliveries()
-        .returning(move |ids, _| {
-            log.lock().unwrap().push(ids.to_vec());
-            Ok(())
-        });
+    let (store, batches) = recording_batches(outbox());
     let mut sink = MockEventSink::new();
     sink.expect_publish().returning(|_| Ok(()));
 
