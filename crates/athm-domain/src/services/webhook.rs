@@ -160,10 +160,32 @@ impl WebhookProcessor {
     /// [`WebhookProcessor::process_parsed`] for many events at once: their
     /// changes to payments are written in **one** transaction where the
     /// store can ([`Store::update_payments`]), events of one payment in the
-    /// order given, each seeing the one before. Verification calls to ATH
-    /// Móvil are made first, [`Self::VERIFY_PARALLELISM`] at a time, with
-    /// no lock held. Returns each event with its outcome, in input order.
+    /// order given, each seeing the one before. Returns each event with its
+    /// outcome, in input order.
+    ///
+    /// With verification, the events go [`Self::VERIFY_PARALLELISM`] at a
+    /// time: their calls to ATH Móvil at once (no lock held), then their
+    /// one transaction; so an event waits for at most a handful of calls,
+    /// not for the whole batch's.
     pub async fn process_batch(
+        &self,
+        events: Vec<(WebhookEvent, Option<ParsedWebhook>)>,
+    ) -> Vec<(WebhookEvent, Result<ProcessOutcome, WebhookError>)> {
+        let chunk = match self.verifier {
+            Some(_) => Self::VERIFY_PARALLELISM,
+            None => events.len().max(1),
+        };
+        let mut outcomes = Vec::with_capacity(events.len());
+        let mut events = events.into_iter().peekable();
+        while events.peek().is_some() {
+            let part = events.by_ref().take(chunk).collect();
+            outcomes.extend(self.process_chunk(part).await);
+        }
+        outcomes
+    }
+
+    /// One transaction's worth of [`WebhookProcessor::process_batch`].
+    async fn process_chunk(
         &self,
         events: Vec<(WebhookEvent, Option<ParsedWebhook>)>,
     ) -> Vec<(WebhookEvent, Result<ProcessOutcome, WebhookError>)> {

@@ -184,3 +184,36 @@ async fn a_refund_made_elsewhere_and_found_in_the_report_is_applied() {
     assert_eq!(refunds.len(), 1);
     assert_eq!(refunds[0].amount.to_string(), "5.00");
 }
+
+#[tokio::test]
+async fn a_verified_batch_commits_a_few_events_at_a_time() {
+    let events: Vec<_> = (0..WebhookProcessor::VERIFY_PARALLELISM + 2)
+        .map(|_| (stored(&completed_json()), None))
+        .collect();
+    let mut gateway = MockAthmGateway::new();
+    gateway
+        .expect_find_payment()
+        .times(events.len())
+        .returning(|_| Ok(remote_completed()));
+    let sizes = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = sizes.clone();
+    let row = Row::new(Some(record(open_payment())));
+    let mut store = MockStore::new();
+    store.expect_update_payments().returning(move |steps| {
+        seen.lock().unwrap().push(steps.len());
+        steps.iter().map(|s| row.apply(&*s.decide)).collect()
+    });
+    store
+        .expect_record_event_outcome()
+        .returning(|_, _, _, _| Ok(()));
+    let processor = WebhookProcessor::new(Arc::new(store), clock()).verified_by(Arc::new(gateway));
+
+    let outcomes = processor.process_batch(events).await;
+
+    assert_eq!(outcomes.len(), WebhookProcessor::VERIFY_PARALLELISM + 2);
+    assert!(outcomes.iter().all(|(_, outcome)| outcome.is_ok()));
+    assert_eq!(
+        *sizes.lock().unwrap(),
+        [WebhookProcessor::VERIFY_PARALLELISM, 2]
+    );
+}
