@@ -14,11 +14,11 @@ use athm_domain::ports::{StoreError, StoredLifecycleEvent, redelivery_delay};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::SqlStore;
-use super::step::{self, Failure, Step};
+use super::step::{self, Failure, Step, ended_by};
 use crate::convert::{lifecycle_from_row, time};
 use crate::entities::lifecycle_event::{Column, Entity};
 
@@ -35,16 +35,8 @@ impl Step for Claim {
         let now = time(self.now);
         let rows = Entity::find()
             .filter(Column::DeliveredAt.is_null())
-            .filter(
-                Condition::any()
-                    .add(Column::ClaimedUntil.is_null())
-                    .add(Column::ClaimedUntil.lte(now)),
-            )
-            .filter(
-                Condition::any()
-                    .add(Column::NextAttemptAt.is_null())
-                    .add(Column::NextAttemptAt.lte(now)),
-            )
+            .filter(ended_by(Column::ClaimedUntil, now))
+            .filter(ended_by(Column::NextAttemptAt, now))
             .order_by_asc(Column::Id)
             .limit(super::sql_bound(self.limit))
             .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)

@@ -7,10 +7,16 @@ use std::future::Future;
 use std::time::Duration;
 
 use athm_domain::ports::StoreError;
-use sea_orm::{DatabaseTransaction, DbErr};
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, Condition, DatabaseTransaction, DbErr};
 
 use super::SqlStore;
 use super::error::{database, is_retryable, is_unique_violation};
+
+/// `column IS NULL OR column <= at`: a claim or a backoff that has ended (or never began).
+pub(crate) fn ended_by(column: impl ColumnTrait, at: DateTime<Utc>) -> Condition {
+    Condition::any().add(column.is_null()).add(column.lte(at))
+}
 
 /// How many times a step is tried before its last error is returned.
 const MAX_ATTEMPTS: u32 = 16;

@@ -9,13 +9,13 @@ use athm_domain::{EcommerceId, WebhookEventId};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend,
-    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::error::Context;
 use super::listing::{self, Search};
-use super::step::{self, Failure, Step};
+use super::step::{self, Failure, Step, ended_by};
 use super::{INSERT_CHUNK, SqlStore};
 use crate::convert::{event_from_row, event_row, time};
 use crate::entities::webhook_event::{Column, Entity};
@@ -237,11 +237,7 @@ impl Step for ClaimRetry {
                 Column::Status.is_in([EventStatus::Pending.as_str(), EventStatus::Failed.as_str()]),
             )
             .filter(Column::ReceivedAt.lte(time(self.received_before)))
-            .filter(
-                Condition::any()
-                    .add(Column::ClaimedUntil.is_null())
-                    .add(Column::ClaimedUntil.lte(now)),
-            )
+            .filter(ended_by(Column::ClaimedUntil, now))
             .order_by_asc(Column::ReceivedAt)
             .order_by_asc(Column::Id)
             .limit(super::sql_bound(self.limit))

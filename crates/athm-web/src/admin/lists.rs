@@ -154,6 +154,35 @@ fn pager(ctx: &Ctx, filters: &Filters, total: u64) -> Markup {
     }
 }
 
+/// A listing's table (or "no results") and its pager: `columns` are the
+/// header cells (`true` for a number, aligned right), `rows` the body rows.
+fn listing(
+    ctx: &Ctx,
+    filters: &Filters,
+    caption: &str,
+    columns: &[(&str, bool)],
+    rows: impl Iterator<Item = Markup>,
+    total: u64,
+) -> Markup {
+    let rows: Vec<Markup> = rows.collect();
+    html! {
+        @if rows.is_empty() {
+            p { (ctx.t().no_results) }
+        } @else {
+            table {
+                caption class="sr-only" { (caption) }
+                thead { tr {
+                    @for (name, number) in columns {
+                        th scope="col" class=[number.then_some("num")] { (name) }
+                    }
+                } }
+                tbody { @for row in rows { (row) } }
+            }
+        }
+        (pager(ctx, filters, total))
+    }
+}
+
 fn payment_link(ctx: &Ctx, id: &str) -> String {
     format!("{}/payments/{id}", ctx.base)
 }
@@ -174,45 +203,42 @@ pub(crate) async fn payments(
         .iter()
         .map(|s| (s.as_str(), t.payment_status(*s)))
         .collect();
+    let columns = [
+        (t.created, false),
+        (t.ecommerce_id, false),
+        (t.status, false),
+        (t.total, true),
+        (t.refunded, true),
+        (t.customer, false),
+        (t.reference, false),
+    ];
     let body = html! {
         h1 { (t.payments) }
         (filter_form(&ctx, &filters, t.search_payments_hint, &statuses, true))
-        @if page.items.is_empty() {
-            p { (t.no_results) }
-        } @else {
-            table {
-                caption class="sr-only" { (t.payments) }
-                thead { tr {
-                    th scope="col" { (t.created) }
-                    th scope="col" { (t.ecommerce_id) }
-                    th scope="col" { (t.status) }
-                    th scope="col" class="num" { (t.total) }
-                    th scope="col" class="num" { (t.refunded) }
-                    th scope="col" { (t.customer) }
-                    th scope="col" { (t.reference) }
-                } }
-                tbody {
-                    @for p in &page.items {
-                        tr {
-                            td { (when(p.created_at)) }
-                            td { a class="mono" href=(payment_link(&ctx, &p.ecommerce_id.to_string())) { (p.ecommerce_id) } }
-                            td { (payment_badge(t, p.status)) }
-                            td class="num" { (money(p.total)) }
-                            td class="num" { (money(p.total_refunded_amount)) }
-                            td {
-                                (p.customer_name)
-                                @if let Some(phone) = &p.customer_phone {
-                                    @if !p.customer_name.is_empty() { br; }
-                                    span class="mono" { (phone) }
-                                }
-                            }
-                            td class="mono" { (p.reference_number.as_ref().map(ToString::to_string).unwrap_or_default()) }
+        (listing(
+            &ctx,
+            &filters,
+            t.payments,
+            &columns,
+            page.items.iter().map(|p| html! {
+                tr {
+                    td { (when(p.created_at)) }
+                    td { a class="mono" href=(payment_link(&ctx, &p.ecommerce_id.to_string())) { (p.ecommerce_id) } }
+                    td { (payment_badge(t, p.status)) }
+                    td class="num" { (money(p.total)) }
+                    td class="num" { (money(p.total_refunded_amount)) }
+                    td {
+                        (p.customer_name)
+                        @if let Some(phone) = &p.customer_phone {
+                            @if !p.customer_name.is_empty() { br; }
+                            span class="mono" { (phone) }
                         }
                     }
+                    td class="mono" { (p.reference_number.as_ref().map(ToString::to_string).unwrap_or_default()) }
                 }
-            }
-        }
-        (pager(&ctx, &filters, page.total))
+            }),
+            page.total,
+        ))
     };
     ctx.page(StatusCode::OK, t.payments, Some(&session), body)
 }
@@ -234,42 +260,39 @@ pub(crate) async fn refunds(
         ("COMPLETED", t.refund_statuses[1]),
         ("FAILED", t.refund_statuses[2]),
     ];
+    let columns = [
+        (t.created, false),
+        (t.payment, false),
+        (t.status, false),
+        (t.amount, true),
+        (t.customer, false),
+        (t.message, false),
+        (t.reference, false),
+    ];
     let body = html! {
         h1 { (t.refunds) }
         (filter_form(&ctx, &filters, t.search_payments_hint, &statuses, true))
-        @if page.items.is_empty() {
-            p { (t.no_results) }
-        } @else {
-            table {
-                caption class="sr-only" { (t.refunds) }
-                thead { tr {
-                    th scope="col" { (t.created) }
-                    th scope="col" { (t.payment) }
-                    th scope="col" { (t.status) }
-                    th scope="col" class="num" { (t.amount) }
-                    th scope="col" { (t.customer) }
-                    th scope="col" { (t.message) }
-                    th scope="col" { (t.reference) }
-                } }
-                tbody {
-                    @for r in &page.items {
-                        tr {
-                            td { (when(r.created_at)) }
-                            td { a class="mono" href=(payment_link(&ctx, &r.ecommerce_id.to_string())) { (r.ecommerce_id) } }
-                            td {
-                                (refund_badge(t, r.status))
-                                @if let Some(failure) = &r.failure { br; span class="hint" { (failure) } }
-                            }
-                            td class="num" { (money(r.amount)) }
-                            td { (r.customer_name) " " span class="mono" { (r.customer_phone.as_ref().map(ToString::to_string).unwrap_or_default()) } }
-                            td { (r.message.as_str()) }
-                            td class="mono" { (r.reference_number.as_ref().map(ToString::to_string).unwrap_or_default()) }
-                        }
+        (listing(
+            &ctx,
+            &filters,
+            t.refunds,
+            &columns,
+            page.items.iter().map(|r| html! {
+                tr {
+                    td { (when(r.created_at)) }
+                    td { a class="mono" href=(payment_link(&ctx, &r.ecommerce_id.to_string())) { (r.ecommerce_id) } }
+                    td {
+                        (refund_badge(t, r.status))
+                        @if let Some(failure) = &r.failure { br; span class="hint" { (failure) } }
                     }
+                    td class="num" { (money(r.amount)) }
+                    td { (r.customer_name) " " span class="mono" { (r.customer_phone.as_ref().map(ToString::to_string).unwrap_or_default()) } }
+                    td { (r.message.as_str()) }
+                    td class="mono" { (r.reference_number.as_ref().map(ToString::to_string).unwrap_or_default()) }
                 }
-            }
-        }
-        (pager(&ctx, &filters, page.total))
+            }),
+            page.total,
+        ))
     };
     ctx.page(StatusCode::OK, t.refunds, Some(&session), body)
 }
@@ -301,6 +324,14 @@ pub(crate) async fn events(
     .map(|s| (s.as_str(), t.event_status(*s)))
     .collect();
     let notice = reprocess_notice(&ctx);
+    let columns = [
+        (t.received, false),
+        (t.kind, false),
+        (t.status, false),
+        (t.payment, false),
+        (t.attempts, true),
+        (t.error, false),
+    ];
     let body = html! {
         h1 { (t.events) }
         @if let Some(notice) = notice {
@@ -312,48 +343,37 @@ pub(crate) async fn events(
             span class="hint" id="reprocess-hint" { (t.reprocess_all_hint) }
         }
         (filter_form(&ctx, &filters, t.search_hint, &statuses, true))
-        @if page.items.is_empty() {
-            p { (t.no_results) }
-        } @else {
-            table {
-                caption class="sr-only" { (t.events) }
-                thead { tr {
-                    th scope="col" { (t.received) }
-                    th scope="col" { (t.kind) }
-                    th scope="col" { (t.status) }
-                    th scope="col" { (t.payment) }
-                    th scope="col" class="num" { (t.attempts) }
-                    th scope="col" { (t.error) }
-                } }
-                tbody {
-                    @for e in &page.items {
-                        tr {
-                            td { (when(e.received_at)) }
-                            td class="mono" { (e.kind.as_str()) }
-                            td { (t.event_status(e.status)) }
-                            td {
-                                @if let Some(id) = e.ecommerce_id {
-                                    a class="mono" href=(payment_link(&ctx, &id.to_string())) { (id) }
-                                } @else if let Some(reference) = &e.reference_number {
-                                    span class="mono" { (reference) }
-                                }
-                            }
-                            td class="num" { (e.attempts) }
-                            td {
-                                (e.error.clone().unwrap_or_default())
-                                @if matches!(e.status, EventStatus::Failed | EventStatus::Pending) {
-                                    form method="post" action=(format!("{}/events/{}/reprocess", ctx.base, e.id)) {
-                                        input type="hidden" name="csrf" value=(session.csrf);
-                                        button type="submit" class="secondary" aria-label=(format!("{} {}", t.reprocess, e.id)) { (t.reprocess) }
-                                    }
-                                }
+        (listing(
+            &ctx,
+            &filters,
+            t.events,
+            &columns,
+            page.items.iter().map(|e| html! {
+                tr {
+                    td { (when(e.received_at)) }
+                    td class="mono" { (e.kind.as_str()) }
+                    td { (t.event_status(e.status)) }
+                    td {
+                        @if let Some(id) = e.ecommerce_id {
+                            a class="mono" href=(payment_link(&ctx, &id.to_string())) { (id) }
+                        } @else if let Some(reference) = &e.reference_number {
+                            span class="mono" { (reference) }
+                        }
+                    }
+                    td class="num" { (e.attempts) }
+                    td {
+                        (e.error.clone().unwrap_or_default())
+                        @if matches!(e.status, EventStatus::Failed | EventStatus::Pending) {
+                            form method="post" action=(format!("{}/events/{}/reprocess", ctx.base, e.id)) {
+                                input type="hidden" name="csrf" value=(session.csrf);
+                                button type="submit" class="secondary" aria-label=(format!("{} {}", t.reprocess, e.id)) { (t.reprocess) }
                             }
                         }
                     }
                 }
-            }
-        }
-        (pager(&ctx, &filters, page.total))
+            }),
+            page.total,
+        ))
     };
     ctx.page(StatusCode::OK, t.events, Some(&session), body)
 }
@@ -383,37 +403,34 @@ pub(crate) async fn clients(
         Ok(page) => page,
         Err(error) => return failure(&ctx, &session, &error),
     };
+    let columns = [
+        (t.phone, false),
+        (t.name, false),
+        (t.email, false),
+        (t.first_seen, false),
+        (t.last_seen, false),
+        (t.payments, false),
+    ];
     let body = html! {
         h1 { (t.clients) }
         (filter_form(&ctx, &filters, t.search_hint, &[], false))
-        @if page.items.is_empty() {
-            p { (t.no_results) }
-        } @else {
-            table {
-                caption class="sr-only" { (t.clients) }
-                thead { tr {
-                    th scope="col" { (t.phone) }
-                    th scope="col" { (t.name) }
-                    th scope="col" { (t.email) }
-                    th scope="col" { (t.first_seen) }
-                    th scope="col" { (t.last_seen) }
-                    th scope="col" { (t.payments) }
-                } }
-                tbody {
-                    @for c in &page.items {
-                        tr {
-                            td class="mono" { (c.phone) }
-                            td { (c.name) }
-                            td { (c.email) }
-                            td { (when(c.created_at)) }
-                            td { (when(c.updated_at)) }
-                            td { a href=(format!("{}/payments?q={}", ctx.base, encode(c.phone.as_str()))) { (t.customer_payments) } }
-                        }
-                    }
+        (listing(
+            &ctx,
+            &filters,
+            t.clients,
+            &columns,
+            page.items.iter().map(|c| html! {
+                tr {
+                    td class="mono" { (c.phone) }
+                    td { (c.name) }
+                    td { (c.email) }
+                    td { (when(c.created_at)) }
+                    td { (when(c.updated_at)) }
+                    td { a href=(format!("{}/payments?q={}", ctx.base, encode(c.phone.as_str()))) { (t.customer_payments) } }
                 }
-            }
-        }
-        (pager(&ctx, &filters, page.total))
+            }),
+            page.total,
+        ))
     };
     ctx.page(StatusCode::OK, t.clients, Some(&session), body)
 }
