@@ -138,6 +138,75 @@ impl fmt::Display for RefundId {
     }
 }
 
+/// The caller's name for one refund decision (an idempotency key): the
+/// admin's reviewed form, one `athm refund` invocation, an API caller's key.
+/// The same intent sent twice is one refund, answered with the first outcome.
+/// 1 to 128 printable ASCII characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RefundIntent(String);
+
+impl RefundIntent {
+    /// The longest key accepted.
+    pub const MAX_LEN: usize = 128;
+
+    /// A fresh random intent, for a caller that sends each refund once.
+    pub fn random() -> Self {
+        Self(Uuid::new_v4().to_string())
+    }
+
+    /// The key as given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for RefundIntent {
+    type Err = FieldError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(FieldError::new("idempotency_key", Problem::Missing));
+        }
+        if text.len() > Self::MAX_LEN {
+            return Err(FieldError::new(
+                "idempotency_key",
+                Problem::TooLong { max: Self::MAX_LEN },
+            ));
+        }
+        if !text.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(FieldError::new(
+                "idempotency_key",
+                Problem::Format {
+                    expected: "printable ASCII without spaces",
+                },
+            ));
+        }
+        Ok(Self(text.to_string()))
+    }
+}
+
+impl TryFrom<String> for RefundIntent {
+    type Error = FieldError;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        text.parse()
+    }
+}
+
+impl From<RefundIntent> for String {
+    fn from(intent: RefundIntent) -> Self {
+        intent.0
+    }
+}
+
+impl fmt::Display for RefundIntent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Our own id for a stored webhook event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct WebhookEventId(pub Uuid);

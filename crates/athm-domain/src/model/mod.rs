@@ -20,7 +20,7 @@ mod transaction;
 mod tests;
 
 pub use client::{Client, ClientUpdate};
-pub use ids::{AuthToken, EcommerceId, ReferenceNumber, RefundId, WebhookEventId};
+pub use ids::{AuthToken, EcommerceId, ReferenceNumber, RefundId, RefundIntent, WebhookEventId};
 pub use item::Item;
 pub use lifecycle::{LifecycleEvent, LifecycleKind};
 pub use money::{Amount, Total};

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Amount, AthmTransaction, EcommerceId, LifecycleEvent, LifecycleKind, Payment, PaymentStatus,
-    PhoneNumber, ReferenceNumber, RefundId, RefundMessage,
+    PhoneNumber, ReferenceNumber, RefundId, RefundIntent, RefundMessage,
 };
 use crate::error::RuleError;
 
@@ -54,6 +54,10 @@ pub struct Refund {
     pub id: RefundId,
     /// The payment refunded.
     pub ecommerce_id: EcommerceId,
+    /// The caller's intent this refund was sent for (`None` for a refund
+    /// made elsewhere, learned from ATH Móvil): unique per payment, so the
+    /// same intent is one refund however often it arrives.
+    pub intent_key: Option<RefundIntent>,
     /// Where the refund is.
     pub status: RefundStatus,
     /// ATH Móvil's reference number for the refund, once completed.
@@ -120,6 +124,7 @@ impl Refund {
         Ok(Refund {
             id: RefundId::random(),
             ecommerce_id: payment.ecommerce_id,
+            intent_key: None,
             status: RefundStatus::Pending,
             reference_number: None,
             daily_transaction_id: None,
@@ -139,6 +144,7 @@ impl Refund {
         let mut refund = Refund {
             id: RefundId::random(),
             ecommerce_id: payment.ecommerce_id,
+            intent_key: None,
             status: RefundStatus::Pending,
             reference_number: None,
             daily_transaction_id: None,

@@ -120,6 +120,9 @@ pub struct WebhookEvent {
     pub reference_number: Option<ReferenceNumber>,
     /// The body exactly as received.
     pub payload: String,
+    /// The address of the sender (the socket peer, or the client a trusted
+    /// proxy names), when known: for audit of forged deliveries.
+    pub remote_addr: Option<String>,
     /// How processing went.
     pub status: EventStatus,
     /// Why processing failed or the event was flagged.

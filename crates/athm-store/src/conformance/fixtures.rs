@@ -83,6 +83,7 @@ pub fn webhook_event(key: &str, ecommerce_id: Option<EcommerceId>, secs: i64) ->
         ecommerce_id,
         reference_number: None,
         payload: format!("{{\"key\":\"{key}\"}}"),
+        remote_addr: None,
         status: EventStatus::Pending,
         error: None,
         attempts: 0,

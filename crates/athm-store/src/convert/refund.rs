@@ -33,6 +33,7 @@ pub(crate) fn refund_from_row(row: refund::Model) -> Result<Refund, StoreError> 
     Ok(Refund {
         id: RefundId(parse(TABLE, id, "id", id)?),
         ecommerce_id: parse(TABLE, id, "ecommerce_id", &row.ecommerce_id)?,
+        intent_key: None,
         status: RefundStatus::parse(&row.status)
             .ok_or_else(|| corrupt(TABLE, id, "status", &row.status))?,
         reference_number: parse_opt(
