@@ -12,15 +12,17 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
+use athm_client::{AthmClient, ClientConfig};
 use athm_domain::ports::{
-    Clock, Decide, ListQuery, Page, PaymentKey, PaymentRecord, PaymentWrite, Store, StoreError,
-    StoredLifecycleEvent, SystemClock, redelivery_delay,
+    AthmGateway, Clock, Decide, ListQuery, Page, PaymentKey, PaymentRecord, PaymentWrite, Store,
+    StoreError, StoredLifecycleEvent, SystemClock, redelivery_delay,
 };
 use athm_domain::webhook::{EventStatus, WebhookEvent};
 use athm_domain::{
-    Client, ClientUpdate, EcommerceId, Payment, PaymentStatus, PhoneNumber, Refund, RefundStatus,
-    WebhookEventId,
+    Client, ClientUpdate, EcommerceId, Payment, PaymentRequest, PaymentStatus, PhoneNumber, Refund,
+    RefundStatus, WebhookEventId,
 };
+use athm_sandbox::{CustomerInput, DEMO_PRIVATE_TOKEN, DEMO_PUBLIC_TOKEN, Sandbox, SandboxConfig};
 use chrono::{DateTime, Duration, Utc};
 
 /// Everything the store holds. One mutex guards it all, so every port call
@@ -70,6 +72,11 @@ impl Tables {
                 .payments
                 .values()
                 .find(|p| p.reference_number.as_ref() == Some(reference)),
+            PaymentKey::Refund(reference) => self
+                .refunds
+                .iter()
+                .find(|r| r.reference_number.as_ref() == Some(reference))
+                .and_then(|r| self.payments.get(&r.ecommerce_id)),
         }
     }
 
@@ -616,19 +623,40 @@ async fn main() {
     let cases = athm_store::conformance::cases().len();
     println!("MemoryStore passed all {cases} cases of the Store conformance suite");
 
-    // 2. The domain's services run on it like on any other store.
+    // 2. The domain's services run on it like on any other store: a payment
+    // completed at ATH Móvil (here the local sandbox), announced by a webhook
+    // that the processor checks with ATH Móvil before recording it.
+    let sandbox = Sandbox::start(SandboxConfig::for_tests())
+        .await
+        .expect("the sandbox starts");
+    let gateway: Arc<dyn AthmGateway> = Arc::new(
+        AthmClient::new(
+            ClientConfig::new(DEMO_PUBLIC_TOKEN, DEMO_PRIVATE_TOKEN)
+                .with_base_url(sandbox.base_url()),
+        )
+        .expect("a client"),
+    );
+    let request = PaymentRequest::new("3.00".parse().expect("a total"));
+    let (ecommerce_id, auth_token) = gateway.create_payment(&request).await.expect("created");
+    sandbox
+        .handle()
+        .confirm(ecommerce_id.uuid(), CustomerInput::default())
+        .expect("the customer confirms");
+    let completed = gateway.authorize(&auth_token).await.expect("authorized");
+    let reference = completed.reference_number.expect("a reference number");
+
     let store: Arc<dyn Store> = Arc::new(MemoryStore::default());
     let webhooks =
-        athm_domain::services::WebhookProcessor::new(store.clone(), Arc::new(SystemClock));
-    let body = br#"{"transactionType":"ECOMMERCE","status":"COMPLETED","ecommerceId":"a1b2c3d4-e5f6-7890-abcd-ef1234567890","referenceNumber":"11223344-aabbccdd11223344aabbccdd11223344","date":"2025-12-08 16:30:52","total":3,"subTotal":3,"tax":0,"fee":0.07,"netAmount":2.93,"name":"Test Customer","phoneNumber":7875551234,"email":"customer@example.com","metadata1":"Order 1","items":[]}"#;
-    let (event, created) = webhooks.store_event(body).await.expect("stored");
+        athm_domain::services::WebhookProcessor::new(gateway, store.clone(), Arc::new(SystemClock));
+    let body = format!(
+        r#"{{"transactionType":"ECOMMERCE","status":"COMPLETED","ecommerceId":"{ecommerce_id}","referenceNumber":"{reference}","date":"2025-12-08 16:30:52","total":3,"name":"Test Customer","phoneNumber":7875551234,"email":"customer@example.com","items":[]}}"#
+    );
+    let (event, created) = webhooks.store_event(body.as_bytes()).await.expect("stored");
     assert!(created, "a new event is stored");
     let outcome = webhooks.process(&event).await.expect("processed");
     assert_eq!(outcome, athm_domain::services::ProcessOutcome::Applied);
     let payment = store
-        .payment(&PaymentKey::Ecommerce(
-            event.ecommerce_id.expect("an ecommerce id"),
-        ))
+        .payment(&PaymentKey::Ecommerce(ecommerce_id))
         .await
         .expect("loaded")
         .expect("the webhook recorded the payment");

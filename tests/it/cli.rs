@@ -4,15 +4,17 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use athm_app::{AppError, Cli};
+use athm_client::{AthmClient, ClientConfig};
 use athm_domain::ports::{ListQuery, PaymentKey, Store, SystemClock};
 use athm_domain::services::WebhookProcessor;
 use athm_domain::webhook::EventStatus;
 use athm_domain::{EcommerceId, PaymentStatus};
+use athm_sandbox::{DEMO_PRIVATE_TOKEN, DEMO_PUBLIC_TOKEN};
 use athm_store::SqlStore;
 use clap::CommandFactory;
 use serde_json::json;
 
-use crate::helpers::{database_url, run_cli};
+use crate::helpers::{database_url, run_cli, spawn_app};
 
 #[test]
 fn the_command_line_is_well_formed() {
@@ -60,10 +62,14 @@ async fn webhooks_reprocess_applies_events_that_were_stored_but_not_processed() 
         ExitCode::SUCCESS
     );
     let store: Arc<SqlStore> = Arc::new(SqlStore::connect(&url).await.unwrap());
-    let id = uuid::Uuid::new_v4();
+    // A payment completed at ATH Móvil (the sandbox of an app whose own
+    // database is elsewhere), announced by a webhook stored here.
+    let app = spawn_app().await;
+    let (id, token) = app.create_in_sandbox("3.00").await;
+    let reference = app.complete_in_sandbox(id, &token).await;
     let payload = json!({
         "transactionType": "ECOMMERCE", "status": "COMPLETED", "ecommerceId": id,
-        "referenceNumber": "11223344-aabbccdd11223344aabbccdd11223344",
+        "referenceNumber": reference,
         "dailyTransactionId": "0002", "date": "2025-12-08 16:30:52",
         "transactionDate": "2025-12-08 16:30:49", "total": 3, "subTotal": 3, "tax": 0.0,
         "fee": 0.07, "netAmount": 2.93, "totalRefundedAmount": 0,
@@ -72,7 +78,11 @@ async fn webhooks_reprocess_applies_events_that_were_stored_but_not_processed() 
         "message": "", "businessName": "Test Business", "isNonProfit": false, "items": [],
     });
     // Stored (acknowledged) but never processed, as after a crash.
-    let processor = WebhookProcessor::new(store.clone(), Arc::new(SystemClock));
+    let gateway = AthmClient::new(
+        ClientConfig::new(DEMO_PUBLIC_TOKEN, DEMO_PRIVATE_TOKEN).with_base_url(&app.sandbox_url),
+    )
+    .unwrap();
+    let processor = WebhookProcessor::new(Arc::new(gateway), store.clone(), Arc::new(SystemClock));
     let (event, created) = processor
         .store_event(payload.to_string().as_bytes())
         .await
@@ -80,9 +90,19 @@ async fn webhooks_reprocess_applies_events_that_were_stored_but_not_processed() 
     assert!(created);
     assert_eq!(event.status, EventStatus::Pending);
 
-    let code = run_cli(&["webhooks", "reprocess", "--database-url", &url])
-        .await
-        .unwrap();
+    let sandbox = [
+        "--public-token",
+        DEMO_PUBLIC_TOKEN,
+        "--private-token",
+        DEMO_PRIVATE_TOKEN,
+        "--payments-url",
+        &app.sandbox_url,
+        "--www-url",
+        &app.sandbox_url,
+    ];
+    let mut args = vec!["webhooks", "reprocess", "--database-url", &url];
+    args.extend_from_slice(&sandbox);
+    let code = run_cli(&args).await.unwrap();
 
     assert_eq!(code, ExitCode::SUCCESS);
     let record = store
@@ -96,9 +116,7 @@ async fn webhooks_reprocess_applies_events_that_were_stored_but_not_processed() 
     assert_eq!(event.status, EventStatus::Processed);
 
     // Nothing is left to do.
-    let again = run_cli(&["webhooks", "reprocess", "--database-url", &url])
-        .await
-        .unwrap();
+    let again = run_cli(&args).await.unwrap();
     assert_eq!(again, ExitCode::SUCCESS);
 }
 

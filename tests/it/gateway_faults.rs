@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use athm_domain::ports::{ListQuery, PaymentKey};
 use athm_domain::services::PaymentError;
-use athm_domain::{EcommerceId, PaymentStatus, RefundMessage, RefundStatus};
+use athm_domain::{EcommerceId, PaymentStatus, RefundIntent, RefundMessage, RefundStatus};
 use athm_sandbox::{Fault, Operation};
 
 use crate::db::TestDb;
@@ -122,7 +122,12 @@ async fn run_case(env: &Env, operation: Operation, fault: Fault) {
             .map_err(Into::into),
         Operation::Refund => env
             .payments
-            .refund(&id.expect("a payment"), None, RefundMessage::default())
+            .refund(
+                &id.expect("a payment"),
+                None,
+                RefundMessage::default(),
+                RefundIntent::random(),
+            )
             .await
             .map(|_| ())
             .map_err(Into::into),
@@ -250,7 +255,7 @@ async fn run_case(env: &Env, operation: Operation, fault: Fault) {
                     .and_then(|e| e.downcast_ref::<PaymentError>())
                 {
                     Some(PaymentError::RefundPending { .. }) => RefundStatus::Pending,
-                    Some(PaymentError::Gateway(_)) => RefundStatus::Failed,
+                    Some(PaymentError::RefundRefused { .. }) => RefundStatus::Failed,
                     other => panic!("{case}: unexpected refund error {other:?}"),
                 };
                 assert_eq!(refund.status, expected, "{case}");

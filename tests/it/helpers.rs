@@ -396,6 +396,23 @@ impl TestApp {
             .to_string()
     }
 
+    /// Today in Puerto Rico at the sandbox, as `--from-date`/`--to-date` take it.
+    pub fn today(&self) -> String {
+        self.sandbox
+            .now()
+            .with_timezone(&athm_sandbox::puerto_rico_offset())
+            .format("%Y-%m-%d")
+            .to_string()
+    }
+
+    /// `athm sync` over today (Puerto Rico), with `extra` arguments.
+    pub async fn sync_today(&self, extra: &[&str]) -> Result<ExitCode, AppError> {
+        let today = self.today();
+        let mut args = vec!["sync", "--from-date", &today, "--to-date", &today];
+        args.extend_from_slice(extra);
+        self.run_cli(&args).await
+    }
+
     /// Runs `athm <args…>` against this app's database and sandbox, with the demo tokens.
     pub async fn run_cli(&self, args: &[&str]) -> Result<ExitCode, AppError> {
         let mut all = args.to_vec();

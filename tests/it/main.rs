@@ -7,6 +7,7 @@ mod db;
 mod fuzz_smoke;
 mod gateway_faults;
 mod helpers;
+mod money;
 mod notify;
 mod refund_races;
 mod refunds;

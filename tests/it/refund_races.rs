@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use athm_domain::ports::PaymentKey;
 use athm_domain::services::PaymentError;
-use athm_domain::{RefundMessage, RefundStatus};
+use athm_domain::{RefundIntent, RefundMessage, RefundStatus};
 use athm_sandbox::{DEMO_PRIVATE_TOKEN, DEMO_PUBLIC_TOKEN, Fault, Operation, puerto_rico_offset};
 
 use crate::db::TestDb;
@@ -29,7 +29,7 @@ async fn concurrent_full_refunds_reach_ath_movil_once(db: TestDb) {
             tokio::spawn(async move {
                 barrier.wait().await;
                 env.payments
-                    .refund(&id, None, RefundMessage::default())
+                    .refund(&id, None, RefundMessage::default(), RefundIntent::random())
                     .await
             })
         })
@@ -123,7 +123,7 @@ async fn a_refund_whose_answer_is_lost_stays_pending_until_sync(fault: Fault) {
 
     let error = env
         .payments
-        .refund(&id, None, RefundMessage::default())
+        .refund(&id, None, RefundMessage::default(), RefundIntent::random())
         .await
         .expect_err("the answer is lost");
     assert!(
@@ -144,7 +144,7 @@ async fn a_refund_whose_answer_is_lost_stays_pending_until_sync(fault: Fault) {
 
     let again = env
         .payments
-        .refund(&id, None, RefundMessage::default())
+        .refund(&id, None, RefundMessage::default(), RefundIntent::random())
         .await
         .expect_err("the pending refund holds the amount");
     assert!(matches!(again, PaymentError::Rule(_)), "{again}");

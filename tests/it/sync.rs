@@ -5,18 +5,9 @@ use std::time::Duration;
 
 use athm_domain::PaymentStatus;
 use athm_domain::ports::ListQuery;
-use athm_sandbox::{EventKind, puerto_rico_offset};
+use athm_sandbox::EventKind;
 
 use crate::helpers::{TestApp, spawn_app};
-
-/// Today in Puerto Rico, as `--from-date`/`--to-date` take it.
-fn today(app: &TestApp) -> String {
-    app.sandbox
-        .now()
-        .with_timezone(&puerto_rico_offset())
-        .format("%Y-%m-%d")
-        .to_string()
-}
 
 /// Two payments completed at ATH Móvil whose webhooks never arrived; returns
 /// their ids and reference numbers.
@@ -64,10 +55,7 @@ async fn after_the_second_of_the_last_completion(app: &TestApp) {
 }
 
 async fn sync(app: &TestApp, extra: &[&str]) -> ExitCode {
-    let today = today(app);
-    let mut args = vec!["sync", "--from-date", &today, "--to-date", &today];
-    args.extend_from_slice(extra);
-    app.run_cli(&args).await.expect("athm sync runs")
+    app.sync_today(extra).await.expect("athm sync runs")
 }
 
 #[tokio::test]

@@ -57,6 +57,11 @@ pub enum Command {
         /// A message for the customer (at most 50 characters).
         #[arg(long, default_value = "")]
         message: String,
+        /// This refund's idempotency key: running the command again with the
+        /// same key never refunds twice, it reports the first outcome
+        /// (default: a new key each run).
+        #[arg(long)]
+        idempotency_key: Option<String>,
     },
     /// Stored webhook events.
     Webhooks {
@@ -96,7 +101,17 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             reference,
             amount,
             message,
-        } => commands::refund(settings, &reference, amount.as_deref(), &message).await,
+            idempotency_key,
+        } => {
+            commands::refund(
+                settings,
+                &reference,
+                amount.as_deref(),
+                &message,
+                idempotency_key.as_deref(),
+            )
+            .await
+        }
         Command::Webhooks {
             command: WebhooksCommand::Reprocess,
         } => commands::reprocess(settings).await,

@@ -2,7 +2,7 @@
 
 use athm_domain::FieldError;
 use athm_domain::ports::{GatewayError, StoreError};
-use athm_domain::services::{PaymentError, WebhookError};
+use athm_domain::services::{GateError, PaymentError, WebhookError};
 
 /// Why a command or the service failed.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +26,9 @@ pub enum AppError {
     /// A webhook event could not be stored or processed.
     #[error(transparent)]
     Webhook(#[from] WebhookError),
+    /// Reconciliation could not read ATH Móvil or the database.
+    #[error(transparent)]
+    Reconcile(#[from] GateError),
     /// The sandbox could not start.
     #[error("the ATH Móvil sandbox failed: {0}")]
     Sandbox(#[from] athm_sandbox::SandboxError),

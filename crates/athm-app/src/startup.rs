@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use athm_client::{AthmClient, ClientConfig};
 use athm_domain::ports::{AthmGateway, Store, WebhookSubscription};
-use athm_domain::services::{Services, WebhookProcessor};
+use athm_domain::services::Services;
 use athm_sandbox::{DEMO_PRIVATE_TOKEN, DEMO_PUBLIC_TOKEN, RunningSandbox};
 use athm_store::SqlStore;
 use athm_web::AppState;
@@ -101,8 +101,7 @@ impl Application {
             tracing::warn!(
                 "ATHM_VERIFY_WEBHOOKS=false: webhook events are applied without asking ATH Móvil"
             );
-            services.webhooks =
-                WebhookProcessor::new(services.store.clone(), services.clock.clone());
+            services.webhooks = services.webhooks.clone().unverified();
         }
         let interval = settings.watch_interval();
         let worker_config = WorkerConfig {

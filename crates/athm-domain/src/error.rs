@@ -92,6 +92,27 @@ pub enum RuleError {
     /// An operation that needs the payment to still be waiting for the customer.
     #[error("the payment is {0}; only an OPEN payment accepts this")]
     NotOpen(PaymentStatus),
+    /// A refund intent (idempotency key) was used before for another amount.
+    #[error(
+        "the idempotency key {intent} was already used for a refund of {amount}; use a new key for a different refund"
+    )]
+    IntentReused {
+        /// The intent.
+        intent: String,
+        /// The amount of the refund it names.
+        amount: Decimal,
+    },
+    /// ATH Móvil's refunded total for the payment does not cover a refund
+    /// an event or report row claims: it is not this payment's, or not real.
+    #[error(
+        "ATH Móvil says {reported} is refunded of this payment, which does not cover a further refund of {amount}"
+    )]
+    RefundNotCovered {
+        /// The refund claimed.
+        amount: Decimal,
+        /// ATH Móvil's refunded total.
+        reported: Decimal,
+    },
     /// The payment has no auth token stored, so it cannot be authorized here.
     #[error("the payment has no auth token; it was not initiated by this service")]
     NoAuthToken,

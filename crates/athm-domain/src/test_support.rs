@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 
 use crate::model::{
     Amount, AthmTransaction, AuthToken, EcommerceId, Payment, PaymentRequest, PaymentStatus,
-    ReferenceNumber, Refund, RefundMessage, RefundStatus,
+    ReferenceNumber, Refund, RefundIntent, RefundMessage, RefundStatus,
 };
-use crate::ports::{Decide, MockClock, PaymentRecord, PaymentWrite, StoreError};
+use crate::ports::{Decide, MockClock, PaymentKey, PaymentRecord, PaymentWrite, StoreError};
 
 /// 2025-12-08 16:30:52 in Puerto Rico.
 pub fn now() -> DateTime<Utc> {
@@ -91,6 +91,14 @@ pub fn completed_json() -> Value {
     })
 }
 
+/// findPayment's answer for [`open_payment`] once completed, with ATH Móvil's
+/// running refunded total `refunded`.
+pub fn remote_refunded(refunded: &str) -> AthmTransaction {
+    let mut value = completed_json();
+    value["totalRefundedAmount"] = json!(refunded);
+    AthmTransaction::from_json(&value).expect("a valid transaction")
+}
+
 /// A findPayment answer with only a status (as before completion).
 pub fn remote_status(status: &str) -> AthmTransaction {
     AthmTransaction::from_json(&json!({
@@ -114,18 +122,37 @@ pub fn record(payment: Payment) -> PaymentRecord {
     }
 }
 
-/// A refund of `amount` of [`completed_payment`] in `status`.
+pub fn intent(text: &str) -> RefundIntent {
+    text.parse().expect("a valid intent")
+}
+
+/// A refund of `amount` of [`completed_payment`] in `status`, under a
+/// random intent, with no reference number.
 pub fn refund_of(text: &str, status: RefundStatus) -> Refund {
     let mut refund = Refund::plan(
         &completed_payment(),
         &[],
         Some(amount(text)),
         RefundMessage::default(),
+        RefundIntent::random(),
         now() - Duration::minutes(1),
     )
-    .expect("a valid refund");
+    .expect("a valid refund")
+    .into_refund();
     refund.status = status;
     refund
+}
+
+/// A refund ATH Móvil reports: `total` refunded under its own reference
+/// number `reference` (none when `None`), to the customer of [`completed_payment`].
+pub fn remote_refund(reference: Option<&str>, total: &str) -> AthmTransaction {
+    let mut value = json!({"transactionType": "REFUND", "status": "COMPLETED",
+        "total": total, "date": "2025-12-08 16:20:00", "dailyTransactionID": 107,
+        "name": "Test Customer", "phoneNumber": "(787) 555-1234"});
+    if let Some(reference) = reference {
+        value["referenceNumber"] = json!(reference);
+    }
+    AthmTransaction::from_json(&value).expect("a valid refund")
 }
 
 /// One stored payment row: `apply` runs a step's decision on it as the SQL
@@ -156,6 +183,11 @@ impl Row {
                 .push(write.clone());
         }
         Ok(written)
+    }
+
+    /// Whether `key` names the stored payment.
+    pub fn is_named_by(&self, key: &PaymentKey) -> bool {
+        self.record().is_some_and(|r| r.is_named_by(key))
     }
 
     /// Changes the stored record behind the service's back (a concurrent step).

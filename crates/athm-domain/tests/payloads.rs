@@ -1,7 +1,7 @@
 //! Real-shaped ATH Móvil webhook payloads, written from the shapes in the API
 //! notes, and what the parser must make of each: the normalised values, the
-//! event kind, and idempotency keys equal for redeliveries and different for
-//! different events.
+//! event kind, and idempotency keys equal for redeliveries of one body and
+//! different for different events, or different bodies claiming one event.
 
 use athm_domain::webhook::{EventKind, ParsedWebhook};
 use athm_domain::{Amount, TransactionType};
@@ -40,6 +40,17 @@ fn parse_json(value: &Value) -> ParsedWebhook {
 
 fn real_completed() -> Value {
     serde_json::from_str(REAL_COMPLETED).expect("valid JSON")
+}
+
+/// The readable name of an idempotency key: the key less its `:` and 16
+/// hex digits of the body's digest (which it must end with).
+fn name_of(key: &str) -> &str {
+    let (name, digest) = key.rsplit_once(':').expect("a named key");
+    assert!(
+        digest.len() == 16 && digest.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{key} does not end with a digest"
+    );
+    name
 }
 
 fn cents(amount: Option<Amount>) -> String {
@@ -100,7 +111,7 @@ fn the_real_ecommerce_completed_event_is_read_exactly() {
     assert_eq!(item.price.to_string(), "3.00");
     assert_eq!(item.metadata.as_deref(), Some("demo"));
     assert_eq!(
-        parsed.idempotency_key(),
+        name_of(&parsed.idempotency_key()),
         format!("ecommerce:{ECOMMERCE_ID}:completed")
     );
 }
@@ -283,7 +294,7 @@ fn a_payload_without_an_ecommerce_id_is_classified_by_its_type() {
     assert_eq!(parsed.kind, EventKind::EcommerceCompleted);
     assert_eq!(parsed.transaction.ecommerce_id, None);
     assert_eq!(
-        parsed.idempotency_key(),
+        name_of(&parsed.idempotency_key()),
         format!("ecommerce:completed:{PAYMENT_REF}")
     );
 
@@ -297,7 +308,7 @@ fn a_payload_without_an_ecommerce_id_is_classified_by_its_type() {
 }
 
 #[test]
-fn unknown_extra_fields_are_ignored() {
+fn unknown_extra_fields_are_ignored_but_make_another_body() {
     let mut extra = real_completed();
     extra["newField"] = json!({"nested": [1, "two", null]});
     extra["isNonProfit"] = json!(true);
@@ -305,7 +316,9 @@ fn unknown_extra_fields_are_ignored() {
     let (plain, extra) = (parse(REAL_COMPLETED), parse_json(&extra));
     assert_eq!(extra.transaction, plain.transaction);
     assert_eq!(extra.kind, plain.kind);
-    assert_eq!(extra.idempotency_key(), plain.idempotency_key());
+    let (plain, extra) = (plain.idempotency_key(), extra.idempotency_key());
+    assert_eq!(name_of(&extra), name_of(&plain));
+    assert_ne!(extra, plain, "each body is stored and checked on its own");
 }
 
 #[test]
@@ -320,17 +333,13 @@ fn a_byte_order_mark_before_the_json_is_skipped() {
 }
 
 #[test]
-fn a_redelivery_has_the_same_key_even_reformatted_or_respelled() {
+fn a_redelivery_has_the_same_key_even_reformatted() {
     let compact = real_completed().to_string();
     let pretty = serde_json::to_string_pretty(&real_completed()).expect("serialisable");
-    let mut lower = real_completed();
-    lower["status"] = json!("completed");
-    lower["transactionType"] = json!("ecommerce");
     let keys = [
         parse(REAL_COMPLETED).idempotency_key(),
         parse(&compact).idempotency_key(),
         parse(&pretty).idempotency_key(),
-        parse_json(&lower).idempotency_key(),
     ];
     assert!(keys.iter().all(|k| *k == keys[0]), "{keys:?}");
 
@@ -339,10 +348,38 @@ fn a_redelivery_has_the_same_key_even_reformatted_or_respelled() {
         parse(&format!("\u{feff}{DOCUMENTED_REFUND}")).idempotency_key(),
         refund
     );
-    assert_eq!(
-        parse_json(&ecommerce("CANCEL")).idempotency_key(),
-        parse_json(&ecommerce("cancelled")).idempotency_key()
+}
+
+#[test]
+fn a_respelled_body_names_the_same_event_under_another_key() {
+    let mut lower = real_completed();
+    lower["status"] = json!("completed");
+    lower["transactionType"] = json!("ecommerce");
+    let (real, lower) = (
+        parse(REAL_COMPLETED).idempotency_key(),
+        parse_json(&lower).idempotency_key(),
     );
+    assert_eq!(name_of(&lower), name_of(&real));
+    assert_ne!(lower, real);
+
+    let (upper, spelled) = (
+        parse_json(&ecommerce("CANCEL")).idempotency_key(),
+        parse_json(&ecommerce("cancelled")).idempotency_key(),
+    );
+    assert_eq!(name_of(&upper), name_of(&spelled));
+    assert_ne!(upper, spelled);
+}
+
+#[test]
+fn a_forged_body_never_takes_the_genuine_delivery_s_key() {
+    let mut forged = real_completed();
+    forged["total"] = json!(3000);
+    let (genuine, forged) = (
+        parse(REAL_COMPLETED).idempotency_key(),
+        parse_json(&forged).idempotency_key(),
+    );
+    assert_eq!(name_of(&forged), name_of(&genuine));
+    assert_ne!(forged, genuine);
 }
 
 #[test]

@@ -34,7 +34,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use athm_domain::ports::EventSink;
-use athm_domain::services::{OutboxRelay, PaymentWatcher, Services, WebhookProcessor};
+use athm_domain::services::{OutboxRelay, PaymentWatcher, Reconciler, Services, WebhookProcessor};
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 
@@ -115,6 +115,7 @@ impl Workers {
         tasks.spawn(watch_loop(watcher, config.watch_interval, nudge.clone()));
         tasks.spawn(recovery_loop(
             services.webhooks.clone(),
+            services.reconciler.clone(),
             config.recovery_interval,
             nudge.clone(),
         ));
@@ -177,7 +178,15 @@ async fn watch_loop(watcher: PaymentWatcher, every: Duration, nudge: Arc<Notify>
     }
 }
 
-async fn recovery_loop(webhooks: WebhookProcessor, every: Duration, nudge: Arc<Notify>) {
+/// Processes again the webhook events left pending, failed or flagged (due
+/// for another check), and settles refunds whose outcome is unknown by
+/// reading ATH Móvil.
+async fn recovery_loop(
+    webhooks: WebhookProcessor,
+    reconciler: Reconciler,
+    every: Duration,
+    nudge: Arc<Notify>,
+) {
     loop {
         tokio::time::sleep(every).await;
         let min_age = chrono::Duration::seconds(WebhookProcessor::RECOVERY_MIN_AGE_SECS);
@@ -187,6 +196,16 @@ async fn recovery_loop(webhooks: WebhookProcessor, every: Duration, nudge: Arc<N
                 tracing::info!(processed, failed, "webhook events recovered")
             }
             Err(error) => tracing::warn!(%error, "webhook recovery round failed"),
+        }
+        match reconciler.settle_pending_refunds().await {
+            Ok(summary) if summary.updated + summary.created > 0 => {
+                tracing::info!(
+                    settled = summary.updated + summary.created,
+                    "pending refunds settled"
+                );
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "settling pending refunds failed"),
         }
         nudge.notify_one();
     }

@@ -192,6 +192,11 @@ impl From<PaymentError> for ApiError {
             PaymentError::Gateway(gateway) => Self::Gateway(gateway),
             PaymentError::Store(store) => store.into(),
             other @ PaymentError::RefundPending { .. } => Self::Unavailable(other.to_string()),
+            PaymentError::RefundRefused {
+                source: Some(gateway),
+                ..
+            } => Self::Gateway(gateway),
+            other @ PaymentError::RefundRefused { .. } => Self::BadRequest(other.to_string()),
             other => Self::Internal(Box::new(other)),
         }
     }

@@ -224,9 +224,16 @@ fn outcome_of(error: &PaymentError) -> &'static str {
         PaymentError::Invalid(_) => "invalid",
         PaymentError::Rule(_) => "rule",
         PaymentError::NotFound(_) => "not_found",
+        PaymentError::RefundPending { source: None, .. } => "refund_pending",
+        PaymentError::RefundRefused { source: None, .. } => "refund_refused",
         PaymentError::Gateway(gateway)
         | PaymentError::RefundPending {
-            source: gateway, ..
+            source: Some(gateway),
+            ..
+        }
+        | PaymentError::RefundRefused {
+            source: Some(gateway),
+            ..
         } => match gateway {
             GatewayError::Refused { .. } => "gateway_refused",
             GatewayError::RateLimited { .. } => "gateway_rate_limited",

@@ -74,9 +74,24 @@ pub(crate) async fn sync(
     println!("Created: {}", summary.created);
     println!("Updated: {}", summary.updated);
     println!("Skipped: {}", summary.skipped);
+    println!("Needs a person: {}", summary.unmatched.len());
+    for row in &summary.unmatched {
+        eprintln!("  {row}");
+    }
     println!("Errors: {}", summary.errors.len());
     for error in &summary.errors {
         eprintln!("  {error}");
+    }
+    if !dry_run {
+        // Refunds whose answer was lost are settled by reading ATH Móvil,
+        // whatever window was asked for.
+        let settled = services.reconciler.settle_pending_refunds().await?;
+        if settled.updated + settled.created > 0 {
+            println!(
+                "Pending refunds settled: {}",
+                settled.updated + settled.created
+            );
+        }
     }
     Ok(if summary.errors.is_empty() {
         ExitCode::SUCCESS

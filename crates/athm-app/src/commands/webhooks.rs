@@ -1,12 +1,10 @@
 //! `athm install-webhook` and `athm webhooks reprocess`.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use athm_domain::ports::{AthmGateway, SystemClock, WebhookSubscription};
-use athm_domain::services::WebhookProcessor;
+use athm_domain::ports::{AthmGateway, WebhookSubscription};
 
-use crate::startup::{gateway, store};
+use crate::startup::{gateway, services};
 use crate::{AppError, Settings};
 
 /// Subscribes `url` (or the configured webhook URL) for every event. ATH Móvil requires HTTPS.
@@ -33,9 +31,10 @@ pub(crate) async fn install_webhook(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Processes every pending or failed webhook event again.
+/// Processes every pending, failed or flagged webhook event again, each
+/// checked with ATH Móvil first (the same trust gate as `athm serve`).
 pub(crate) async fn reprocess(settings: Settings) -> Result<ExitCode, AppError> {
-    let webhooks = WebhookProcessor::new(store(&settings).await?, Arc::new(SystemClock));
+    let webhooks = services(&settings).await?.webhooks;
     let everything = chrono::Duration::zero();
     let (processed, failed) = webhooks.process_pending(u64::MAX, everything).await?;
     println!("Processed: {processed}");

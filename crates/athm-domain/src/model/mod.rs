@@ -26,7 +26,7 @@ pub use lifecycle::{LifecycleEvent, LifecycleKind};
 pub use money::{Amount, Total};
 pub use payment::{Payment, PaymentStatus};
 pub use phone::PhoneNumber;
-pub use refund::{Refund, RefundStatus};
+pub use refund::{Refund, RefundMatch, RefundStatus, Reservation, refund_amount, refundable};
 pub use request::PaymentRequest;
 pub use secret::Secret;
 pub use text::{Metadata, RefundMessage};

@@ -237,22 +237,17 @@ impl Payment {
         Ok(())
     }
 
-    /// Counts a completed refund of `amount`. ATH Móvil's own running total,
-    /// when it reports one, wins, but answers arriving out of order never lower it.
-    pub fn add_refunded(
-        &mut self,
-        amount: Amount,
-        reported_total: Option<Amount>,
-        now: DateTime<Utc>,
-    ) {
-        let counted = self
-            .total_refunded_amount
-            .plus(amount)
-            .min(self.total)
-            .max(self.total_refunded_amount);
-        self.total_refunded_amount =
-            reported_total.map_or(counted, |r| r.max(self.total_refunded_amount));
+    /// Follows ATH Móvil's running refunded total as a read reported it
+    /// (findPayment, a refund answer, a report row). Refunds only add up at
+    /// ATH Móvil, so a stale read arriving late never lowers it; nothing is
+    /// ever added here from an event's claim. Returns whether it changed.
+    pub fn follow_refunded_total(&mut self, reported: Amount, now: DateTime<Utc>) -> bool {
+        if reported <= self.total_refunded_amount {
+            return false;
+        }
+        self.total_refunded_amount = reported;
         self.updated_at = now;
+        true
     }
 
     /// Ends a payment that is still waiting (OPEN or CONFIRM) as CANCEL or
@@ -345,18 +340,12 @@ impl Payment {
         )
     }
 
-    /// Whether some of the payment can still be refunded.
+    /// Whether ATH Móvil would refund some of the payment, pending refunds
+    /// aside (see [`super::refundable`] for the amount with them).
     pub fn is_refundable(&self) -> bool {
         self.status == PaymentStatus::Completed
             && self.reference_number.is_some()
-            && !self.refundable_amount().is_zero()
-    }
-
-    /// What ATH Móvil would still refund: total − total refunded (pending refunds not deducted).
-    pub fn refundable_amount(&self) -> Amount {
-        self.total
-            .minus(self.total_refunded_amount)
-            .unwrap_or_default()
+            && self.total > self.total_refunded_amount
     }
 
     fn set_status(&mut self, status: PaymentStatus, now: DateTime<Utc>) {

@@ -82,32 +82,105 @@ pub struct Refund {
     pub created_at: DateTime<Utc>,
 }
 
+/// What [`Refund::plan`] decided for a refund intent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reservation {
+    /// A new pending refund to record, then send.
+    New(Refund),
+    /// The intent was seen before: this is its refund, in whatever state it
+    /// reached. Nothing is sent again.
+    Existing(Refund),
+}
+
+impl Reservation {
+    /// The refund, new or seen before.
+    pub fn into_refund(self) -> Refund {
+        match self {
+            Self::New(refund) | Self::Existing(refund) => refund,
+        }
+    }
+}
+
+/// How a refund ATH Móvil reports (a refund answer, a report row, a verified
+/// webhook) matches the refunds recorded for its payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefundMatch {
+    /// The refund with ATH Móvil's reference number is recorded already.
+    Known(usize),
+    /// It settles this recorded refund: a pending one of the same amount
+    /// (whose answer was lost), or a completed one learned without ATH
+    /// Móvil's reference number.
+    Settles(usize),
+    /// A refund not recorded here (made in the ATH Business app).
+    New,
+}
+
+/// The amount a refund transaction moved: `total`, or the refund answer's `refundedAmount`.
+pub fn refund_amount(remote: &AthmTransaction) -> Amount {
+    remote
+        .total
+        .or(remote.total_refunded_amount)
+        .unwrap_or_default()
+}
+
+/// What ATH Móvil would still refund of `payment`, with `refunds` recorded
+/// here: the total, less what ATH Móvil says is refunded (or what completed
+/// here, if more is known), less the pending refunds (their outcome is not
+/// known, so they count as spent and concurrent refunds never exceed the total).
+/// The one rule the refund form, the API and [`Refund::plan`] all use.
+pub fn refundable(payment: &Payment, refunds: &[Refund]) -> Amount {
+    let sum = |status| {
+        refunds
+            .iter()
+            .filter(|r| r.status == status)
+            .map(|r| r.amount)
+            .sum::<Amount>()
+    };
+    let refunded = payment
+        .total_refunded_amount
+        .max(sum(RefundStatus::Completed));
+    payment
+        .total
+        .minus(refunded)
+        .and_then(|left| left.minus(sum(RefundStatus::Pending)))
+        .unwrap_or_default()
+}
+
 impl Refund {
-    /// Decides whether `payment` may be refunded `amount` (all that is left
-    /// when `None`), given its other `refunds`; pending ones count as spent so
-    /// concurrent refunds can never exceed the total. Returns the pending refund to record.
+    /// Decides the refund `intent` asks for: `amount` of `payment` (all that
+    /// is left when `None`), given its other `refunds`. The same intent seen
+    /// before is that refund ([`Reservation::Existing`]), never a second one.
+    ///
+    /// # Errors
+    /// Each refund rule ([`RuleError`]); [`RuleError::IntentReused`] when the
+    /// intent was used for another amount.
     pub fn plan(
         payment: &Payment,
         refunds: &[Refund],
         amount: Option<Amount>,
         message: RefundMessage,
+        intent: RefundIntent,
         now: DateTime<Utc>,
-    ) -> Result<Refund, RuleError> {
+    ) -> Result<Reservation, RuleError> {
+        if let Some(existing) = refunds
+            .iter()
+            .find(|r| r.intent_key.as_ref() == Some(&intent))
+        {
+            if amount.is_some_and(|a| a != existing.amount) {
+                return Err(RuleError::IntentReused {
+                    intent: intent.to_string(),
+                    amount: existing.amount.value(),
+                });
+            }
+            return Ok(Reservation::Existing(existing.clone()));
+        }
         if payment.status != PaymentStatus::Completed {
             return Err(RuleError::NotCompleted(payment.status));
         }
         if payment.reference_number.is_none() {
             return Err(RuleError::NoReferenceNumber);
         }
-        let pending: Amount = refunds
-            .iter()
-            .filter(|r| r.status == RefundStatus::Pending)
-            .map(|r| r.amount)
-            .sum();
-        let refundable = payment
-            .refundable_amount()
-            .minus(pending)
-            .unwrap_or_default();
+        let refundable = refundable(payment, refunds);
         if refundable.is_zero() {
             return Err(RuleError::FullyRefunded);
         }
@@ -121,7 +194,78 @@ impl Refund {
                 refundable: refundable.value(),
             });
         }
-        Ok(Refund {
+        Ok(Reservation::New(Refund {
+            intent_key: Some(intent),
+            message,
+            ..Refund::blank(payment, amount, now)
+        }))
+    }
+
+    /// A completed refund ATH Móvil told us about (a verified webhook or a
+    /// report row) that was not sent from here.
+    pub fn from_remote(payment: &Payment, remote: &AthmTransaction, now: DateTime<Utc>) -> Refund {
+        let mut refund = Refund {
+            message: remote.message.parse().unwrap_or_default(),
+            ..Refund::blank(payment, refund_amount(remote), now)
+        };
+        refund.completed(remote);
+        refund
+    }
+
+    /// How `remote`, a refund ATH Móvil reports, matches `refunds`: by its
+    /// reference number first; else it settles a refund of the same amount
+    /// still waiting for ATH Móvil's word, oldest first. A failed refund never matches.
+    pub fn match_remote(refunds: &[Refund], remote: &AthmTransaction) -> RefundMatch {
+        let amount = refund_amount(remote);
+        if let Some(reference) = &remote.reference_number
+            && let Some(i) = refunds
+                .iter()
+                .position(|r| r.reference_number.as_ref() == Some(reference))
+        {
+            return RefundMatch::Known(i);
+        }
+        let unreferenced = |r: &Refund| {
+            r.amount == amount
+                && match r.status {
+                    RefundStatus::Pending => true,
+                    RefundStatus::Completed => {
+                        r.reference_number.is_none() && remote.reference_number.is_some()
+                    }
+                    RefundStatus::Failed => false,
+                }
+        };
+        refunds
+            .iter()
+            .position(unreferenced)
+            .map_or(RefundMatch::New, RefundMatch::Settles)
+    }
+
+    /// Whether ATH Móvil's refunded total `reported` for the payment leaves
+    /// room for `remote` beside the refunds completed here: a refund that
+    /// would make the completed refunds exceed what ATH Móvil says is
+    /// refunded is not this payment's (or not real).
+    pub fn is_covered(refunds: &[Refund], remote: &AthmTransaction, reported: Amount) -> bool {
+        let completed = |skip: Option<usize>| {
+            refunds
+                .iter()
+                .enumerate()
+                .filter(|(i, r)| r.status == RefundStatus::Completed && Some(*i) != skip)
+                .map(|(_, r)| r.amount)
+                .sum::<Amount>()
+        };
+        match Self::match_remote(refunds, remote) {
+            // Named by no reference of its own, a new refund is not recorded
+            // (only the payment's total follows ATH Móvil): nothing to cover.
+            RefundMatch::New if remote.reference_number.is_none() => true,
+            RefundMatch::Known(_) => true,
+            RefundMatch::Settles(i) => completed(Some(i)).plus(refund_amount(remote)) <= reported,
+            RefundMatch::New => completed(None).plus(refund_amount(remote)) <= reported,
+        }
+    }
+
+    /// A pending refund of `amount` of `payment`, with no intent or message yet.
+    fn blank(payment: &Payment, amount: Amount, now: DateTime<Utc>) -> Refund {
+        Refund {
             id: RefundId::random(),
             ecommerce_id: payment.ecommerce_id,
             intent_key: None,
@@ -129,29 +273,6 @@ impl Refund {
             reference_number: None,
             daily_transaction_id: None,
             amount,
-            message,
-            customer_name: payment.customer_name.clone(),
-            customer_phone: payment.customer_phone.clone(),
-            customer_email: payment.customer_email.clone(),
-            transaction_date: None,
-            failure: None,
-            created_at: now,
-        })
-    }
-
-    /// A completed refund ATH Móvil told us about (a webhook or report row) that we did not send.
-    pub fn from_remote(payment: &Payment, remote: &AthmTransaction, now: DateTime<Utc>) -> Refund {
-        let mut refund = Refund {
-            id: RefundId::random(),
-            ecommerce_id: payment.ecommerce_id,
-            intent_key: None,
-            status: RefundStatus::Pending,
-            reference_number: None,
-            daily_transaction_id: None,
-            amount: remote
-                .total
-                .or(remote.total_refunded_amount)
-                .unwrap_or_default(),
             message: RefundMessage::default(),
             customer_name: payment.customer_name.clone(),
             customer_phone: payment.customer_phone.clone(),
@@ -159,10 +280,7 @@ impl Refund {
             transaction_date: None,
             failure: None,
             created_at: now,
-        };
-        refund.message = remote.message.parse().unwrap_or_default();
-        refund.completed(remote);
-        refund
+        }
     }
 
     /// ATH Móvil made the refund: record its reference, date and customer data.

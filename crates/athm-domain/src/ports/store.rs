@@ -18,6 +18,8 @@ pub enum PaymentKey {
     Ecommerce(EcommerceId),
     /// By the payment's reference number (refund events, report rows).
     Reference(ReferenceNumber),
+    /// The payment one of whose refunds has this reference number.
+    Refund(ReferenceNumber),
 }
 
 /// A payment with its refunds, as loaded (and, inside a step, locked).
@@ -30,6 +32,23 @@ pub struct PaymentRecord {
 }
 
 impl PaymentRecord {
+    /// What can still be refunded ([`crate::model::refundable`]).
+    pub fn refundable(&self) -> crate::model::Amount {
+        crate::model::refundable(&self.payment, &self.refunds)
+    }
+
+    /// Whether `key` names this record.
+    pub fn is_named_by(&self, key: &PaymentKey) -> bool {
+        match key {
+            PaymentKey::Ecommerce(id) => self.payment.ecommerce_id == *id,
+            PaymentKey::Reference(r) => self.payment.reference_number.as_ref() == Some(r),
+            PaymentKey::Refund(r) => self
+                .refunds
+                .iter()
+                .any(|refund| refund.reference_number.as_ref() == Some(r)),
+        }
+    }
+
     /// The record as it reads after `write`: its payment replaced, its
     /// refunds inserted or replaced by id (a new record when `self` is
     /// `None`). What a later step of the same batch sees.

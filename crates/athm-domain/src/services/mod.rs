@@ -9,10 +9,10 @@
 mod bundle;
 mod client;
 mod error;
+mod gate;
 mod outbox;
 mod payment;
 mod reconcile;
-mod verify;
 mod watcher;
 mod webhook;
 
@@ -21,7 +21,7 @@ mod tests;
 
 pub use bundle::Services;
 pub use client::ClientService;
-pub use error::{ClientError, PaymentError, WebhookError};
+pub use error::{ClientError, GateError, PaymentError, WebhookError};
 pub use outbox::OutboxRelay;
 pub use payment::PaymentService;
 pub use reconcile::{ReconcileSummary, Reconciler, RowOutcome};

@@ -8,7 +8,8 @@ use super::PaymentError;
 use crate::error::RuleError;
 use crate::model::{
     Amount, AthmTransaction, AuthToken, EcommerceId, LifecycleEvent, Payment, PaymentRequest,
-    PaymentStatus, PhoneNumber, Refund, RefundId, RefundMessage, RefundStatus, RemoteStatus,
+    PaymentStatus, PhoneNumber, Refund, RefundId, RefundIntent, RefundMessage, RefundStatus,
+    RemoteStatus, Reservation,
 };
 use crate::ports::{
     AthmGateway, Clock, PaymentKey, PaymentRecord, PaymentWrite, RefundOrder, Store,
@@ -140,85 +141,100 @@ impl PaymentService {
         .await
     }
 
-    /// Refunds `amount` of a completed payment (all that is left when `None`).
+    /// Refunds `amount` of a completed payment (all that is left when
+    /// `None`), once per `intent`.
     ///
-    /// The refund is first recorded as pending under the payment's lock, so
-    /// concurrent refunds can never exceed the total; then ATH Móvil is called
-    /// once, with no lock held; then the outcome is recorded. A lost answer
-    /// leaves the refund pending for reconciliation: it is never sent twice.
+    /// The refund is first reserved as pending under the payment's lock,
+    /// with its intent, so concurrent refunds never exceed the total and the
+    /// same intent arriving twice (a double click, a retried request) is the
+    /// same refund: it is answered with the first one's outcome and never
+    /// sent again. Then ATH Móvil is called once, with no lock held; then
+    /// the outcome is recorded. A lost answer, a 5xx or an unknown error code
+    /// leaves the refund pending until a read of ATH Móvil settles it
+    /// ([`super::Reconciler::settle_pending_refunds`]).
     ///
     /// # Errors
-    /// [`PaymentError::Rule`] for each refund rule; [`PaymentError::RefundPending`]
-    /// when the outcome is unknown; [`PaymentError::Gateway`] when ATH Móvil refused.
+    /// [`PaymentError::Rule`] for each refund rule (and an intent reused for
+    /// another amount); [`PaymentError::RefundPending`] while the outcome is
+    /// unknown; [`PaymentError::RefundRefused`] when ATH Móvil refused it.
     pub async fn refund(
         &self,
         ecommerce_id: &EcommerceId,
         amount: Option<Amount>,
         message: RefundMessage,
+        intent: RefundIntent,
     ) -> Result<Refund, PaymentError> {
         let now = self.clock.now();
+        let asked = intent.clone();
         let reserve = move |record: Option<&PaymentRecord>| {
             let Some(record) = record else {
                 return Ok(None);
             };
-            let refund = Refund::plan(
+            let plan = Refund::plan(
                 &record.payment,
                 &record.refunds,
                 amount,
                 message.clone(),
+                intent.clone(),
                 now,
             )?;
-            Ok(Some(PaymentWrite {
-                refunds: vec![refund],
-                ..PaymentWrite::payment(record.payment.clone())
-            }))
+            Ok(match plan {
+                Reservation::New(refund) => Some(PaymentWrite {
+                    refunds: vec![refund],
+                    ..PaymentWrite::payment(record.payment.clone())
+                }),
+                // Seen before: nothing to write; its first outcome is read back.
+                Reservation::Existing(_) => None,
+            })
         };
         let key = PaymentKey::Ecommerce(*ecommerce_id);
-        let reserved = self
-            .store
-            .update_payment(&key, &reserve)
-            .await?
-            .ok_or_else(|| not_found(ecommerce_id))?;
-        let (Some(pending), Some(reference_number)) =
+        let Some(reserved) = self.store.update_payment(&key, &reserve).await? else {
+            let record = self.load(ecommerce_id).await?;
+            let first = record
+                .refunds
+                .into_iter()
+                .find(|r| r.intent_key.as_ref() == Some(&asked))
+                .ok_or_else(|| not_found(ecommerce_id))?;
+            return outcome(first);
+        };
+        let (Some(refund), Some(reference_number)) =
             (reserved.refunds.first(), reserved.payment.reference_number)
         else {
             return Err(RuleError::NoReferenceNumber.into());
         };
         let order = RefundOrder {
             reference_number,
-            amount: pending.amount,
-            message: pending.message.clone(),
+            amount: refund.amount,
+            message: refund.message.clone(),
         };
-        let refund_id = pending.id;
+        let refund_id = refund.id;
         match self.gateway.refund(&order).await {
             Ok(receipt) => {
                 let (answer, original) = (receipt.refund, receipt.original);
-                self.settle_refund(ecommerce_id, refund_id, move |payment, refund, now| {
-                    // A refund webhook may have confirmed it since the call: then it
-                    // is counted and announced already; only its details are new.
-                    let first = refund.status == RefundStatus::Pending;
-                    refund.completed(&answer);
-                    let counted = if first { refund.amount } else { Amount::ZERO };
-                    payment.add_refunded(counted, original.total_refunded_amount, now);
-                    first.then(|| refund.lifecycle(now))
+                self.settle_refund(ecommerce_id, refund_id, move |payment, refunds, i, now| {
+                    settle_answered(payment, refunds, i, &answer, &original, now)
                 })
                 .await
             }
             Err(error) if error.is_definitive() => {
                 let reason = error.to_string();
-                self.settle_refund(ecommerce_id, refund_id, move |_, refund, _| {
-                    if refund.status == RefundStatus::Pending {
-                        refund.failed(reason.clone());
+                self.settle_refund(ecommerce_id, refund_id, move |_, refunds, i, _| {
+                    if refunds[i].status == RefundStatus::Pending {
+                        refunds[i].failed(reason.clone());
                     }
                     None
                 })
                 .await?;
-                Err(error.into())
+                Err(PaymentError::RefundRefused {
+                    refund_id,
+                    reason: error.to_string(),
+                    source: Some(error),
+                })
             }
             Err(source) => Err(PaymentError::RefundPending {
                 refund_id,
                 ecommerce_id: *ecommerce_id,
-                source,
+                source: Some(source),
             }),
         }
     }
@@ -280,7 +296,9 @@ impl PaymentService {
         }
     }
 
-    /// Records the outcome of a refund call on the pending refund `refund_id`.
+    /// Records the outcome of a refund call on the refund `refund_id`:
+    /// `settle` changes the payment and its refunds (the index of
+    /// `refund_id` given) and may announce a lifecycle event.
     async fn settle_refund<F>(
         &self,
         ecommerce_id: &EcommerceId,
@@ -288,7 +306,7 @@ impl PaymentService {
         settle: F,
     ) -> Result<Refund, PaymentError>
     where
-        F: Fn(&mut Payment, &mut Refund, DateTime<Utc>) -> Option<LifecycleEvent>
+        F: Fn(&mut Payment, &mut [Refund], usize, DateTime<Utc>) -> Option<LifecycleEvent>
             + Send
             + Sync
             + 'static,
@@ -298,25 +316,89 @@ impl PaymentService {
             let Some(record) = record else {
                 return Ok(None);
             };
-            let Some(mut refund) = record.refunds.iter().find(|r| r.id == refund_id).cloned()
-            else {
+            let Some(i) = record.refunds.iter().position(|r| r.id == refund_id) else {
                 return Ok(None);
             };
             let mut payment = record.payment.clone();
-            let event = settle(&mut payment, &mut refund, now);
+            let mut refunds = record.refunds.clone();
+            let event = settle(&mut payment, &mut refunds, i, now);
+            if refunds == record.refunds && payment == record.payment && event.is_none() {
+                return Ok(None);
+            }
+            // The refund itself always (the caller reads it back), others when changed.
+            let changed: Vec<Refund> = refunds
+                .into_iter()
+                .zip(&record.refunds)
+                .filter(|(new, old)| new.id == refund_id || new != *old)
+                .map(|(new, _)| new)
+                .collect();
             Ok(Some(PaymentWrite {
-                refunds: vec![refund],
+                refunds: changed,
                 events: event.into_iter().collect(),
                 ..PaymentWrite::payment(payment)
             }))
         };
-        let written = self
-            .store
-            .update_payment(&PaymentKey::Ecommerce(*ecommerce_id), &decide)
-            .await?;
-        written
-            .and_then(|w| w.refunds.into_iter().next())
-            .ok_or_else(|| not_found(ecommerce_id))
+        let key = PaymentKey::Ecommerce(*ecommerce_id);
+        let written = self.store.update_payment(&key, &decide).await?;
+        let refunds = match written {
+            Some(write) => write.refunds,
+            None => self.load(ecommerce_id).await?.refunds,
+        };
+        refunds
+            .into_iter()
+            .find(|r| r.id == refund_id)
+            .ok_or_else(|| PaymentError::NotFound(format!("refund {refund_id}")))
+    }
+}
+
+/// ATH Móvil answered refund `i`: it is completed with ATH Móvil's reference
+/// number, and the payment follows ATH Móvil's refunded total. A refund
+/// webhook may have settled another pending refund of the same amount with
+/// this very reference before the answer came: that one's outcome is then
+/// unknown again (it waits for its own read), and the refund is announced once.
+fn settle_answered(
+    payment: &mut Payment,
+    refunds: &mut [Refund],
+    i: usize,
+    answer: &AthmTransaction,
+    original: &AthmTransaction,
+    now: DateTime<Utc>,
+) -> Option<LifecycleEvent> {
+    if let Some(reported) = original.total_refunded_amount {
+        payment.follow_refunded_total(reported, now);
+    }
+    let mut announced = false;
+    if let Some(reference) = &answer.reference_number {
+        for (j, other) in refunds.iter_mut().enumerate() {
+            if j != i && other.reference_number.as_ref() == Some(reference) {
+                other.status = RefundStatus::Pending;
+                other.reference_number = None;
+                other.daily_transaction_id = None;
+                other.transaction_date = None;
+                announced = true;
+            }
+        }
+    }
+    let refund = &mut refunds[i];
+    let first = refund.status == RefundStatus::Pending;
+    refund.completed(answer);
+    (first && !announced).then(|| refund.lifecycle(now))
+}
+
+/// A refund intent seen before, answered with its outcome so far.
+fn outcome(refund: Refund) -> Result<Refund, PaymentError> {
+    match refund.status {
+        RefundStatus::Completed => Ok(refund),
+        RefundStatus::Pending => Err(PaymentError::RefundPending {
+            refund_id: refund.id,
+            ecommerce_id: refund.ecommerce_id,
+            source: None,
+        }),
+        RefundStatus::Failed => Err(PaymentError::RefundRefused {
+            refund_id: refund.id,
+            reason: refund.failure.unwrap_or_default(),
+            source: None,
+        }),
     }
 }
 

@@ -3,13 +3,14 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
+use super::gate::{Source, TrustGate, Trusted, Verdict};
 use super::next_step;
 use crate::error::RuleError;
 use crate::model::{
-    AthmTransaction, EcommerceId, Payment, ReferenceNumber, Refund, RefundStatus, RemoteStatus,
-    TransactionType,
+    Amount, AthmTransaction, EcommerceId, Payment, ReferenceNumber, Refund, RefundId, RefundMatch,
+    RefundStatus, RemoteStatus, TransactionType, refund_amount,
 };
 use crate::ports::{
     AthmGateway, Clock, GatewayError, PaymentKey, PaymentRecord, PaymentStep, PaymentWrite, Store,
@@ -24,8 +25,12 @@ pub enum RowOutcome {
     Created,
     /// A payment whose fee, refunds, customer data or status differed was updated.
     Updated,
-    /// The row needed nothing, or is not a completed ecommerce payment.
+    /// The row needed nothing, or is not a completed ecommerce payment or refund.
     Skipped,
+    /// The row cannot be matched to one payment here (a refund that names
+    /// none, with several or no candidates; a refund ATH Móvil's totals do
+    /// not cover): a person must look. The message says why.
+    Unmatched(String),
     /// The row could not be applied; the message says why.
     Error(String),
 }
@@ -39,6 +44,8 @@ pub struct ReconcileSummary {
     pub updated: usize,
     /// Rows that needed nothing.
     pub skipped: usize,
+    /// Rows a person must look at, each with its reason.
+    pub unmatched: Vec<String>,
     /// Rows that failed, each with its reason.
     pub errors: Vec<String>,
 }
@@ -49,6 +56,7 @@ impl ReconcileSummary {
             RowOutcome::Created => self.created += 1,
             RowOutcome::Updated => self.updated += 1,
             RowOutcome::Skipped => self.skipped += 1,
+            RowOutcome::Unmatched(message) => self.unmatched.push(message.clone()),
             RowOutcome::Error(message) => self.errors.push(message.clone()),
         }
     }
@@ -62,6 +70,7 @@ pub struct Reconciler {
     gateway: Arc<dyn AthmGateway>,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    gate: TrustGate,
 }
 
 impl Reconciler {
@@ -72,6 +81,7 @@ impl Reconciler {
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
+            gate: TrustGate::new(gateway.clone(), store.clone(), clock.clone()),
             gateway,
             store,
             clock,
@@ -129,15 +139,16 @@ impl Reconciler {
         let mut steps = Vec::new();
         let mut planned = Vec::with_capacity(rows.len());
         for row in rows {
-            match classify(row) {
+            match self.plan_row(row).await {
                 Err(outcome) => planned.push(Err(outcome)),
-                Ok((plan, key)) => {
+                Ok(plan) => {
                     let created = Arc::new(AtomicBool::new(false));
-                    let (seen, row) = (created.clone(), row.clone());
-                    planned.push(Ok((name(&key, &row), created)));
-                    steps.push(PaymentStep::new(key, move |record| {
+                    let seen = created.clone();
+                    planned.push(Ok((plan.name, created)));
+                    let decide = plan.decide;
+                    steps.push(PaymentStep::new(plan.key, move |record| {
                         seen.store(record.is_none(), Ordering::Relaxed);
-                        plan(record, &row, now)
+                        decide(record, now)
                     }));
                 }
             }
@@ -160,47 +171,182 @@ impl Reconciler {
         let now = self.clock.now();
         let mut outcomes = Vec::with_capacity(rows.len());
         for row in rows {
-            outcomes.push(match classify(row) {
+            outcomes.push(match self.plan_row(row).await {
                 Err(outcome) => outcome,
-                Ok((plan, key)) => {
-                    let result = self.store.payment(&key).await.map(|record| {
+                Ok(plan) => {
+                    let result = self.store.payment(&plan.key).await.and_then(|record| {
                         let created = record.is_none();
-                        plan(record.as_ref(), row, now)
-                            .ok()
-                            .flatten()
-                            .map(|_| created)
+                        Ok((plan.decide)(record.as_ref(), now)?.map(|_| created))
                     });
-                    outcome(&name(&key, row), result)
+                    outcome(&plan.name, result)
                 }
             });
         }
         outcomes
     }
+
+    /// How a row is reconciled, or why it needs nothing. A completed
+    /// ECOMMERCE row is a read of ATH Móvil: its figures are written as they
+    /// are. A REFUND row names no payment: the trust gate finds the one it
+    /// refunds and checks that ATH Móvil's refunded total covers it.
+    async fn plan_row(&self, row: &AthmTransaction) -> Result<RowPlan, RowOutcome> {
+        if row.status != RemoteStatus::Completed {
+            return Err(RowOutcome::Skipped);
+        }
+        match row.transaction_type {
+            TransactionType::Ecommerce => {
+                let key =
+                    payment_key(row.ecommerce_id, &row.reference_number).ok_or_else(|| {
+                        RowOutcome::Error(
+                            "a completed row has neither ecommerceId nor referenceNumber".into(),
+                        )
+                    })?;
+                let row = row.clone();
+                Ok(RowPlan {
+                    name: name(&key, &row),
+                    key,
+                    decide: Box::new(move |record, now| plan_completion(record, &row, now)),
+                })
+            }
+            TransactionType::Refund => {
+                let label = row
+                    .reference_number
+                    .as_ref()
+                    .map_or_else(|| "a refund row".to_string(), |r| format!("refund {r}"));
+                match self.gate.check_refund(row, Source::Report).await {
+                    Ok(Verdict::Trusted(Trusted::Refund {
+                        key,
+                        refund,
+                        refunded_total,
+                    })) => Ok(RowPlan {
+                        name: label,
+                        key,
+                        decide: Box::new(move |record, now| {
+                            plan_refund(record, &refund, refunded_total, now)
+                        }),
+                    }),
+                    Ok(Verdict::Trusted(Trusted::Payment { .. })) => Err(RowOutcome::Skipped),
+                    Ok(Verdict::Forged(reason)) => {
+                        Err(RowOutcome::Unmatched(format!("{label}: {reason}")))
+                    }
+                    Err(error) => Err(RowOutcome::Error(format!("{label}: {}", chain(&error)))),
+                }
+            }
+            _ => Err(RowOutcome::Skipped),
+        }
+    }
+
+    /// How long a refund may stay pending before a read that finds no trace
+    /// of it at ATH Móvil settles it as failed.
+    pub const PENDING_REFUND_GRACE_MINS: i64 = 10;
+
+    /// Settles refunds whose outcome is unknown (the answer was lost, or said
+    /// nothing definite) by reading ATH Móvil: the report's refunds since the
+    /// oldest one are reconciled, so a REFUND row of its amount to its
+    /// customer completes it; one still pending after
+    /// [`Self::PENDING_REFUND_GRACE_MINS`] whose payment's refunded total at
+    /// ATH Móvil leaves no room for it never happened, and is marked failed
+    /// (its amount may then be refunded anew).
+    ///
+    /// # Errors
+    /// Store and gateway failures.
+    pub async fn settle_pending_refunds(&self) -> Result<ReconcileSummary, super::GateError> {
+        let pending = self.store.pending_refunds().await?;
+        let Some(oldest) = pending.iter().map(|r| r.created_at).min() else {
+            return Ok(ReconcileSummary::default());
+        };
+        let now = self.clock.now();
+        let rows = self
+            .gateway
+            .transaction_report(oldest - Duration::minutes(1), now)
+            .await?;
+        let refunds: Vec<AthmTransaction> = rows
+            .into_iter()
+            .filter(|row| row.transaction_type == TransactionType::Refund)
+            .collect();
+        let mut summary = self.reconcile(&refunds, false, &|_, _| {}).await;
+        let grace = Duration::minutes(Self::PENDING_REFUND_GRACE_MINS);
+        for refund in self.store.pending_refunds().await? {
+            if now - refund.created_at < grace {
+                continue;
+            }
+            let remote = self.gateway.find_payment(&refund.ecommerce_id).await?;
+            let reported = remote.total_refunded_amount.unwrap_or_default();
+            let id = refund.id;
+            let key = PaymentKey::Ecommerce(refund.ecommerce_id);
+            let written = self
+                .store
+                .update_payment(&key, &move |record| {
+                    Ok(record.and_then(|r| give_up(r, id, reported, now)))
+                })
+                .await?;
+            summary.count(&match written {
+                Some(_) => RowOutcome::Updated,
+                None => RowOutcome::Skipped,
+            });
+        }
+        Ok(summary)
+    }
 }
 
-/// How a row is reconciled (its plan and payment), or why it needs nothing.
-fn classify(row: &AthmTransaction) -> Result<(Plan, PaymentKey), RowOutcome> {
-    if row.status != RemoteStatus::Completed {
-        return Err(RowOutcome::Skipped);
+/// What reconciling one row does to one payment.
+struct RowPlan {
+    /// The payment.
+    key: PaymentKey,
+    /// How the row is named in messages.
+    name: String,
+    /// The pure decision on the locked payment.
+    decide: Box<RowDecide>,
+}
+
+/// A row's pure decision on its locked payment at an instant.
+type RowDecide = dyn Fn(Option<&PaymentRecord>, DateTime<Utc>) -> Result<Option<PaymentWrite>, RuleError>
+    + Send
+    + Sync;
+
+/// A pending refund `id` that ATH Móvil has no room for (its refunded total
+/// `reported` is covered by the refunds completed here) never happened: it
+/// fails, freeing its amount.
+fn give_up(
+    record: &PaymentRecord,
+    id: RefundId,
+    reported: Amount,
+    now: DateTime<Utc>,
+) -> Option<PaymentWrite> {
+    let mut refund = record
+        .refunds
+        .iter()
+        .find(|r| r.id == id && r.status == RefundStatus::Pending)?
+        .clone();
+    let completed: Amount = record
+        .refunds
+        .iter()
+        .filter(|r| r.status == RefundStatus::Completed)
+        .map(|r| r.amount)
+        .sum();
+    if completed.plus(refund.amount) <= reported {
+        return None;
     }
-    let (plan, key): (Plan, _) = match row.transaction_type {
-        TransactionType::Ecommerce => (
-            plan_completion,
-            payment_key(row.ecommerce_id, &row.reference_number),
-        ),
-        // A refund row that names no payment cannot be matched; nothing to do.
-        TransactionType::Refund => match payment_key(row.ecommerce_id, &row.related_reference) {
-            Some(key) => (plan_refund, Some(key)),
-            None => return Err(RowOutcome::Skipped),
-        },
-        _ => return Err(RowOutcome::Skipped),
-    };
-    match key {
-        Some(key) => Ok((plan, key)),
-        None => Err(RowOutcome::Error(
-            "a completed row has neither ecommerceId nor referenceNumber".into(),
-        )),
+    refund.failed(format!(
+        "ATH Móvil has no trace of this refund: its refunded total was {reported} at {}",
+        now.format("%Y-%m-%d %H:%M:%S UTC")
+    ));
+    Some(PaymentWrite {
+        refunds: vec![refund],
+        ..PaymentWrite::payment(record.payment.clone())
+    })
+}
+
+/// An error and its sources, one line.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
     }
+    text
 }
 
 /// How a row is named in error messages: its reference number, else its key.
@@ -219,13 +365,6 @@ fn outcome(name: &str, result: Result<Option<bool>, StoreError>) -> RowOutcome {
         Err(error) => RowOutcome::Error(format!("{name}: {error}")),
     }
 }
-
-/// What one piece of news changes in the store: a write, nothing, or a refusal.
-type Plan = fn(
-    Option<&PaymentRecord>,
-    &AthmTransaction,
-    DateTime<Utc>,
-) -> Result<Option<PaymentWrite>, RuleError>;
 
 /// The payment a row is about: by ecommerce id, else by a reference number.
 fn payment_key(
@@ -264,51 +403,68 @@ pub(crate) fn plan_completion(
     }))
 }
 
-/// What news of a completed refund (a webhook or a report row) changes. The
-/// ledger comes from the refund API's answer, so this completes a pending
-/// refund of the same amount (one whose answer was lost: reconciliation
-/// resolves it, it is never sent again), is a no-op for a refund already
-/// recorded, and records a refund made elsewhere (the ATH Business app).
-/// A refund webhook's reference number may be the payment's own; it then
-/// cannot name the refund, which is matched by amount.
+/// What a refund ATH Móvil confirmed (its answer, a report row, a verified
+/// webhook) changes on its payment. The payment's refunded total follows
+/// ATH Móvil's (`reported`); nothing is added up from the news. The refund
+/// is matched to one recorded refund ([`Refund::match_remote`]): a known one
+/// changes nothing, a pending one is completed (an answer that was lost is
+/// settled, never sent again), and one made elsewhere (the ATH Business app)
+/// is recorded when its own reference number is known. Each refund is
+/// announced once, when it completes here.
+///
+/// # Errors
+/// [`RuleError::RefundNotCovered`] when `reported` leaves no room for it.
 pub(crate) fn plan_refund(
     record: Option<&PaymentRecord>,
-    tx: &AthmTransaction,
+    remote: &AthmTransaction,
+    reported: Option<Amount>,
     now: DateTime<Utc>,
 ) -> Result<Option<PaymentWrite>, RuleError> {
     let Some(record) = record else {
         return Ok(None);
     };
-    let amount = tx.total.or(tx.total_refunded_amount).unwrap_or_default();
-    let names_payment = tx.reference_number == record.payment.reference_number;
-    let known = record.refunds.iter().any(|r| {
-        r.reference_number.is_some() && r.reference_number == tx.reference_number
-            || names_payment && r.status == RefundStatus::Completed && r.amount == amount
-    });
-    if known || amount.is_zero() {
-        return Ok(None);
+    let amount = refund_amount(remote);
+    if let Some(reported) = reported
+        && !Refund::is_covered(&record.refunds, remote, reported)
+    {
+        return Err(RuleError::RefundNotCovered {
+            amount: amount.value(),
+            reported: reported.value(),
+        });
     }
     let mut payment = record.payment.clone();
-    let pending = record
-        .refunds
-        .iter()
-        .find(|r| r.status == RefundStatus::Pending && r.amount == amount);
-    let mut refund = match pending {
-        Some(pending) => {
-            let mut refund = pending.clone();
-            refund.completed(tx);
-            refund
+    let followed = reported.is_some_and(|r| payment.follow_refunded_total(r, now));
+    let refund = match Refund::match_remote(&record.refunds, remote) {
+        RefundMatch::Known(_) => None,
+        RefundMatch::Settles(i) => {
+            let mut refund = record.refunds[i].clone();
+            let first = refund.status == RefundStatus::Pending;
+            refund.completed(remote);
+            Some((refund, first))
         }
-        None => Refund::from_remote(&payment, tx, now),
+        RefundMatch::New if remote.reference_number.is_some() && !amount.is_zero() => {
+            Some((Refund::from_remote(&payment, remote, now), true))
+        }
+        // Named by no reference of its own: the total follows ATH Móvil; the
+        // refund is recorded when a source names it (the report, a webhook).
+        RefundMatch::New => None,
     };
-    if names_payment {
-        refund.reference_number = None;
+    if refund.is_none() && !followed {
+        return Ok(None);
     }
-    payment.add_refunded(refund.amount, None, now);
-    let event = refund.lifecycle(now);
+    let (refunds, events) = match refund {
+        Some((refund, announce)) => {
+            let events = announce
+                .then(|| refund.lifecycle(now))
+                .into_iter()
+                .collect();
+            (vec![refund], events)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
     Ok(Some(PaymentWrite {
-        refunds: vec![refund],
-        events: vec![event],
+        refunds,
+        events,
         ..PaymentWrite::payment(payment)
     }))
 }

@@ -4,15 +4,16 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use super::gate::{TrustGate, Trusted, Verdict};
 use super::reconcile::{plan_completion, plan_refund};
-use super::verify::{Verdict, verify};
 use super::{WebhookError, next_step};
 use crate::error::RuleError;
-use crate::model::{AthmTransaction, PaymentStatus, TransactionType, WebhookEventId};
+use crate::model::{PaymentStatus, WebhookEventId};
 use crate::ports::{
     AthmGateway, Clock, PaymentKey, PaymentRecord, PaymentStep, PaymentWrite, StepResult, Store,
+    StoreError,
 };
-use crate::webhook::{EventKind, EventStatus, ParsedWebhook, WebhookEvent};
+use crate::webhook::{EventStatus, ParsedWebhook, WebhookEvent};
 
 /// What processing an event did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,33 +45,45 @@ pub struct Received {
 
 /// Stores raw webhook events durably and applies them to payments and refunds.
 ///
-/// ATH Móvil's webhooks are not signed. With [`WebhookProcessor::verified_by`],
-/// every event that would change money is first confirmed with ATH Móvil
-/// (findPayment, or the transaction report for refunds made elsewhere); an
-/// event ATH Móvil contradicts is flagged and changes nothing.
+/// ATH Móvil's webhooks are not signed, so an event is a reason to ask,
+/// never an answer: every event that would change money goes through the
+/// trust gate, which asks ATH Móvil (findPayment; the transaction report for
+/// a refund) and writes ATH Móvil's own figures. An event ATH Móvil does not
+/// confirm is flagged, changes nothing, and is checked again later.
 #[derive(Clone)]
 pub struct WebhookProcessor {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
-    verifier: Option<Arc<dyn AthmGateway>>,
+    gate: Option<TrustGate>,
 }
 
 impl WebhookProcessor {
-    /// A processor over these ports that trusts every event (see [`WebhookProcessor::verified_by`]).
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+    /// A processor over these ports that checks every event with ATH Móvil
+    /// through `gateway` before it changes anything.
+    pub fn new(
+        gateway: Arc<dyn AthmGateway>,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
+            gate: Some(TrustGate::new(gateway, store.clone(), clock.clone())),
             store,
             clock,
-            verifier: None,
         }
     }
 
-    /// The same processor, confirming each event with ATH Móvil through `gateway` before applying it.
-    pub fn verified_by(self, gateway: Arc<dyn AthmGateway>) -> Self {
-        Self {
-            verifier: Some(gateway),
-            ..self
-        }
+    /// **For load tests only**: the same processor taking every event at its
+    /// word, its own figures standing in for ATH Móvil's. Anyone who learns
+    /// the webhook URL can then complete or refund payments here. This is
+    /// the one switch that turns verification off (`athm serve
+    /// --verify-webhooks false`); no path skips it otherwise.
+    pub fn unverified(self) -> Self {
+        Self { gate: None, ..self }
+    }
+
+    /// Whether events are checked with ATH Móvil (see [`WebhookProcessor::unverified`]).
+    pub fn is_verified(&self) -> bool {
+        self.gate.is_some()
     }
 
     /// Stores a raw body under its idempotency key; returns the stored event and
@@ -171,7 +184,7 @@ impl WebhookProcessor {
         &self,
         events: Vec<(WebhookEvent, Option<ParsedWebhook>)>,
     ) -> Vec<(WebhookEvent, Result<ProcessOutcome, WebhookError>)> {
-        let chunk = match self.verifier {
+        let chunk = match self.gate {
             Some(_) => Self::VERIFY_PARALLELISM,
             None => events.len().max(1),
         };
@@ -222,19 +235,15 @@ impl WebhookProcessor {
 
     /// Checks an event and decides what processing it takes, without
     /// touching its payment: a step to run on the payment, or an outcome.
+    /// A flagged event is checked again: ATH Móvil may confirm it now.
     async fn plan(
         &self,
         event: &WebhookEvent,
         parsed: Option<ParsedWebhook>,
         now: DateTime<Utc>,
     ) -> Plan {
-        match event.status {
-            EventStatus::Processed => return End::Done(ProcessOutcome::AlreadyProcessed).into(),
-            EventStatus::Flagged => {
-                let reason = event.error.clone().unwrap_or_default();
-                return End::Done(ProcessOutcome::Flagged(reason)).into();
-            }
-            EventStatus::Pending | EventStatus::Failed => {}
+        if event.status == EventStatus::Processed {
+            return End::Done(ProcessOutcome::AlreadyProcessed).into();
         }
         let parsed = match parsed {
             Some(parsed) => parsed,
@@ -243,54 +252,48 @@ impl WebhookProcessor {
                 Err(error) => return End::Flag(error.to_string()).into(),
             },
         };
-        let tx = match &self.verifier {
-            None => parsed.transaction,
-            Some(gateway) => match verify(
-                gateway.as_ref(),
-                self.store.as_ref(),
-                parsed.kind,
-                &parsed.transaction,
-            )
-            .await
-            {
-                Ok(Verdict::Trusted(tx)) => *tx,
+        // Payment, donation and simulated events are stored and marked processed
+        // without side effects, whether or not they name a transaction.
+        if !parsed.kind.changes_money() {
+            return End::Processed(ProcessOutcome::Ignored).into();
+        }
+        let trusted = match &self.gate {
+            Some(gate) => match gate.check_event(parsed.kind, &parsed.transaction).await {
+                Ok(Verdict::Trusted(trusted)) => trusted,
                 Ok(Verdict::Forged(reason)) => return End::Flag(reason).into(),
-                Err(error) => return End::Fail(WebhookError::Verification(error)).into(),
+                Err(error) => return End::Fail(error.into()).into(),
+            },
+            None => match Trusted::unverified(parsed.kind, &parsed.transaction) {
+                Some(trusted) => trusted,
+                None => {
+                    return End::Flag(
+                        "the event names neither an ecommerceId nor a referenceNumber".into(),
+                    )
+                    .into();
+                }
             },
         };
         let id = event.id;
-        // Payment, donation and simulated events are stored and marked processed
-        // without side effects, whether or not they name a transaction.
-        match (parsed.kind, payment_key(&tx)) {
-            (
-                EventKind::Payment
-                | EventKind::Donation
-                | EventKind::Simulated
-                | EventKind::Unknown
-                | EventKind::Malformed,
-                _,
-            ) => End::Processed(ProcessOutcome::Ignored).into(),
-            (_, None) => {
-                End::Flag("the event names neither an ecommerceId nor a referenceNumber".into())
-                    .into()
-            }
-            (EventKind::EcommerceCompleted, Some(key)) => {
+        match trusted {
+            Trusted::Payment { remote, announced } => {
+                let Some(ecommerce_id) = remote.ecommerce_id else {
+                    return End::Flag("the event names no ecommerceId".into()).into();
+                };
+                let key = PaymentKey::Ecommerce(ecommerce_id);
                 Plan::Step(PaymentStep::new(key, move |r| {
-                    marking(id, plan_completion(r, &tx, now))
+                    let write = match announced {
+                        PaymentStatus::Completed => plan_completion(r, &remote, now),
+                        status => end(r, status, now),
+                    };
+                    marking(id, write)
                 }))
             }
-            (EventKind::EcommerceCancelled, Some(key)) => {
-                Plan::Step(PaymentStep::new(key, move |r| {
-                    marking(id, end(r, PaymentStatus::Cancel, now))
-                }))
-            }
-            (EventKind::EcommerceExpired, Some(key)) => {
-                Plan::Step(PaymentStep::new(key, move |r| {
-                    marking(id, end(r, PaymentStatus::Expired, now))
-                }))
-            }
-            (EventKind::Refund, Some(key)) => Plan::Step(PaymentStep::new(key, move |r| {
-                marking(id, plan_refund(r, &tx, now))
+            Trusted::Refund {
+                key,
+                refund,
+                refunded_total,
+            } => Plan::Step(PaymentStep::new(key, move |r| {
+                marking(id, plan_refund(r, &refund, refunded_total, now))
             })),
         }
     }
@@ -416,23 +419,15 @@ enum End {
 
 impl End {
     /// How a step on the event's payment ended.
+    /// A rule refusing the event's change flags it (a person, or a later
+    /// check, decides); any other failure is retried.
     fn of_step(result: StepResult) -> End {
         match result {
             Ok(Some(_)) => End::Done(ProcessOutcome::Applied),
             Ok(None) => End::Processed(ProcessOutcome::Unchanged),
+            Err(StoreError::Rule(rule)) => End::Flag(rule.to_string()),
             Err(error) => End::Fail(error.into()),
         }
-    }
-}
-
-/// The payment an event is about: by ecommerce id, else (refunds) by reference number.
-fn payment_key(tx: &AthmTransaction) -> Option<PaymentKey> {
-    match (&tx.ecommerce_id, &tx.reference_number) {
-        (Some(id), _) if tx.transaction_type != TransactionType::Refund => {
-            Some(PaymentKey::Ecommerce(*id))
-        }
-        (_, Some(reference)) => Some(PaymentKey::Reference(reference.clone())),
-        _ => None,
     }
 }
 

@@ -32,6 +32,18 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// Whether events of this kind can change a payment or refund (and so
+    /// must be confirmed with ATH Móvil): ecommerce and refund events.
+    pub fn changes_money(self) -> bool {
+        matches!(
+            self,
+            Self::EcommerceCompleted
+                | Self::EcommerceCancelled
+                | Self::EcommerceExpired
+                | Self::Refund
+        )
+    }
+
     /// Every kind.
     pub const ALL: [EventKind; 9] = [
         Self::EcommerceCompleted,

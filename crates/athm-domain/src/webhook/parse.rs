@@ -59,17 +59,21 @@ impl ParsedWebhook {
         })
     }
 
-    /// The key under which this event is stored once; a redelivery has the
-    /// same key, two different events never do.
+    /// The key under which this event is stored once: a redelivery of the
+    /// same body has the same key, two different events never do, and two
+    /// different bodies claiming the same event do not either.
     ///
-    /// Ecommerce events: `ecommerce:<id>:<status>`. Refunds: the reference
-    /// number alone is not enough (refund events have been seen carrying the
-    /// payment's reference number, shared by every partial refund), so the
-    /// daily id, date and amount are part of the key. Anything without such
-    /// identifiers is keyed by a hash of its canonical JSON.
+    /// It is the event's name followed by a digest of its canonical JSON.
+    /// The name — ecommerce events `ecommerce:<id>:<status>`, refunds
+    /// `refund:<reference>:<daily id>:<date>:<amount>` (refund events have
+    /// been seen carrying the payment's reference number, shared by every
+    /// partial refund) — keeps the key readable; the digest keeps a forged
+    /// body from taking the genuine delivery's slot: the genuine body is
+    /// stored too, and each is checked with ATH Móvil on its own.
     pub fn idempotency_key(&self) -> String {
+        let canonical = digest(self.raw.to_string().as_bytes());
         let t = &self.transaction;
-        match (&t.ecommerce_id, &t.reference_number) {
+        let name = match (&t.ecommerce_id, &t.reference_number) {
             (Some(id), _) if t.transaction_type == TransactionType::Ecommerce => {
                 format!("ecommerce:{id}:{}", t.status)
             }
@@ -84,9 +88,13 @@ impl ParsedWebhook {
             (_, Some(reference)) => {
                 format!("{}:{}:{reference}", t.transaction_type.as_str(), t.status)
             }
-            _ => format!("sha256:{}", digest(self.raw.to_string().as_bytes())),
-        }
+            _ => return format!("sha256:{canonical}"),
+        };
+        format!("{name}:{}", &canonical[..Self::KEY_DIGEST_LEN])
     }
+
+    /// How many hex digits of the body's digest end an idempotency key.
+    const KEY_DIGEST_LEN: usize = 16;
 
     /// The event to store for this payload, pending processing.
     pub fn to_event(&self, body: &[u8], now: DateTime<Utc>) -> WebhookEvent {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use athm_domain::ports::{ListQuery, PaymentKey, PaymentRecord, PaymentWrite, Store, StoreError};
-use athm_domain::{ClientUpdate, PaymentStatus, Refund, RefundStatus};
+use athm_domain::{ClientUpdate, PaymentStatus, Refund, RefundIntent, RefundStatus};
 
 use super::fixtures::{amount, at, payment, phone, reference};
 
@@ -16,8 +16,16 @@ pub async fn refunds_are_upserted_by_id(store: Arc<dyn Store>) {
     store.insert_payment(&p).await.expect("insert");
     let key = PaymentKey::Ecommerce(p.ecommerce_id);
 
-    let first = Refund::plan(&p, &[], Some(amount("0.01")), Default::default(), at(10))
-        .expect("a valid refund");
+    let first = Refund::plan(
+        &p,
+        &[],
+        Some(amount("0.01")),
+        Default::default(),
+        RefundIntent::random(),
+        at(10),
+    )
+    .expect("a valid refund")
+    .into_refund();
     let write = |refunds: Vec<Refund>| {
         move |record: Option<&PaymentRecord>| {
             let mut w = PaymentWrite::payment(record.expect("exists").payment.clone());
@@ -39,6 +47,7 @@ pub async fn refunds_are_upserted_by_id(store: Arc<dyn Store>) {
     done.reference_number = Some(reference("ref-r1"));
     let mut second = first.clone();
     second.id = athm_domain::RefundId::random();
+    second.intent_key = Some(RefundIntent::random());
     second.created_at = at(20);
     second.amount = amount("19.99");
     second.status = RefundStatus::Failed;
@@ -49,6 +58,15 @@ pub async fn refunds_are_upserted_by_id(store: Arc<dyn Store>) {
         .expect("update one refund, insert another");
     let record = store.payment(&key).await.expect("load").expect("exists");
     assert_eq!(record.refunds, vec![done.clone(), second.clone()]);
+    let by_refund = PaymentKey::Refund(reference("ref-r1"));
+    let found = store.payment(&by_refund).await.expect("load by refund");
+    assert_eq!(
+        found,
+        Some(record.clone()),
+        "a refund's reference names its payment"
+    );
+    let unknown = PaymentKey::Refund(reference("ref-none"));
+    assert_eq!(store.payment(&unknown).await.expect("load"), None);
     assert!(store.pending_refunds().await.expect("pending").is_empty());
     let page = store
         .list_refunds(&ListQuery::default())

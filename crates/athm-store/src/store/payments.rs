@@ -42,12 +42,16 @@ pub(crate) async fn load_records(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let (mut ids, mut references) = (Vec::new(), Vec::new());
+    let (mut ids, mut references, mut refunds) = (Vec::new(), Vec::new(), Vec::new());
     for key in keys {
         match key {
             PaymentKey::Ecommerce(id) => ids.push(id.to_string()),
             PaymentKey::Reference(r) => references.push(r.as_str().to_string()),
+            PaymentKey::Refund(r) => refunds.push(r.as_str().to_string()),
         }
+    }
+    if !refunds.is_empty() {
+        ids.extend(refunded_payments(conn, refunds).await?);
     }
     let mut named = Condition::any();
     if !ids.is_empty() {
@@ -93,6 +97,22 @@ pub(crate) async fn load_records(
             })
         })
         .collect()
+}
+
+/// The ecommerce ids of the payments with a refund of one of these reference numbers.
+async fn refunded_payments(
+    conn: &impl ConnectionTrait,
+    references: Vec<String>,
+) -> Result<Vec<String>, Failure> {
+    let rows = refund::Entity::find()
+        .select_only()
+        .column(refund::Column::EcommerceId)
+        .filter(refund::Column::ReferenceNumber.is_in(references))
+        .into_tuple::<String>()
+        .all(conn)
+        .await
+        .map_err(Failure::db("find refunds by reference number"))?;
+    Ok(rows)
 }
 
 /// The items of the payments `ids`, in order, by ecommerce id.

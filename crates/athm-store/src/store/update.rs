@@ -97,6 +97,7 @@ impl Batch {
         match key {
             PaymentKey::Ecommerce(id) => self.current.get(&id.to_string()),
             PaymentKey::Reference(r) => self.current.get(self.by_reference.get(r.as_str())?),
+            PaymentKey::Refund(_) => self.current.values().find(|r| r.is_named_by(key)),
         }
     }
 

@@ -3,7 +3,7 @@
 
 use athm_domain::ports::WebhookSubscription;
 use athm_domain::services::PaymentError;
-use athm_domain::{Amount, EcommerceId, RefundMessage, WebhookEventId};
+use athm_domain::{Amount, EcommerceId, RefundIntent, RefundMessage, WebhookEventId};
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -25,9 +25,10 @@ pub(crate) struct RefundForm {
     amount: String,
     #[serde(default)]
     message: String,
-    /// How many refunds the payment had when the admin reviewed this one.
+    /// The refund intent the review page gave this form: confirming it
+    /// twice (a double click, a resubmitted page) is one refund.
     #[serde(default)]
-    seen: Option<usize>,
+    intent: String,
 }
 
 fn forbidden(ctx: &Ctx, session: &Session) -> Response {
@@ -107,7 +108,7 @@ pub(crate) async fn review_refund(
             input type="hidden" name="csrf" value=(session.csrf);
             input type="hidden" name="amount" value=(amount);
             input type="hidden" name="message" value=(message.as_str());
-            input type="hidden" name="seen" value=(record.refunds.len());
+            input type="hidden" name="intent" value=(RefundIntent::random());
             button type="submit" class="danger" autofocus { (fill(t.confirm_refund_submit, &[("amount", &money(amount))])) }
             a href=(payment_url) { (t.back) }
         }
@@ -131,16 +132,27 @@ pub(crate) async fn confirm_refund(
         Ok(found) => found,
         Err(answer) => return answer,
     };
-    // A resubmitted or stale confirmation must not refund a second time.
-    if form.seen != Some(record.refunds.len()) {
+    let Ok(intent) = form.intent.parse::<RefundIntent>() else {
         return render(
             &ctx,
             &session,
             &record,
             &events,
-            StatusCode::CONFLICT,
+            StatusCode::BAD_REQUEST,
             Some(t.refund_changed),
         );
+    };
+    let ecommerce_id: EcommerceId = record.payment.ecommerce_id;
+    let url = |refund_id: &dyn std::fmt::Display| {
+        format!("{}/payments/{ecommerce_id}?refund={refund_id}", ctx.base)
+    };
+    // A confirmation seen before shows that refund: it is never sent twice.
+    if let Some(first) = record
+        .refunds
+        .iter()
+        .find(|r| r.intent_key.as_ref() == Some(&intent))
+    {
+        return see_other(&url(&first.id), &ctx.set_cookies);
     }
     let (amount, message) = match validate(&ctx, &record, &form) {
         Ok(valid) => valid,
@@ -155,15 +167,11 @@ pub(crate) async fn confirm_refund(
             );
         }
     };
-    let ecommerce_id: EcommerceId = record.payment.ecommerce_id;
     let result = state
         .app
         .payments()
-        .refund(&ecommerce_id, Some(amount), message)
+        .refund(&ecommerce_id, Some(amount), message, intent)
         .await;
-    let url = |refund_id: &dyn std::fmt::Display| {
-        format!("{}/payments/{ecommerce_id}?refund={refund_id}", ctx.base)
-    };
     match result {
         Ok(refund) => {
             tracing::info!(%ecommerce_id, amount = %refund.amount, "admin refunded a payment");

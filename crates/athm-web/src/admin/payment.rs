@@ -14,19 +14,9 @@ use super::session::Session;
 use super::{AdminState, Ctx, failure};
 use crate::pages::{Texts, encode, fill, money, payment_badge, refund_badge, when};
 
-/// What is left to refund: the total less every refund not failed (pending ones count).
+/// What is left to refund ([`PaymentRecord::refundable`], the domain's one rule).
 pub(crate) fn refundable(record: &PaymentRecord) -> Amount {
-    let spent = record
-        .refunds
-        .iter()
-        .filter(|r| r.status != RefundStatus::Failed)
-        .fold(Amount::ZERO, |sum, r| sum.plus(r.amount));
-    record
-        .payment
-        .total
-        .minus(spent)
-        .unwrap_or_default()
-        .min(record.payment.refundable_amount())
+    record.refundable()
 }
 
 /// The payment as the admin sees it (without the actions). `admin_base`

@@ -74,8 +74,10 @@ pub async fn spawn_with(config: WebConfig) -> TestApp {
     store.migrate().await.expect("migrations");
     let dyn_store: Arc<dyn Store> = store.clone();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let payments = PaymentService::new(gateway, dyn_store.clone(), clock.clone());
-    let webhooks = WebhookProcessor::new(dyn_store.clone(), clock);
+    let payments = PaymentService::new(gateway.clone(), dyn_store.clone(), clock.clone());
+    // These tests are about HTTP: events are taken at their word (the
+    // trust gate has its own tests in the domain and the root suite).
+    let webhooks = WebhookProcessor::new(gateway, dyn_store.clone(), clock).unverified();
     let state = AppState::new(payments, webhooks, dyn_store, config.clone());
     TestApp {
         router: mount(state.clone(), "/athm"),

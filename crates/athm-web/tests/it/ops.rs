@@ -26,12 +26,9 @@ fn broken_store_app() -> axum::Router {
         .returning(|_| Err(StoreError::Database("disk I/O error".into())));
     let store: Arc<dyn Store> = Arc::new(store);
     let clock = Arc::new(SystemClock);
-    let payments = PaymentService::new(
-        Arc::new(MockAthmGateway::new()),
-        store.clone(),
-        clock.clone(),
-    );
-    let webhooks = WebhookProcessor::new(store.clone(), clock);
+    let gateway = Arc::new(MockAthmGateway::new());
+    let payments = PaymentService::new(gateway.clone(), store.clone(), clock.clone());
+    let webhooks = WebhookProcessor::new(gateway, store.clone(), clock).unverified();
     mount(
         AppState::new(payments, webhooks, store, test_config()),
         "/athm",

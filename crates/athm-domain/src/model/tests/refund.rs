@@ -1,25 +1,40 @@
-//! Refund::plan and the refund record.
+//! Refund::plan's refund rules and the refund record.
 
 use proptest::prelude::*;
 use serde_json::json;
 
 use crate::error::RuleError;
 use crate::model::{
-    Amount, AthmTransaction, LifecycleKind, PaymentStatus, Refund, RefundMessage, RefundStatus,
+    Amount, AthmTransaction, LifecycleKind, Payment, PaymentStatus, Refund, RefundIntent,
+    RefundMessage, RefundStatus, Reservation,
 };
 use crate::test_support::{
-    PAYMENT_REF, REFUND_REF, amount, completed_payment, ecommerce_id, now, payment_in, reference,
-    refund_of,
+    PAYMENT_REF, REFUND_REF, amount, completed_payment, ecommerce_id, intent, now, payment_in,
+    reference, refund_of,
 };
 
-fn plan(refunds: &[Refund], requested: Option<&str>) -> Result<Refund, RuleError> {
+/// Plans a refund of `payment` under a fresh intent; the refund it would record.
+fn plan_of(
+    payment: &Payment,
+    refunds: &[Refund],
+    requested: Option<&str>,
+) -> Result<Refund, RuleError> {
     Refund::plan(
-        &completed_payment(),
+        payment,
         refunds,
         requested.map(amount),
         RefundMessage::default(),
+        RefundIntent::random(),
         now(),
     )
+    .map(|reservation| match reservation {
+        Reservation::New(refund) => refund,
+        Reservation::Existing(refund) => panic!("a fresh intent was seen before: {refund:?}"),
+    })
+}
+
+fn plan(refunds: &[Refund], requested: Option<&str>) -> Result<Refund, RuleError> {
+    plan_of(&completed_payment(), refunds, requested)
 }
 
 #[test]
@@ -30,19 +45,13 @@ fn only_a_completed_payment_with_a_reference_number_can_be_refunded() {
         PaymentStatus::Cancel,
         PaymentStatus::Expired,
     ] {
-        let refused = Refund::plan(
-            &payment_in(status),
-            &[],
-            None,
-            RefundMessage::default(),
-            now(),
-        );
+        let refused = plan_of(&payment_in(status), &[], None);
         assert_eq!(refused, Err(RuleError::NotCompleted(status)));
     }
     let mut payment = completed_payment();
     payment.reference_number = None;
     assert_eq!(
-        Refund::plan(&payment, &[], None, RefundMessage::default(), now()),
+        plan_of(&payment, &[], None),
         Err(RuleError::NoReferenceNumber)
     );
 }
@@ -79,32 +88,29 @@ fn pending_refunds_count_as_spent_and_failed_ones_do_not() {
 fn completed_refunds_count_through_the_payment_s_refunded_total() {
     let mut payment = completed_payment();
     payment.total_refunded_amount = amount("24.00");
-    let refund = Refund::plan(&payment, &[], None, RefundMessage::default(), now()).unwrap();
-    assert_eq!(refund.amount, amount("1.00"));
+    assert_eq!(plan_of(&payment, &[], None).unwrap().amount, amount("1.00"));
     payment.total_refunded_amount = payment.total;
     assert_eq!(
-        Refund::plan(
-            &payment,
-            &[],
-            Some(amount("1.00")),
-            RefundMessage::default(),
-            now()
-        ),
+        plan_of(&payment, &[], Some("1.00")),
         Err(RuleError::FullyRefunded)
     );
 }
 
 #[test]
-fn a_planned_refund_is_pending_with_the_customer_and_no_reference_yet() {
+fn a_planned_refund_is_pending_with_its_intent_the_customer_and_no_reference_yet() {
     let message: RefundMessage = "Sorry".parse().unwrap();
-    let refund = Refund::plan(
+    let Reservation::New(refund) = Refund::plan(
         &completed_payment(),
         &[],
         Some(amount("3.00")),
         message.clone(),
+        intent("order-1-refund-1"),
         now(),
     )
-    .unwrap();
+    .unwrap() else {
+        panic!("a new intent is a new refund")
+    };
+    assert_eq!(refund.intent_key, Some(intent("order-1-refund-1")));
     assert_eq!(refund.status, RefundStatus::Pending);
     assert_eq!(refund.ecommerce_id, ecommerce_id());
     assert_eq!(refund.reference_number, None);
@@ -179,8 +185,8 @@ proptest! {
     fn planned_refunds_never_exceed_the_total(requests in prop::collection::vec(prop::option::of(0u32..3000), 0..12)) {
         let mut refunds: Vec<Refund> = Vec::new();
         for cents in requests {
-            let requested = cents.map(|c| amount(&format!("{}.{:02}", c / 100, c % 100)));
-            if let Ok(refund) = Refund::plan(&completed_payment(), &refunds, requested, RefundMessage::default(), now()) {
+            let requested = cents.map(|c| format!("{}.{:02}", c / 100, c % 100));
+            if let Ok(refund) = plan(&refunds, requested.as_deref()) {
                 prop_assert!(!refund.amount.is_zero());
                 refunds.push(refund);
             }

@@ -2,17 +2,32 @@
 
 mod checkout;
 mod client;
+mod double_count;
+mod gate_ecommerce;
+mod gate_locate;
+mod gate_refund;
 mod outbox;
 mod payment;
 mod reconcile;
+mod reconcile_refund;
 mod refund;
+mod refund_intent;
 mod verify;
 mod watcher;
 mod webhook;
 mod webhook_refund;
 
-use crate::ports::{AthmErrorCode, GatewayError, MockStore, Operation, PaymentKey, PaymentRecord};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+
+use crate::model::RefundStatus;
+use crate::ports::{
+    AthmErrorCode, Decide, GatewayError, MockStore, Operation, Page, PaymentKey, PaymentRecord,
+    StepResult,
+};
 use crate::test_support::{Row, ecommerce_id};
+use crate::webhook::EventStatus;
 
 /// ATH Móvil refusing `operation` with `code`.
 fn refused(operation: Operation, code: &str) -> GatewayError {
@@ -48,4 +63,127 @@ fn expect_batches(store: &mut MockStore, row: &Row, times: impl Into<mockall::Ti
         .expect_update_payments()
         .times(times)
         .returning(move |steps| steps.iter().map(|s| row.apply(&*s.decide)).collect());
+}
+
+/// Stored payment rows, read and written as the SQL adapter would: a key
+/// finds the row it names ([`PaymentRecord::is_named_by`]), a step on a key
+/// naming no row sees `None`, pending refunds and the listing of completed
+/// payments come from the rows.
+#[derive(Clone, Default)]
+struct Books {
+    rows: Vec<Row>,
+}
+
+impl Books {
+    fn of(rows: &[&Row]) -> Self {
+        Self {
+            rows: rows.iter().map(|r| (*r).clone()).collect(),
+        }
+    }
+
+    fn find(&self, key: &PaymentKey) -> Option<&Row> {
+        self.rows.iter().find(|row| row.is_named_by(key))
+    }
+
+    fn load(&self, key: &PaymentKey) -> Option<PaymentRecord> {
+        self.find(key).and_then(Row::record)
+    }
+
+    fn step(&self, key: &PaymentKey, decide: &Decide) -> StepResult {
+        match self.find(key) {
+            Some(row) => row.apply(decide),
+            None => {
+                let written = decide(None)?;
+                assert!(written.is_none(), "these books create no payment");
+                Ok(None)
+            }
+        }
+    }
+
+    /// A store over these rows that also keeps every event outcome recorded.
+    fn store(&self) -> (MockStore, Outcomes) {
+        let mut store = MockStore::new();
+        let books = self.clone();
+        store
+            .expect_payment()
+            .returning(move |key| Ok(books.load(key)));
+        let books = self.clone();
+        store.expect_pending_refunds().returning(move || {
+            Ok(books
+                .rows
+                .iter()
+                .filter_map(Row::record)
+                .flat_map(|r| r.refunds)
+                .filter(|r| r.status == RefundStatus::Pending)
+                .collect())
+        });
+        let books = self.clone();
+        store.expect_list_payments().returning(move |query| {
+            let items: Vec<_> = books
+                .rows
+                .iter()
+                .filter_map(Row::record)
+                .map(|r| r.payment)
+                .filter(|p| {
+                    query
+                        .status
+                        .as_deref()
+                        .is_none_or(|s| p.status.as_str() == s)
+                        && query.search.as_deref().is_none_or(|s| {
+                            p.customer_phone.as_ref().is_some_and(|ph| ph.as_str() == s)
+                        })
+                })
+                .collect();
+            Ok(Page {
+                total: items.len() as u64,
+                items,
+            })
+        });
+        let books = self.clone();
+        store
+            .expect_update_payment()
+            .returning(move |key, decide| books.step(key, decide));
+        let books = self.clone();
+        store.expect_update_payments().returning(move |steps| {
+            steps
+                .iter()
+                .map(|s| books.step(&s.key, &*s.decide))
+                .collect()
+        });
+        let outcomes = Outcomes::default();
+        let seen = outcomes.clone();
+        store
+            .expect_record_event_outcome()
+            .returning(move |_, status, _, _| {
+                seen.0.lock().expect("not poisoned").push(status);
+                Ok(())
+            });
+        (store, outcomes)
+    }
+}
+
+/// The statuses recorded on webhook events, in order.
+#[derive(Clone, Default)]
+struct Outcomes(Arc<Mutex<Vec<EventStatus>>>);
+
+impl Outcomes {
+    fn statuses(&self) -> Vec<EventStatus> {
+        self.0.lock().expect("not poisoned").clone()
+    }
+}
+
+/// A refund webhook: `total` refunded, its `referenceNumber` and (when
+/// given) `referenceTransactionId`, to the customer of the completed
+/// payment, dated ten minutes before now.
+fn refund_event(reference: &str, related: Option<&str>, total: &str) -> Value {
+    let mut value = json!({"transactionType": "refund", "status": "completed",
+        "date": "2025-12-08 16:20:52.0", "referenceNumber": reference,
+        "dailyTransactionID": "0107", "name": "Test Customer", "phoneNumber": "7875551234",
+        "email": "customer@example.com", "message": "", "total": total, "tax": "0.00",
+        "subtotal": "0.00", "fee": "0.00", "netAmount": "0.00", "totalRefundedAmount": "0.00",
+        "metadata1": "", "metadata2": "", "items": []});
+    if let Some(related) = related {
+        value["referenceTransactionId"] = json!(related);
+    }
+    value
 }

@@ -6,7 +6,9 @@ use serde_json::json;
 
 use super::{expect_steps, refused};
 use crate::error::RuleError;
-use crate::model::{Amount, AthmTransaction, LifecycleKind, PaymentStatus, Refund, RefundStatus};
+use crate::model::{
+    Amount, AthmTransaction, LifecycleKind, PaymentStatus, Refund, RefundIntent, RefundStatus,
+};
 use crate::ports::{
     GatewayError, MockAthmGateway, MockStore, Operation, PaymentRecord, RefundOrder, RefundReceipt,
 };
@@ -34,8 +36,8 @@ fn receipt(refunded: &str, total_refunded: Option<&str>) -> RefundReceipt {
     }
 }
 
-/// Refunds `amount` of the payment in `row` with `gateway`; the store serves
-/// `steps` atomic steps on `row`.
+/// Refunds `amount` of the payment in `row` with `gateway`, under a fresh
+/// intent; the store serves `steps` atomic steps on `row`, and reads it back.
 async fn refund(
     row: &Row,
     amount: Option<Amount>,
@@ -44,11 +46,14 @@ async fn refund(
 ) -> Result<Refund, PaymentError> {
     let mut store = MockStore::new();
     expect_steps(&mut store, row, steps);
+    let read = row.clone();
+    store.expect_payment().returning(move |_| Ok(read.record()));
     PaymentService::new(Arc::new(gateway), Arc::new(store), clock())
         .refund(
             &ecommerce_id(),
             amount,
             "Sorry".parse().expect("a valid message"),
+            RefundIntent::random(),
         )
         .await
 }
@@ -233,13 +238,13 @@ async fn the_refunded_total_comes_from_ath_movil_s_answer() {
         .await
         .unwrap();
 
-    let payment = row.record().unwrap().payment;
-    assert_eq!(payment.total_refunded_amount, amount("12.00"));
-    assert_eq!(payment.refundable_amount(), amount("13.00"));
+    let stored = row.record().unwrap();
+    assert_eq!(stored.payment.total_refunded_amount, amount("12.00"));
+    assert_eq!(stored.refundable(), amount("13.00"));
 }
 
 #[tokio::test]
-async fn without_a_running_total_in_the_answer_the_refund_amount_is_counted() {
+async fn without_a_running_total_in_the_answer_the_total_waits_for_a_read_but_the_refund_counts() {
     let row = Row::new(Some(record(completed_payment())));
     let mut gateway = MockAthmGateway::new();
     gateway
@@ -251,10 +256,12 @@ async fn without_a_running_total_in_the_answer_the_refund_amount_is_counted() {
         .await
         .unwrap();
 
-    assert_eq!(
-        row.record().unwrap().payment.total_refunded_amount,
-        amount("10.00")
-    );
+    let stored = row.record().unwrap();
+    // nothing is summed from the answer's claim...
+    assert_eq!(stored.payment.total_refunded_amount, Amount::ZERO);
+    // ...yet the completed refund is spent
+    assert_eq!(stored.refunds[0].status, RefundStatus::Completed);
+    assert_eq!(stored.refundable(), amount("15.00"));
 }
 
 #[tokio::test]
@@ -278,14 +285,16 @@ async fn a_definitive_refusal_marks_the_refund_failed_and_is_returned() {
             .await
             .unwrap_err();
 
-        assert!(matches!(err, PaymentError::Gateway(_)), "{err:?}");
         let stored = row.record().unwrap();
         assert_eq!(stored.refunds.len(), 1);
-        assert_eq!(stored.refunds[0].status, RefundStatus::Failed);
-        assert_eq!(
-            stored.refunds[0].failure.as_deref(),
-            Some(err.to_string().as_str())
+        let failed = &stored.refunds[0];
+        assert!(
+            matches!(&err, PaymentError::RefundRefused { refund_id, reason, source: Some(_) }
+                if *refund_id == failed.id && Some(reason.as_str()) == failed.failure.as_deref()),
+            "{err:?}"
         );
+        assert_eq!(failed.status, RefundStatus::Failed);
+        assert!(err.to_string().contains("refused refund"), "{err}");
         assert_eq!(stored.payment.total_refunded_amount, Amount::ZERO);
         assert!(row.writes()[1].events.is_empty());
     }
@@ -321,7 +330,7 @@ async fn an_unknown_outcome_leaves_the_refund_pending_and_never_resends_it() {
         let pending = &stored.refunds[0];
         assert_eq!(pending.status, RefundStatus::Pending);
         assert!(
-            matches!(err, PaymentError::RefundPending { refund_id, ecommerce_id: id, .. }
+            matches!(err, PaymentError::RefundPending { refund_id, ecommerce_id: id, source: Some(_) }
                 if refund_id == pending.id && id == ecommerce_id()),
             "{err:?}"
         );
@@ -345,9 +354,10 @@ async fn a_refund_a_webhook_confirmed_first_is_not_counted_or_announced_twice() 
         // the refund webhook is processed before the answer is recorded
         webhook.edit(|record| {
             record.refunds[0].status = RefundStatus::Completed;
+            record.refunds[0].reference_number = Some(REFUND_REF.parse().expect("valid"));
             record.payment.total_refunded_amount = amount("10.00");
         });
-        Ok(receipt("10.00", None))
+        Ok(receipt("10.00", Some("10.00")))
     });
 
     let refund = refund(&row, Some(amount("10.00")), gateway, 2)

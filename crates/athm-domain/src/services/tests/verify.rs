@@ -1,51 +1,31 @@
-//! WebhookProcessor::verified_by: unsigned webhooks are confirmed with ATH Móvil before they change money.
+//! WebhookProcessor::new: every event that would change money is checked
+//! with ATH Móvil; what it does not confirm is flagged, and checked again
+//! when processed again.
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::{expect_steps, refused};
-use crate::model::{AthmTransaction, PaymentStatus, RefundStatus};
-use crate::ports::{GatewayError, MockAthmGateway, MockStore, Operation};
+use super::{Books, Outcomes, refund_event};
+use crate::model::{PaymentStatus, Refund, RefundStatus};
+use crate::ports::{GatewayError, MockAthmGateway, MockStore, Operation, PaymentRecord};
 use crate::services::{ProcessOutcome, WebhookError, WebhookProcessor};
 use crate::test_support::{
-    PAYMENT_REF, Row, clock, completed_json, completed_payment, open_payment, record, refund_of,
-    remote_completed, remote_status,
+    PAYMENT_REF, REFUND_REF, Row, amount, clock, completed_json, completed_payment, open_payment,
+    record, reference, refund_of, remote_completed, remote_refund, remote_refunded, remote_status,
 };
-use crate::webhook::EventStatus;
+use crate::webhook::{EventStatus, WebhookEvent};
 
-use super::webhook::{refund_json, stored};
+use super::webhook::stored;
 
-/// Processes `payload` with verification through `gateway`, against `row`;
-/// returns the outcome and the status recorded for the event, if any.
-async fn verified(
-    payload: &Value,
-    gateway: MockAthmGateway,
-    row: &Row,
-    steps: usize,
-) -> (Result<ProcessOutcome, WebhookError>, Vec<EventStatus>) {
-    let event = stored(payload);
-    let mut store = MockStore::new();
-    expect_steps(&mut store, row, steps);
-    let loaded = row.record();
-    store
-        .expect_payment()
-        .returning(move |_| Ok(loaded.clone()));
-    let recorded = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let seen = recorded.clone();
-    store
-        .expect_record_event_outcome()
-        .returning(move |_, status, _, _| {
-            seen.lock().unwrap().push(status);
-            Ok(())
-        });
-    let processor = WebhookProcessor::new(Arc::new(store), clock()).verified_by(Arc::new(gateway));
-    let outcome = processor.process(&event).await;
-    let statuses = recorded.lock().unwrap().clone();
-    (outcome, statuses)
+fn processor(gateway: MockAthmGateway, books: &Books) -> (WebhookProcessor, Outcomes) {
+    let (store, outcomes) = books.store();
+    let processor = WebhookProcessor::new(Arc::new(gateway), Arc::new(store), clock());
+    assert!(processor.is_verified());
+    (processor, outcomes)
 }
 
-fn finds(remote: AthmTransaction) -> MockAthmGateway {
+fn finds(remote: crate::model::AthmTransaction) -> MockAthmGateway {
     let mut gateway = MockAthmGateway::new();
     gateway
         .expect_find_payment()
@@ -54,74 +34,140 @@ fn finds(remote: AthmTransaction) -> MockAthmGateway {
     gateway
 }
 
+async fn process(
+    gateway: MockAthmGateway,
+    row: &Row,
+    event: &WebhookEvent,
+) -> (ProcessOutcome, Outcomes) {
+    let (processor, outcomes) = processor(gateway, &Books::of(&[row]));
+    let outcome = processor.process(event).await.expect("processed");
+    (outcome, outcomes)
+}
+
 #[tokio::test]
-async fn a_completed_event_confirmed_by_find_payment_is_applied() {
+async fn a_confirmed_completion_writes_ath_movil_s_figures_not_the_event_s() {
     let row = Row::new(Some(record(open_payment())));
-    let (outcome, _) = verified(&completed_json(), finds(remote_completed()), &row, 1).await;
-    assert_eq!(outcome.unwrap(), ProcessOutcome::Applied);
-    assert_eq!(
-        row.record().unwrap().payment.status,
-        PaymentStatus::Completed
-    );
-}
-
-#[tokio::test]
-async fn a_completed_event_for_a_payment_still_open_is_flagged_and_changes_nothing() {
-    let row = Row::new(Some(record(open_payment())));
-    let (outcome, statuses) =
-        verified(&completed_json(), finds(remote_status("OPEN")), &row, 0).await;
-    let ProcessOutcome::Flagged(reason) = outcome.unwrap() else {
-        panic!("not flagged")
-    };
-    assert!(reason.contains("findPayment says open"), "{reason}");
-    assert_eq!(statuses, vec![EventStatus::Flagged]);
-    assert_eq!(row.record().unwrap().payment.status, PaymentStatus::Open);
-}
-
-#[tokio::test]
-async fn a_completed_event_for_a_payment_ath_movil_does_not_know_is_flagged() {
-    let mut gateway = MockAthmGateway::new();
-    gateway
-        .expect_find_payment()
-        .returning(|_| Err(refused(Operation::FindPayment, "BTRA_0031")));
-    let row = Row::new(None);
-    let (outcome, statuses) = verified(&completed_json(), gateway, &row, 0).await;
-    assert!(matches!(outcome.unwrap(), ProcessOutcome::Flagged(r) if r.contains("does not know")));
-    assert_eq!(statuses, vec![EventStatus::Flagged]);
-    assert_eq!(row.record(), None);
-}
-
-#[tokio::test]
-async fn a_completed_event_with_another_total_is_flagged() {
     let mut forged = completed_json();
     forged["total"] = json!(1);
-    let row = Row::new(Some(record(open_payment())));
-    let (outcome, _) = verified(&forged, finds(remote_completed()), &row, 0).await;
-    assert!(matches!(outcome.unwrap(), ProcessOutcome::Flagged(r) if r.contains("total")));
+    forged["fee"] = json!(0.99);
+
+    let (outcome, _) = process(finds(remote_completed()), &row, &stored(&forged)).await;
+
+    assert_eq!(outcome, ProcessOutcome::Applied);
+    let payment = row.record().unwrap().payment;
+    assert_eq!(payment.status, PaymentStatus::Completed);
+    assert_eq!(payment.total, amount("25.00"));
+    assert_eq!(payment.fee, Some(amount("0.07")));
 }
 
 #[tokio::test]
-async fn a_completed_event_with_another_reference_number_is_flagged() {
-    let mut forged = completed_json();
-    forged["referenceNumber"] = json!("999-forged");
+async fn a_completion_ath_movil_contradicts_is_flagged_and_changes_nothing() {
     let row = Row::new(Some(record(open_payment())));
-    let (outcome, _) = verified(&forged, finds(remote_completed()), &row, 0).await;
+
+    let (outcome, outcomes) = process(
+        finds(remote_status("OPEN")),
+        &row,
+        &stored(&completed_json()),
+    )
+    .await;
+
+    let ProcessOutcome::Flagged(reason) = outcome else {
+        panic!("not flagged: {outcome:?}")
+    };
+    assert!(reason.contains("findPayment says open"), "{reason}");
+    assert_eq!(outcomes.statuses(), [EventStatus::Flagged]);
+    assert!(row.writes().is_empty());
+}
+
+#[tokio::test]
+async fn a_flagged_event_processed_again_is_checked_again_and_applied_once_ath_movil_agrees() {
+    let row = Row::new(Some(record(open_payment())));
+    let mut event = stored(&completed_json());
+
+    // the webhook came before ATH Móvil's findPayment said completed
+    let (first, _) = process(finds(remote_status("CONFIRM")), &row, &event).await;
+    assert!(matches!(first, ProcessOutcome::Flagged(_)), "{first:?}");
+    event.status = EventStatus::Flagged;
+    event.error = Some("the event says completed but findPayment says confirm".into());
+
+    let (again, _) = process(finds(remote_completed()), &row, &event).await;
+
+    assert_eq!(again, ProcessOutcome::Applied);
+    let write = &row.writes()[0];
+    assert_eq!(write.payment.status, PaymentStatus::Completed);
+    assert_eq!(write.processed_event, Some(event.id));
+}
+
+#[tokio::test]
+async fn a_flagged_refund_is_applied_once_it_reaches_the_report() {
+    let row = Row::new(Some(PaymentRecord {
+        refunds: vec![refund_of("10.00", RefundStatus::Pending)],
+        ..record(completed_payment())
+    }));
+    let mut event = stored(&refund_event(REFUND_REF, None, "10.00"));
+    let mut gateway = MockAthmGateway::new();
+    gateway
+        .expect_transaction_report()
+        .times(1)
+        .returning(|_, _| Ok(Vec::new()));
+    let (first, _) = process(gateway, &row, &event).await;
     assert!(
-        matches!(outcome.unwrap(), ProcessOutcome::Flagged(r) if r.contains("reference number"))
+        matches!(first, ProcessOutcome::Flagged(ref r) if r.contains("(yet)")),
+        "{first:?}"
     );
+    event.status = EventStatus::Flagged;
+
+    let mut gateway = MockAthmGateway::new();
+    gateway
+        .expect_transaction_report()
+        .times(1)
+        .returning(|_, _| Ok(vec![remote_refund(Some(REFUND_REF), "10.00")]));
+    gateway
+        .expect_find_payment()
+        .times(1)
+        .returning(|_| Ok(remote_refunded("10.00")));
+    let (again, _) = process(gateway, &row, &event).await;
+
+    assert_eq!(again, ProcessOutcome::Applied);
+    let refund = &row.record().unwrap().refunds[0];
+    assert_eq!(refund.status, RefundStatus::Completed);
+    assert_eq!(refund.reference_number, Some(reference(REFUND_REF)));
 }
 
 #[tokio::test]
-async fn a_cancelled_event_for_a_completed_payment_is_flagged() {
-    let mut cancelled = completed_json();
-    cancelled["status"] = json!("CANCEL");
-    let row = Row::new(Some(record(open_payment())));
-    let (outcome, _) = verified(&cancelled, finds(remote_completed()), &row, 0).await;
-    assert!(matches!(outcome.unwrap(), ProcessOutcome::Flagged(r) if r.contains("completed")));
+async fn a_rule_refusing_a_verified_change_flags_the_event() {
+    // ATH Móvil covered the refund when asked, but by the time the step
+    // runs a concurrent step recorded another refund that uses up the total
+    let row = Row::new(Some(record(completed_payment())));
+    let concurrent = row.clone();
+    let mut gateway = MockAthmGateway::new();
+    gateway
+        .expect_transaction_report()
+        .times(1)
+        .returning(|_, _| Ok(vec![remote_refund(Some(REFUND_REF), "10.00")]));
+    gateway.expect_find_payment().times(1).returning(move |_| {
+        concurrent.edit(|record| {
+            record.refunds.push(Refund {
+                reference_number: Some(reference("88888888-concurrent")),
+                ..refund_of("10.00", RefundStatus::Completed)
+            });
+        });
+        Ok(remote_refunded("10.00"))
+    });
+    let event = stored(&refund_event(REFUND_REF, Some(PAYMENT_REF), "10.00"));
+
+    let (outcome, outcomes) = process(gateway, &row, &event).await;
+
+    let ProcessOutcome::Flagged(reason) = outcome else {
+        panic!("not flagged: {outcome:?}")
+    };
+    assert!(reason.contains("does not cover"), "{reason}");
+    assert_eq!(outcomes.statuses(), [EventStatus::Flagged]);
+    assert!(row.writes().is_empty());
 }
 
 #[tokio::test]
-async fn an_unreachable_ath_movil_leaves_the_event_failed_to_be_verified_again() {
+async fn an_unreachable_ath_movil_leaves_the_event_failed_to_be_checked_again() {
     let mut gateway = MockAthmGateway::new();
     gateway.expect_find_payment().returning(|_| {
         Err(GatewayError::Unavailable {
@@ -130,59 +176,30 @@ async fn an_unreachable_ath_movil_leaves_the_event_failed_to_be_verified_again()
         })
     });
     let row = Row::new(Some(record(open_payment())));
-    let (outcome, statuses) = verified(&completed_json(), gateway, &row, 0).await;
-    assert!(matches!(outcome, Err(WebhookError::Verification(_))));
-    assert_eq!(statuses, vec![EventStatus::Failed]);
+    let (processor, outcomes) = processor(gateway, &Books::of(&[&row]));
+
+    let outcome = processor.process(&stored(&completed_json())).await;
+
+    assert!(
+        matches!(outcome, Err(WebhookError::Verification(_))),
+        "{outcome:?}"
+    );
+    assert_eq!(outcomes.statuses(), [EventStatus::Failed]);
     assert_eq!(row.record().unwrap().payment.status, PaymentStatus::Open);
 }
 
 #[tokio::test]
-async fn a_refund_event_matching_our_own_refund_needs_no_report() {
-    let mut payment_record = record(completed_payment());
-    payment_record
-        .refunds
-        .push(refund_of("5.00", RefundStatus::Pending));
-    let row = Row::new(Some(payment_record));
-    let mut gateway = MockAthmGateway::new();
-    gateway.expect_transaction_report().times(0);
-    let payload = refund_json(PAYMENT_REF, "5.00", "0001");
-    let (outcome, _) = verified(&payload, gateway, &row, 1).await;
-    assert_eq!(outcome.unwrap(), ProcessOutcome::Applied);
-}
+async fn events_that_move_no_money_are_not_checked() {
+    let event = stored(
+        &json!({"transactionType": "donation", "status": "completed",
+        "referenceNumber": "402894d5-b", "total": "5.00"}),
+    );
+    let row = Row::new(None);
 
-#[tokio::test]
-async fn a_refund_event_neither_we_nor_the_report_know_is_flagged() {
-    let row = Row::new(Some(record(completed_payment())));
-    let mut gateway = MockAthmGateway::new();
-    gateway
-        .expect_transaction_report()
-        .times(1)
-        .returning(|_, _| Ok(Vec::new()));
-    let payload = refund_json(PAYMENT_REF, "5.00", "0001");
-    let (outcome, _) = verified(&payload, gateway, &row, 0).await;
-    assert!(matches!(outcome.unwrap(), ProcessOutcome::Flagged(r) if r.contains("no refund")));
-    assert!(row.record().unwrap().refunds.is_empty());
-}
+    let (outcome, outcomes) = process(MockAthmGateway::new(), &row, &event).await;
 
-#[tokio::test]
-async fn a_refund_made_elsewhere_and_found_in_the_report_is_applied() {
-    let row = Row::new(Some(record(completed_payment())));
-    let mut gateway = MockAthmGateway::new();
-    let report_row = AthmTransaction::from_json(&json!({
-        "transactionType": "REFUND", "status": "COMPLETED", "referenceNumber": "777-refund",
-        "total": "5.00", "date": "2025-12-09 10:00:30"
-    }))
-    .unwrap();
-    gateway
-        .expect_transaction_report()
-        .times(1)
-        .returning(move |_, _| Ok(vec![report_row.clone()]));
-    let payload = refund_json(PAYMENT_REF, "5.00", "0001");
-    let (outcome, _) = verified(&payload, gateway, &row, 1).await;
-    assert_eq!(outcome.unwrap(), ProcessOutcome::Applied);
-    let refunds = row.record().unwrap().refunds;
-    assert_eq!(refunds.len(), 1);
-    assert_eq!(refunds[0].amount.to_string(), "5.00");
+    assert_eq!(outcome, ProcessOutcome::Ignored);
+    assert_eq!(outcomes.statuses(), [EventStatus::Processed]);
 }
 
 #[tokio::test]
@@ -206,7 +223,7 @@ async fn a_verified_batch_commits_a_few_events_at_a_time() {
     store
         .expect_record_event_outcome()
         .returning(|_, _, _, _| Ok(()));
-    let processor = WebhookProcessor::new(Arc::new(store), clock()).verified_by(Arc::new(gateway));
+    let processor = WebhookProcessor::new(Arc::new(gateway), Arc::new(store), clock());
 
     let outcomes = processor.process_batch(events).await;
 

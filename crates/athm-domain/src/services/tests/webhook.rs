@@ -1,4 +1,6 @@
-//! WebhookProcessor: storing raw events and applying each kind exactly once.
+//! WebhookProcessor: storing raw events and applying each kind exactly once
+//! (unverified here, the events' own figures standing in for ATH Móvil's:
+//! what the trust gate adds is in `verify` and the `gate_*` modules).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -7,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::{expect_batches, expect_steps};
 use crate::model::{LifecycleKind, PaymentStatus};
-use crate::ports::{MockStore, PaymentKey, StoreError};
+use crate::ports::{MockAthmGateway, MockStore, PaymentKey, StoreError};
 use crate::services::{ProcessOutcome, WebhookError, WebhookProcessor};
 use crate::test_support::{
     ECOMMERCE_ID, PAYMENT_REF, Row, amount, clock, completed_json, completed_payment, ecommerce_id,
@@ -15,8 +17,9 @@ use crate::test_support::{
 };
 use crate::webhook::{EventKind, EventStatus, ParsedWebhook, WebhookEvent};
 
+/// An unverified processor over `store`; any call to ATH Móvil would panic.
 fn processor(store: MockStore) -> WebhookProcessor {
-    WebhookProcessor::new(Arc::new(store), clock())
+    WebhookProcessor::new(Arc::new(MockAthmGateway::new()), Arc::new(store), clock()).unverified()
 }
 
 /// The event `store_event` would have stored for `payload`.
@@ -32,12 +35,11 @@ fn ended_json(status: &str) -> Value {
         "total": 25, "date": "2025-12-08 16:40:52"})
 }
 
-pub(super) fn refund_json(reference: &str, total: &str, daily: &str) -> Value {
-    json!({"transactionType": "refund", "status": "completed", "date": "2025-12-09 10:00:00.0",
-        "referenceNumber": reference, "dailyTransactionID": daily, "name": "Test Customer",
-        "phoneNumber": "7875551234", "email": "customer@example.com", "message": "",
-        "total": total, "tax": "0.00", "subtotal": "0.00", "fee": "0.00", "netAmount": "0.00",
-        "totalRefundedAmount": "0.00", "metadata1": "", "metadata2": "", "items": []})
+/// Whether `key` is `name` followed by 16 hex digits of the body's digest.
+fn is_keyed(key: &str, name: &str) -> bool {
+    key.strip_prefix(name)
+        .and_then(|rest| rest.strip_prefix(':'))
+        .is_some_and(|digest| digest.len() == 16 && digest.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// `record_event_outcome(event, status)` is expected `times` times.
@@ -96,7 +98,10 @@ async fn store_event_keeps_a_valid_body_pending_under_its_idempotency_key() {
         .withf(move |e| {
             e.status == EventStatus::Pending
                 && e.kind == EventKind::EcommerceCompleted
-                && e.idempotency_key == format!("ecommerce:{ECOMMERCE_ID}:completed")
+                && is_keyed(
+                    &e.idempotency_key,
+                    &format!("ecommerce:{ECOMMERCE_ID}:completed"),
+                )
                 && e.ecommerce_id == Some(ecommerce_id())
                 && e.reference_number == Some(reference(PAYMENT_REF))
                 && e.payload == expected_body
@@ -347,14 +352,30 @@ async fn an_already_processed_event_is_not_touched() {
 }
 
 #[tokio::test]
-async fn a_flagged_event_stays_flagged_without_a_write() {
+async fn a_flagged_event_is_processed_again() {
+    let row = Row::new(Some(record(open_payment())));
     let mut event = stored(&completed_json());
     event.status = EventStatus::Flagged;
     event.error = Some("looked forged".into());
+    let mut store = MockStore::new();
+    expect_steps(&mut store, &row, 1);
 
-    let outcome = processor(MockStore::new()).process(&event).await.unwrap();
+    let outcome = processor(store).process(&event).await.unwrap();
 
-    assert_eq!(outcome, ProcessOutcome::Flagged("looked forged".into()));
+    assert_eq!(outcome, ProcessOutcome::Applied);
+    assert_eq!(row.writes()[0].processed_event, Some(event.id));
+}
+
+#[tokio::test]
+async fn an_unverified_processor_takes_the_event_s_figures_without_asking_ath_movil() {
+    let row = Row::new(Some(record(open_payment())));
+    let mut event = completed_json();
+    event["fee"] = json!(0.99);
+    assert!(!processor(MockStore::new()).is_verified());
+
+    assert_eq!(process(&event, &row).await, ProcessOutcome::Applied);
+
+    assert_eq!(row.record().unwrap().payment.fee, Some(amount("0.99")));
 }
 
 #[tokio::test]
@@ -431,7 +452,7 @@ async fn an_unreadable_or_anonymous_pending_event_is_flagged() {
 #[tokio::test]
 async fn a_late_completed_event_never_reopens_a_refunded_amount() {
     let mut payment = completed_payment();
-    payment.add_refunded(amount("10.00"), Some(amount("10.00")), now());
+    payment.follow_refunded_total(amount("10.00"), now());
     let row = Row::new(Some(record(payment)));
 
     // its totalRefundedAmount is 0: it was sent before the refund

@@ -1,35 +1,72 @@
-//! WebhookProcessor: refund events, with and without their own reference number.
+//! WebhookProcessor: refund events, with and without their own reference
+//! number, checked with ATH Móvil and written in ATH Móvil's figures.
 
-use serde_json::json;
+use std::sync::Arc;
 
-use crate::model::{LifecycleKind, RefundStatus};
-use crate::ports::PaymentRecord;
-use crate::services::ProcessOutcome;
+use serde_json::Value;
+
+use super::{Books, Outcomes, refund_event};
+use crate::model::{LifecycleKind, Refund, RefundStatus};
+use crate::ports::{MockAthmGateway, PaymentRecord};
+use crate::services::{ProcessOutcome, WebhookProcessor};
 use crate::test_support::{
-    PAYMENT_REF, REFUND_REF, Row, amount, completed_payment, ecommerce_id, record, reference,
-    refund_of,
+    PAYMENT_REF, REFUND_REF, Row, amount, clock, completed_payment, record, reference, refund_of,
+    remote_refund, remote_refunded,
 };
+use crate::webhook::EventStatus;
 
-use super::webhook::{process, refund_json};
+use super::webhook::stored;
 
-fn with_refund(status: RefundStatus, reference: Option<&str>) -> PaymentRecord {
-    let mut refund = refund_of("10.00", status);
-    refund.reference_number = reference.map(crate::test_support::reference);
-    PaymentRecord {
-        refunds: vec![refund],
+fn with_refunds(refunds: Vec<Refund>) -> Row {
+    Row::new(Some(PaymentRecord {
+        refunds,
         ..record(completed_payment())
-    }
+    }))
+}
+
+/// ATH Móvil's transaction report holds `report`, and its refunded total for
+/// the payment is `refunded`.
+fn ath_movil(
+    report: Vec<crate::model::AthmTransaction>,
+    refunded: &'static str,
+) -> MockAthmGateway {
+    let mut gateway = MockAthmGateway::new();
+    gateway
+        .expect_transaction_report()
+        .returning(move |_, _| Ok(report.clone()));
+    gateway
+        .expect_find_payment()
+        .returning(move |_| Ok(remote_refunded(refunded)));
+    gateway
+}
+
+async fn process(
+    gateway: MockAthmGateway,
+    row: &Row,
+    payload: &Value,
+) -> (ProcessOutcome, Outcomes) {
+    let (store, outcomes) = Books::of(&[row]).store();
+    let processor = WebhookProcessor::new(Arc::new(gateway), Arc::new(store), clock());
+    let outcome = processor
+        .process(&stored(payload))
+        .await
+        .expect("processed");
+    (outcome, outcomes)
 }
 
 #[tokio::test]
-async fn a_refund_event_confirms_a_pending_refund_of_the_same_amount() {
-    let row = Row::new(Some(with_refund(RefundStatus::Pending, None)));
+async fn the_documented_refund_event_completes_the_pending_refund_of_its_amount() {
+    let row = with_refunds(vec![refund_of("10.00", RefundStatus::Pending)]);
     let pending = row.record().unwrap().refunds[0].id;
+    let gateway = ath_movil(vec![remote_refund(Some(REFUND_REF), "10.00")], "10.00");
 
-    let outcome = process(&refund_json(REFUND_REF, "10.00", "0107"), &row).await;
+    let (outcome, outcomes) =
+        process(gateway, &row, &refund_event(REFUND_REF, None, "10.00")).await;
 
     assert_eq!(outcome, ProcessOutcome::Applied);
+    assert!(outcomes.statuses().is_empty(), "marked in the step itself");
     let write = &row.writes()[0];
+    assert!(write.processed_event.is_some());
     assert_eq!(write.refunds.len(), 1);
     let refund = &write.refunds[0];
     assert_eq!(
@@ -37,81 +74,140 @@ async fn a_refund_event_confirms_a_pending_refund_of_the_same_amount() {
         (pending, RefundStatus::Completed)
     );
     assert_eq!(refund.reference_number, Some(reference(REFUND_REF)));
-    assert_eq!(refund.daily_transaction_id.as_deref(), Some("0107"));
     assert_eq!(write.payment.total_refunded_amount, amount("10.00"));
     let kinds: Vec<_> = write.events.iter().map(|e| e.kind).collect();
     assert_eq!(kinds, [LifecycleKind::RefundSent]);
 }
 
 #[tokio::test]
-async fn a_refund_event_carrying_the_payment_s_reference_number_never_gives_it_to_the_refund() {
-    let row = Row::new(Some(with_refund(RefundStatus::Pending, None)));
+async fn a_refund_event_carrying_the_payment_s_reference_never_gives_it_to_the_refund() {
+    let row = with_refunds(vec![refund_of("10.00", RefundStatus::Pending)]);
+    // naming no refund of its own, it is not looked up in the report
+    let mut gateway = MockAthmGateway::new();
+    gateway.expect_transaction_report().never();
+    gateway
+        .expect_find_payment()
+        .times(1)
+        .returning(|_| Ok(remote_refunded("10.00")));
 
-    let outcome = process(&refund_json(PAYMENT_REF, "10.00", "0107"), &row).await;
+    let (outcome, _) = process(gateway, &row, &refund_event(PAYMENT_REF, None, "10.00")).await;
 
     assert_eq!(outcome, ProcessOutcome::Applied);
-    let refund = &row.writes()[0].refunds[0];
-    assert_eq!(refund.status, RefundStatus::Completed);
-    assert_eq!(refund.reference_number, None);
-    assert_eq!(row.writes()[0].events[0].reference_number, None);
+    let write = &row.writes()[0];
+    assert_eq!(write.refunds[0].status, RefundStatus::Completed);
+    assert_eq!(write.refunds[0].reference_number, None);
+    assert_eq!(write.events[0].reference_number, None);
 }
 
 #[tokio::test]
-async fn a_refund_event_for_a_known_refund_changes_nothing() {
-    // known by its own reference number, or (the quirk) by amount when it names the payment
-    for (stored_ref, event_ref) in [(REFUND_REF, REFUND_REF), (REFUND_REF, PAYMENT_REF)] {
-        let row = Row::new(Some(with_refund(RefundStatus::Completed, Some(stored_ref))));
-        let outcome = process(&refund_json(event_ref, "10.00", "0107"), &row).await;
-        assert_eq!(
-            outcome,
-            ProcessOutcome::Unchanged,
-            "event naming {event_ref}"
-        );
-    }
+async fn a_redelivered_refund_event_changes_nothing_and_asks_nothing() {
+    let row = with_refunds(vec![Refund {
+        reference_number: Some(reference(REFUND_REF)),
+        ..refund_of("10.00", RefundStatus::Completed)
+    }]);
+    let (outcome, outcomes) = process(
+        MockAthmGateway::new(),
+        &row,
+        &refund_event(REFUND_REF, None, "10.00"),
+    )
+    .await;
+    assert_eq!(outcome, ProcessOutcome::Unchanged);
+    assert_eq!(outcomes.statuses(), [EventStatus::Processed]);
+    assert!(row.writes().is_empty());
 }
 
 #[tokio::test]
-async fn a_refund_made_in_the_business_app_is_recorded_completed() {
-    let row = Row::new(Some(record(completed_payment())));
+async fn a_refund_made_in_the_business_app_is_recorded_as_ath_movil_reports_it() {
+    let row = with_refunds(Vec::new());
+    let gateway = ath_movil(vec![remote_refund(Some(REFUND_REF), "4.00")], "4.00");
 
-    let outcome = process(&refund_json(PAYMENT_REF, "4.00", "0108"), &row).await;
+    let (outcome, _) = process(
+        gateway,
+        &row,
+        &refund_event(REFUND_REF, Some(PAYMENT_REF), "4.00"),
+    )
+    .await;
 
     assert_eq!(outcome, ProcessOutcome::Applied);
     let write = &row.writes()[0];
     let refund = &write.refunds[0];
     assert_eq!(refund.status, RefundStatus::Completed);
     assert_eq!(refund.amount, amount("4.00"));
-    assert_eq!(refund.reference_number, None);
-    assert_eq!(refund.ecommerce_id, ecommerce_id());
+    assert_eq!(refund.intent_key, None);
+    assert_eq!(refund.reference_number, Some(reference(REFUND_REF)));
     assert_eq!(write.payment.total_refunded_amount, amount("4.00"));
     assert_eq!(write.events[0].kind, LifecycleKind::RefundSent);
 }
 
 #[tokio::test]
-async fn a_second_partial_refund_naming_the_payment_is_a_new_refund() {
-    let row = Row::new(Some(record(completed_payment())));
-    assert_eq!(
-        process(&refund_json(PAYMENT_REF, "4.00", "0108"), &row).await,
-        ProcessOutcome::Applied
-    );
-    assert_eq!(
-        process(&refund_json(PAYMENT_REF, "6.00", "0109"), &row).await,
-        ProcessOutcome::Applied
-    );
+async fn a_refund_naming_only_the_payment_moves_its_total_to_ath_movil_s_and_records_none() {
+    // two partial refunds made in the app, each event naming the payment
+    let row = with_refunds(Vec::new());
+    let gateway = ath_movil(Vec::new(), "10.00");
+    let (first, _) = process(gateway, &row, &refund_event(PAYMENT_REF, None, "4.00")).await;
+    let gateway = ath_movil(Vec::new(), "10.00");
+    let (second, _) = process(gateway, &row, &refund_event(PAYMENT_REF, None, "6.00")).await;
+
+    assert_eq!(first, ProcessOutcome::Applied);
+    assert_eq!(second, ProcessOutcome::Unchanged);
     let stored = row.record().unwrap();
-    assert_eq!(stored.refunds.len(), 2);
+    assert!(
+        stored.refunds.is_empty(),
+        "recorded when the report names them"
+    );
     assert_eq!(stored.payment.total_refunded_amount, amount("10.00"));
 }
 
 #[tokio::test]
-async fn a_refund_event_for_an_unknown_payment_or_of_nothing_changes_nothing() {
-    let unknown = Row::new(None);
+async fn an_unverified_refund_event_takes_its_own_total_and_asks_nothing() {
+    let row = with_refunds(vec![refund_of("10.00", RefundStatus::Pending)]);
+    let mut covering = refund_event(PAYMENT_REF, Some(REFUND_REF), "10.00");
+    covering["totalRefundedAmount"] = "10.00".into();
+    let (store, _) = Books::of(&[&row]).store();
+    let processor =
+        WebhookProcessor::new(Arc::new(MockAthmGateway::new()), Arc::new(store), clock())
+            .unverified();
+
+    let outcome = processor.process(&stored(&covering)).await.unwrap();
+
+    assert_eq!(outcome, ProcessOutcome::Applied);
+    let stored = row.record().unwrap();
+    assert_eq!(stored.refunds[0].status, RefundStatus::Completed);
     assert_eq!(
-        process(&refund_json(PAYMENT_REF, "4.00", "0108"), &unknown).await,
-        ProcessOutcome::Unchanged
+        stored.refunds[0].reference_number,
+        Some(reference(REFUND_REF))
     );
-    let mut zero = refund_json(PAYMENT_REF, "0.00", "0108");
-    zero["totalRefundedAmount"] = json!("0.00");
-    let row = Row::new(Some(record(completed_payment())));
-    assert_eq!(process(&zero, &row).await, ProcessOutcome::Unchanged);
+    assert_eq!(stored.payment.total_refunded_amount, amount("10.00"));
+}
+
+#[tokio::test]
+async fn an_unverified_refund_its_own_total_does_not_cover_is_flagged_by_the_rule() {
+    let row = with_refunds(Vec::new());
+    // the documented body says totalRefundedAmount 0.00
+    let payload = refund_event(PAYMENT_REF, Some(REFUND_REF), "10.00");
+    let (store, outcomes) = Books::of(&[&row]).store();
+    let processor =
+        WebhookProcessor::new(Arc::new(MockAthmGateway::new()), Arc::new(store), clock())
+            .unverified();
+
+    let outcome = processor.process(&stored(&payload)).await.unwrap();
+
+    let ProcessOutcome::Flagged(reason) = outcome else {
+        panic!("not flagged: {outcome:?}")
+    };
+    assert!(reason.contains("does not cover"), "{reason}");
+    assert_eq!(outcomes.statuses(), [EventStatus::Flagged]);
+    assert!(row.writes().is_empty());
+}
+
+#[tokio::test]
+async fn a_refund_event_for_a_payment_unknown_here_is_flagged() {
+    let row = Row::new(None);
+    let (outcome, _) = process(
+        MockAthmGateway::new(),
+        &row,
+        &refund_event(REFUND_REF, Some(PAYMENT_REF), "4.00"),
+    )
+    .await;
+    assert!(matches!(outcome, ProcessOutcome::Flagged(_)), "{outcome:?}");
 }

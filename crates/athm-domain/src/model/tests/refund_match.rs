@@ -1,0 +1,144 @@
+//! How a refund ATH Móvil reports matches the refunds recorded here, and
+//! whether ATH Móvil's refunded total covers it.
+
+use serde_json::json;
+
+use crate::model::{Amount, AthmTransaction, Refund, RefundMatch, RefundStatus, refund_amount};
+use crate::test_support::{REFUND_REF, amount, reference, refund_of, remote_refund};
+
+const OTHER_REF: &str = "99990000-aaaabbbbccccdddd";
+
+/// A recorded refund of `text` in `status`, under `reference` when given.
+fn recorded(text: &str, status: RefundStatus, reference: Option<&str>) -> Refund {
+    Refund {
+        reference_number: reference.map(crate::test_support::reference),
+        ..refund_of(text, status)
+    }
+}
+
+#[test]
+fn a_refund_is_known_by_its_reference_number_whatever_its_amount() {
+    let refunds = [
+        recorded("5.00", RefundStatus::Completed, Some(OTHER_REF)),
+        recorded("3.00", RefundStatus::Pending, None),
+        recorded("10.00", RefundStatus::Completed, Some(REFUND_REF)),
+    ];
+    assert_eq!(
+        Refund::match_remote(&refunds, &remote_refund(Some(REFUND_REF), "3.00")),
+        RefundMatch::Known(2)
+    );
+}
+
+#[test]
+fn a_pending_refund_of_the_same_amount_is_settled_oldest_first() {
+    let refunds = [
+        recorded("3.00", RefundStatus::Pending, None),
+        recorded("10.00", RefundStatus::Pending, None),
+        recorded("10.00", RefundStatus::Pending, None),
+    ];
+    for remote in [
+        remote_refund(Some(REFUND_REF), "10.00"),
+        remote_refund(None, "10.00"),
+    ] {
+        assert_eq!(
+            Refund::match_remote(&refunds, &remote),
+            RefundMatch::Settles(1)
+        );
+    }
+    assert_eq!(
+        Refund::match_remote(&refunds, &remote_refund(Some(REFUND_REF), "4.00")),
+        RefundMatch::New
+    );
+}
+
+#[test]
+fn a_failed_refund_never_matches() {
+    let refunds = [recorded("10.00", RefundStatus::Failed, None)];
+    for remote in [
+        remote_refund(Some(REFUND_REF), "10.00"),
+        remote_refund(None, "10.00"),
+    ] {
+        assert_eq!(Refund::match_remote(&refunds, &remote), RefundMatch::New);
+    }
+}
+
+#[test]
+fn a_completed_refund_without_reference_is_settled_only_by_one_that_has_one() {
+    // completed by a webhook that named only the payment
+    let refunds = [recorded("10.00", RefundStatus::Completed, None)];
+    assert_eq!(
+        Refund::match_remote(&refunds, &remote_refund(Some(REFUND_REF), "10.00")),
+        RefundMatch::Settles(0)
+    );
+    // another claim naming no refund may be a second partial refund
+    assert_eq!(
+        Refund::match_remote(&refunds, &remote_refund(None, "10.00")),
+        RefundMatch::New
+    );
+    // a completed refund with its own reference is never another's
+    let referenced = [recorded("10.00", RefundStatus::Completed, Some(OTHER_REF))];
+    assert_eq!(
+        Refund::match_remote(&referenced, &remote_refund(Some(REFUND_REF), "10.00")),
+        RefundMatch::New
+    );
+}
+
+#[test]
+fn a_known_refund_is_always_covered() {
+    let refunds = [recorded("10.00", RefundStatus::Completed, Some(REFUND_REF))];
+    let remote = remote_refund(Some(REFUND_REF), "10.00");
+    assert!(Refund::is_covered(&refunds, &remote, Amount::ZERO));
+}
+
+#[test]
+fn a_new_refund_is_covered_only_beside_the_completed_ones() {
+    let refunds = [
+        recorded("10.00", RefundStatus::Completed, Some(OTHER_REF)),
+        recorded("7.00", RefundStatus::Pending, None),
+        recorded("9.00", RefundStatus::Failed, None),
+    ];
+    let remote = remote_refund(Some(REFUND_REF), "5.00");
+    assert!(Refund::is_covered(&refunds, &remote, amount("15.00")));
+    assert!(!Refund::is_covered(&refunds, &remote, amount("14.99")));
+}
+
+#[test]
+fn a_settled_refund_is_not_counted_twice() {
+    for status in [RefundStatus::Pending, RefundStatus::Completed] {
+        let refunds = [
+            recorded("4.00", RefundStatus::Completed, Some(OTHER_REF)),
+            recorded("5.00", status, None),
+        ];
+        let remote = remote_refund(Some(REFUND_REF), "5.00");
+        assert_eq!(
+            Refund::match_remote(&refunds, &remote),
+            RefundMatch::Settles(1)
+        );
+        assert!(
+            Refund::is_covered(&refunds, &remote, amount("9.00")),
+            "{status}"
+        );
+        assert!(
+            !Refund::is_covered(&refunds, &remote, amount("8.99")),
+            "{status}"
+        );
+    }
+}
+
+#[test]
+fn a_refund_s_amount_is_its_total_else_its_refunded_amount() {
+    assert_eq!(
+        refund_amount(&remote_refund(Some(REFUND_REF), "3.00")),
+        amount("3.00")
+    );
+    let answer = AthmTransaction::from_json(&json!({"transactionType": "REFUND",
+        "status": "COMPLETED", "refundedAmount": 1.5, "referenceNumber": REFUND_REF}))
+    .unwrap();
+    assert_eq!(refund_amount(&answer), amount("1.50"));
+    let nothing = AthmTransaction::from_json(&json!({"transactionType": "REFUND"})).unwrap();
+    assert_eq!(refund_amount(&nothing), Amount::ZERO);
+    assert_eq!(
+        remote_refund(Some(REFUND_REF), "3.00").reference_number,
+        Some(reference(REFUND_REF))
+    );
+}

@@ -1,0 +1,392 @@
+//! The trust gate: every path that changes money asks ATH Móvil first.
+//!
+//! ATH Móvil's ledger is the truth and athm's tables are its mirror. A
+//! webhook, a report row or a browser call is a *reason to ask*, never an
+//! answer: the gate reads ATH Móvil (findPayment, the transaction report)
+//! and hands the use cases ATH Móvil's own figures to write. Webhooks are
+//! not signed, so an event ATH Móvil does not confirm is flagged and changes
+//! nothing (it is checked again later: a refund can reach the report
+//! seconds after its webhook).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::GateError;
+use crate::model::{
+    Amount, AthmTransaction, EcommerceId, PaymentStatus, Refund, RefundMatch, RemoteStatus,
+    TransactionType, refund_amount,
+};
+use crate::ports::{
+    AthmGateway, Clock, ErrorClass, GatewayError, ListQuery, PaymentKey, PaymentRecord, Store,
+};
+use crate::webhook::EventKind;
+
+/// What the gate concluded about a piece of news.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// ATH Móvil confirms it; write these figures (ATH Móvil's own).
+    Trusted(Trusted),
+    /// ATH Móvil contradicts it, or does not know it (yet): flag it, change nothing.
+    Forged(String),
+}
+
+/// News confirmed by ATH Móvil, in ATH Móvil's figures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Trusted {
+    /// The payment as findPayment answered (with the customer data only the
+    /// webhook carries), and the status the event announced.
+    Payment {
+        /// ATH Móvil's answer.
+        remote: Box<AthmTransaction>,
+        /// What the event announced: completed, cancelled or expired.
+        announced: PaymentStatus,
+    },
+    /// A refund ATH Móvil made, on this payment; its `reference_number` is
+    /// the refund's own (or `None` when no source named it), with the
+    /// payment's refunded total as ATH Móvil reads it (`None` unverified).
+    Refund {
+        /// The payment refunded.
+        key: PaymentKey,
+        /// The refund, as ATH Móvil reports it.
+        refund: Box<AthmTransaction>,
+        /// ATH Móvil's `totalRefundedAmount` for the payment.
+        refunded_total: Option<Amount>,
+    },
+}
+
+/// Where a refund claim comes from: a webhook must be found in the report;
+/// a report row is a read of ATH Móvil already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    Webhook,
+    Report,
+}
+
+/// The gate: a gateway to ask, the store to locate payments, a clock for report windows.
+#[derive(Clone)]
+pub(crate) struct TrustGate {
+    gateway: Arc<dyn AthmGateway>,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+}
+
+/// How far either side of a refund's date the report is searched for it.
+const REPORT_WINDOW_HOURS: i64 = 24;
+
+/// At most this many of one customer's payments are asked about a refund that names none.
+const MAX_CANDIDATES: u64 = 10;
+
+impl TrustGate {
+    pub(crate) fn new(
+        gateway: Arc<dyn AthmGateway>,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            gateway,
+            store,
+            clock,
+        }
+    }
+
+    /// Checks an event of `kind` announcing `tx` with ATH Móvil.
+    ///
+    /// # Errors
+    /// A gateway or store failure that says nothing about the event: it
+    /// stays unprocessed and is checked again later.
+    pub(crate) async fn check_event(
+        &self,
+        kind: EventKind,
+        tx: &AthmTransaction,
+    ) -> Result<Verdict, GateError> {
+        match kind {
+            EventKind::EcommerceCompleted => {
+                self.check_ecommerce(PaymentStatus::Completed, tx).await
+            }
+            EventKind::EcommerceCancelled => self.check_ecommerce(PaymentStatus::Cancel, tx).await,
+            EventKind::EcommerceExpired => self.check_ecommerce(PaymentStatus::Expired, tx).await,
+            EventKind::Refund => self.check_refund(tx, Source::Webhook).await,
+            _ => Ok(Verdict::Forged(
+                "events of this kind change no payment".into(),
+            )),
+        }
+    }
+
+    async fn check_ecommerce(
+        &self,
+        announced: PaymentStatus,
+        tx: &AthmTransaction,
+    ) -> Result<Verdict, GateError> {
+        let Some(ecommerce_id) = tx.ecommerce_id else {
+            return Ok(Verdict::Forged(
+                "an ecommerce event without ecommerceId cannot be verified".into(),
+            ));
+        };
+        let Some(remote) = self.find_payment(&ecommerce_id).await? else {
+            return Ok(Verdict::Forged(format!(
+                "ATH Móvil does not know payment {ecommerce_id}"
+            )));
+        };
+        let agrees = match announced {
+            PaymentStatus::Completed => remote.status == RemoteStatus::Completed,
+            _ => matches!(
+                remote.status,
+                RemoteStatus::Cancelled | RemoteStatus::Expired
+            ),
+        };
+        if !agrees {
+            return Ok(Verdict::Forged(format!(
+                "the event says {} but findPayment says {}",
+                tx.status, remote.status
+            )));
+        }
+        Ok(Verdict::Trusted(Trusted::Payment {
+            remote: Box::new(with_customer(remote, tx)),
+            announced,
+        }))
+    }
+
+    /// Checks a refund claim: which payment it refunds, that ATH Móvil made
+    /// it (a webhook must be in the report under its own reference number),
+    /// and that ATH Móvil's refunded total for that payment covers it.
+    ///
+    /// # Errors
+    /// Gateway and store failures (check again later).
+    pub(crate) async fn check_refund(
+        &self,
+        tx: &AthmTransaction,
+        source: Source,
+    ) -> Result<Verdict, GateError> {
+        let amount = refund_amount(tx);
+        if amount.is_zero() {
+            return Ok(Verdict::Forged("a refund of 0.00 changes nothing".into()));
+        }
+        let Some((record, own)) = self.locate(tx).await? else {
+            return Ok(Verdict::Forged(format!(
+                "no payment here matches this refund of {amount}"
+            )));
+        };
+        let claim = AthmTransaction {
+            reference_number: own.clone(),
+            ..tx.clone()
+        };
+        let id = record.payment.ecommerce_id;
+        if let RefundMatch::Known(_) = Refund::match_remote(&record.refunds, &claim) {
+            // Recorded already from an ATH Móvil read: nothing to ask, nothing to change.
+            return Ok(Verdict::Trusted(Trusted::Refund {
+                key: PaymentKey::Ecommerce(id),
+                refund: Box::new(claim),
+                refunded_total: None,
+            }));
+        }
+        let refund = match (&own, source) {
+            (Some(reference), Source::Webhook) => {
+                let Some(row) = self.report_row(reference, tx.date).await? else {
+                    return Ok(Verdict::Forged(format!(
+                        "refund {reference} is not in ATH Móvil's transaction report (yet)"
+                    )));
+                };
+                if refund_amount(&row) != amount {
+                    return Ok(Verdict::Forged(format!(
+                        "the event says refund {reference} is {amount} but the report says {}",
+                        refund_amount(&row)
+                    )));
+                }
+                with_customer(row, tx)
+            }
+            _ => claim,
+        };
+        let Some(remote) = self.find_payment(&id).await? else {
+            return Ok(Verdict::Forged(format!(
+                "ATH Móvil does not know payment {id}"
+            )));
+        };
+        let reported = remote.total_refunded_amount.unwrap_or_default();
+        if !Refund::is_covered(&record.refunds, &refund, reported) {
+            return Ok(Verdict::Forged(format!(
+                "ATH Móvil's refunded total for payment {id} is {reported}, which does not cover this refund of {}",
+                refund_amount(&refund)
+            )));
+        }
+        Ok(Verdict::Trusted(Trusted::Refund {
+            key: PaymentKey::Ecommerce(id),
+            refund: Box::new(refund),
+            refunded_total: Some(reported),
+        }))
+    }
+
+    /// The payment a refund claim is about, and the refund's own reference
+    /// number (`None` when the claim names only the payment).
+    ///
+    /// Of the two reference numbers a refund may carry (`referenceNumber`,
+    /// `referenceTransactionId`), the one that is a payment's here names the
+    /// payment and the other is the refund's own. A claim naming no known
+    /// payment is matched by a refund recorded under its reference; else by
+    /// a pending refund of the same amount to the same customer; else by
+    /// that customer's payments whose ATH Móvil total leaves room for it.
+    /// Anything but exactly one candidate is no match.
+    async fn locate(
+        &self,
+        tx: &AthmTransaction,
+    ) -> Result<Option<(PaymentRecord, Option<crate::model::ReferenceNumber>)>, GateError> {
+        let references = [&tx.reference_number, &tx.related_reference];
+        for (i, reference) in references.iter().enumerate() {
+            let Some(reference) = reference else { continue };
+            let key = PaymentKey::Reference(reference.clone());
+            if let Some(record) = self.store.payment(&key).await? {
+                let own = references[1 - i].clone().filter(|r| r != reference);
+                return Ok(Some((record, own)));
+            }
+        }
+        let Some(own) = tx.reference_number.clone() else {
+            return Ok(None);
+        };
+        let key = PaymentKey::Refund(own.clone());
+        if let Some(record) = self.store.payment(&key).await? {
+            return Ok(Some((record, Some(own))));
+        }
+        let amount = refund_amount(tx);
+        let same_customer =
+            |record: &PaymentRecord| match (&tx.customer_phone, &record.payment.customer_phone) {
+                (Some(said), Some(known)) => said == known,
+                _ => true,
+            };
+        let mut pending = Vec::new();
+        for refund in self.store.pending_refunds().await? {
+            if refund.amount != amount
+                || pending
+                    .iter()
+                    .any(|r: &PaymentRecord| r.payment.ecommerce_id == refund.ecommerce_id)
+            {
+                continue;
+            }
+            if let Some(record) = self
+                .store
+                .payment(&PaymentKey::Ecommerce(refund.ecommerce_id))
+                .await?
+                && same_customer(&record)
+            {
+                pending.push(record);
+            }
+        }
+        if let [record] = pending.as_slice() {
+            return Ok(Some((record.clone(), Some(own))));
+        }
+        if !pending.is_empty() {
+            return Ok(None);
+        }
+        let Some(phone) = &tx.customer_phone else {
+            return Ok(None);
+        };
+        let query = ListQuery {
+            search: Some(phone.as_str().to_string()),
+            status: Some(PaymentStatus::Completed.as_str().to_string()),
+            per_page: MAX_CANDIDATES,
+            ..ListQuery::default()
+        };
+        let mut roomy = Vec::new();
+        for payment in self.store.list_payments(&query).await?.items {
+            let Some(record) = self
+                .store
+                .payment(&PaymentKey::Ecommerce(payment.ecommerce_id))
+                .await?
+            else {
+                continue;
+            };
+            let Some(remote) = self.find_payment(&payment.ecommerce_id).await? else {
+                continue;
+            };
+            let reported = remote.total_refunded_amount.unwrap_or_default();
+            if Refund::is_covered(&record.refunds, tx, reported) {
+                roomy.push(record);
+            }
+        }
+        Ok(match roomy.as_slice() {
+            [record] => Some((record.clone(), Some(own))),
+            _ => None,
+        })
+    }
+
+    /// The REFUND row with `reference` in the report around `date`, read no
+    /// later than now (ATH Móvil refuses future dates).
+    async fn report_row(
+        &self,
+        reference: &crate::model::ReferenceNumber,
+        date: Option<DateTime<Utc>>,
+    ) -> Result<Option<AthmTransaction>, GateError> {
+        let now = self.clock.now();
+        let center = date.map_or(now, |d| d.min(now));
+        let window = Duration::hours(REPORT_WINDOW_HOURS);
+        let rows = self
+            .gateway
+            .transaction_report(center - window, (center + window).min(now))
+            .await?;
+        Ok(rows.into_iter().find(|row| {
+            row.transaction_type == TransactionType::Refund
+                && row.reference_number.as_ref() == Some(reference)
+        }))
+    }
+
+    /// findPayment; `None` when ATH Móvil does not know the payment.
+    async fn find_payment(&self, id: &EcommerceId) -> Result<Option<AthmTransaction>, GateError> {
+        match self.gateway.find_payment(id).await {
+            Ok(remote) => Ok(Some(remote)),
+            Err(GatewayError::Refused { code, .. }) if code.class() == ErrorClass::NotFound => {
+                Ok(None)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+}
+
+/// ATH Móvil's figures, with the customer data only the news carries where
+/// ATH Móvil's answer has none. Money fields always come from ATH Móvil.
+fn with_customer(mut remote: AthmTransaction, news: &AthmTransaction) -> AthmTransaction {
+    for (mine, theirs) in [
+        (&mut remote.customer_name, &news.customer_name),
+        (&mut remote.customer_email, &news.customer_email),
+        (&mut remote.message, &news.message),
+        (&mut remote.business_name, &news.business_name),
+    ] {
+        if mine.is_empty() {
+            mine.clone_from(theirs);
+        }
+    }
+    if remote.customer_phone.is_none() {
+        remote.customer_phone.clone_from(&news.customer_phone);
+    }
+    if remote.items.is_empty() {
+        remote.items.clone_from(&news.items);
+    }
+    remote
+}
+
+impl Trusted {
+    /// The news taken at its word, for a processor whose verification is
+    /// switched off (load tests only): its own figures stand in for ATH Móvil's.
+    pub(crate) fn unverified(kind: EventKind, tx: &AthmTransaction) -> Option<Trusted> {
+        let announced = match kind {
+            EventKind::EcommerceCompleted => PaymentStatus::Completed,
+            EventKind::EcommerceCancelled => PaymentStatus::Cancel,
+            EventKind::EcommerceExpired => PaymentStatus::Expired,
+            EventKind::Refund => {
+                let payment = tx.reference_number.clone()?;
+                let own = tx.related_reference.clone().filter(|r| *r != payment);
+                return Some(Trusted::Refund {
+                    key: PaymentKey::Reference(payment),
+                    refund: Box::new(AthmTransaction {
+                        reference_number: own,
+                        ..tx.clone()
+                    }),
+                    refunded_total: tx.total_refunded_amount,
+                });
+            }
+            _ => return None,
+        };
+        Some(Trusted::Payment {
+            remote: Box::new(tx.clone()),
+            announced,
+        })
+    }
+}
