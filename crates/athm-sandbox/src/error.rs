@@ -58,6 +58,14 @@ fn error_body(code: &str, message: &str) -> Value {
     json!({"status": "error", "message": message, "errorcode": code, "data": null})
 }
 
+/// An error answer with `code` and its published text (a generic one for a
+/// code ATH Móvil does not publish), with HTTP `status` (400 when invalid).
+pub(crate) fn error_answer(status: u16, code: &str) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+    let message = codes::message(code).unwrap_or("Error");
+    (status, axum::Json(error_body(code, message))).into_response()
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST);

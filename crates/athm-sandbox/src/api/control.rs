@@ -168,9 +168,14 @@ struct FaultRequest {
 
 /// `{"operation":"refund","fault":{"kind":"internal_error"},"times":1}`
 async fn set_fault(State(s): State<Arc<Shared>>, Json(req): Json<FaultRequest>) -> Response {
+    if let Fault::ErrorCode { http_status, .. } = &req.fault
+        && !(200..=599).contains(http_status)
+    {
+        return invalid("http_status must be between 200 and 599").into_response();
+    }
+    let answer = json!({"operation": req.operation, "fault": req.fault, "times": req.times});
     s.faults.set(req.operation, req.fault, req.times);
-    Json(json!({"operation": req.operation, "fault": req.fault, "times": req.times}))
-        .into_response()
+    Json(answer).into_response()
 }
 
 async fn clear_faults(State(s): State<Arc<Shared>>) -> Response {
