@@ -338,7 +338,13 @@ mod tests {
     #[test]
     fn a_transient_or_undocumented_refusal_of_a_write_is_not_definitive() {
         for op in [Authorize, UpdatePhoneNumber, Cancel, Refund] {
-            for code in ["BTRA_9999", "BTRA_9998", "BTRA_0015", "BTRA_0016", "BTRA_7777"] {
+            for code in [
+                "BTRA_9999",
+                "BTRA_9998",
+                "BTRA_0015",
+                "BTRA_0016",
+                "BTRA_7777",
+            ] {
                 assert!(!to_error(op, refused(code)).is_definitive(), "{op} {code}");
             }
             for code in ["BTRA_0053", "BTRA_0004", "BTRA_0037"] {
