@@ -13,4 +13,5 @@ mod refund_races;
 mod refunds;
 mod services;
 mod sync;
+mod unknown_outcome;
 mod webhooks;

@@ -9,9 +9,6 @@ use athm_domain::ports::GatewayError;
 use athm_domain::{AthmTransaction, ReferenceNumber, TransactionType};
 use chrono::{DateTime, TimeDelta, Utc};
 
-/// ATH Móvil's "date range too long" code.
-const RANGE_TOO_LONG: &str = "BTRA_0026";
-
 /// The shortest window tried before giving up on BTRA_0026.
 pub(crate) const MIN_WINDOW: TimeDelta = TimeDelta::hours(1);
 
@@ -73,7 +70,7 @@ where
             Ok(rows) => merged.extend(rows),
             Err(GatewayError::Refused { code, .. }) if code.means_no_records() => {}
             Err(GatewayError::Refused { code, .. })
-                if code.as_str() == RANGE_TOO_LONG && window / 2 >= MIN_WINDOW =>
+                if code.means_range_too_long() && window / 2 >= MIN_WINDOW =>
             {
                 window = window / 2;
                 tracing::debug!(?window, "report range too long; halving the window");

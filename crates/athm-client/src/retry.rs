@@ -186,6 +186,9 @@ mod tests {
             Failure::ServerError { status: 503 },
             refused("BTRA_9999"),
             refused("BTRA_9998"),
+            refused("BTRA_0015"),
+            refused("BTRA_0016"),
+            refused("BTRA_7777"),
             limited(Some(1)),
             limited(None),
             Failure::Undecodable { detail: "x".into() },
@@ -218,12 +221,15 @@ mod tests {
 
     #[test]
     fn reads_are_retried_after_transient_failures_only() {
-        let table: [(Failure, bool); 9] = [
+        let table: [(Failure, bool); 12] = [
             (no_answer(), true),
             (Failure::ServerError { status: 502 }, true),
             (refused("BTRA_9999"), true),
             (refused("BTRA_9998"), true),
+            (refused("BTRA_0015"), true),
+            (refused("BTRA_0016"), true),
             (limited(None), true),
+            (refused("BTRA_7777"), false),
             (refused("BTRA_0031"), false),
             (refused("BTRA_0026"), false),
             (refused("token.expired"), false),
@@ -330,8 +336,20 @@ mod tests {
     }
 
     #[test]
-    fn a_transient_refusal_of_a_write_is_not_definitive() {
-        assert!(!to_error(Refund, refused("BTRA_9999")).is_definitive());
-        assert!(to_error(Refund, refused("BTRA_0053")).is_definitive());
+    fn a_transient_or_undocumented_refusal_of_a_write_is_not_definitive() {
+        for op in [Authorize, UpdatePhoneNumber, Cancel, Refund] {
+            for code in [
+                "BTRA_9999",
+                "BTRA_9998",
+                "BTRA_0015",
+                "BTRA_0016",
+                "BTRA_7777",
+            ] {
+                assert!(!to_error(op, refused(code)).is_definitive(), "{op} {code}");
+            }
+            for code in ["BTRA_0053", "BTRA_0004", "BTRA_0037"] {
+                assert!(to_error(op, refused(code)).is_definitive(), "{op} {code}");
+            }
+        }
     }
 }

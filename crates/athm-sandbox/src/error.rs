@@ -4,63 +4,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-/// The error codes the sandbox answers with.
-pub mod codes {
-    /// Amount under the minimum (1.00), or negative.
-    pub const AMOUNT_UNDER_MINIMUM: &str = "BTRA_0001";
-    /// Amount over the limit (1500.00), or a refund over what is left to refund.
-    pub const AMOUNT_OVER_LIMIT: &str = "BTRA_0004";
-    /// Invalid format or missing body/field.
-    pub const INVALID_FORMAT: &str = "BTRA_0006";
-    /// Business not active.
-    pub const BUSINESS_NOT_ACTIVE: &str = "BTRA_0010";
-    /// Amount is zero.
-    pub const AMOUNT_ZERO: &str = "BTRA_0013";
-    /// Unknown public token or wrong private token.
-    pub const INVALID_TOKEN: &str = "BTRA_0017";
-    /// Report: the business has no transactions at all.
-    pub const REPORT_NO_RECORDS: &str = "BTRA_0022";
-    /// Report: `fromDate` is not a valid date.
-    pub const REPORT_BAD_FROM: &str = "BTRA_0023";
-    /// Report: `toDate` is not a valid date.
-    pub const REPORT_BAD_TO: &str = "BTRA_0024";
-    /// Report: `fromDate` after `toDate`.
-    pub const REPORT_FROM_AFTER_TO: &str = "BTRA_0025";
-    /// Report: range longer than the maximum number of days.
-    pub const REPORT_RANGE_TOO_LONG: &str = "BTRA_0026";
-    /// `ecommerceId` does not exist (for this business).
-    pub const ECOMMERCE_NOT_FOUND: &str = "BTRA_0031";
-    /// The payment is not in CONFIRM.
-    pub const NOT_CONFIRMED: &str = "BTRA_0032";
-    /// Cannot confirm (or change) a cancelled, expired or finished payment.
-    pub const NOT_OPEN: &str = "BTRA_0037";
-    /// Metadata over 40 characters.
-    pub const METADATA_TOO_LONG: &str = "BTRA_0038";
-    /// The valid time to execute has expired.
-    pub const TIME_EXPIRED: &str = "BTRA_0039";
-    /// Refund message over 50 characters.
-    pub const MESSAGE_TOO_LONG: &str = "BTRA_0040";
-    /// The phone number is already assigned to the payment.
-    pub const PHONE_ALREADY_ASSIGNED: &str = "BTRA_0041";
-    /// Report: no transactions in the range.
-    pub const REPORT_NONE_IN_RANGE: &str = "BTRA_0046";
-    /// Report: dates in the future.
-    pub const REPORT_FUTURE_DATES: &str = "BTRA_0048";
-    /// Reference number does not exist.
-    pub const REFERENCE_NOT_FOUND: &str = "BTRA_0053";
-    /// Invalid auth token (bad signature or malformed).
-    pub const AUTH_INVALID: &str = "BTRA_0401";
-    /// Auth token for another payment.
-    pub const AUTH_FORBIDDEN: &str = "BTRA_0403";
-    /// Internal error.
-    pub const INTERNAL: &str = "BTRA_9999";
-    /// Missing `Authorization: Bearer` header.
-    pub const TOKEN_INVALID_HEADER: &str = "token.invalid.header";
-    /// Expired auth token.
-    pub const TOKEN_EXPIRED: &str = "token.expired";
-    /// Communication error (503 fault).
-    pub const COMMUNICATION: &str = "BTRA_9998";
-}
+pub mod codes;
 
 /// An error answer: `{"status":"error","message":…,"errorcode":…,"data":null}`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -105,8 +49,21 @@ impl ApiError {
 
     /// The JSON body.
     pub fn body(&self) -> Value {
-        json!({"status": "error", "message": self.message, "errorcode": self.code, "data": null})
+        error_body(self.code, &self.message)
     }
+}
+
+/// `{"status":"error","message":…,"errorcode":…,"data":null}`.
+fn error_body(code: &str, message: &str) -> Value {
+    json!({"status": "error", "message": message, "errorcode": code, "data": null})
+}
+
+/// An error answer with `code` and its published text (a generic one for a
+/// code ATH Móvil does not publish), with HTTP `status` (400 when invalid).
+pub(crate) fn error_answer(status: u16, code: &str) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+    let message = codes::message(code).unwrap_or("Error");
+    (status, axum::Json(error_body(code, message))).into_response()
 }
 
 impl IntoResponse for ApiError {

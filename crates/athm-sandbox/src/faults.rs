@@ -29,8 +29,9 @@ pub enum Operation {
 }
 
 /// What goes wrong. On the control endpoint a fault is written with a
-/// `kind` tag, e.g. `{"kind":"latency","millis":500}` or `{"kind":"hang"}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// `kind` tag, e.g. `{"kind":"latency","millis":500}`, `{"kind":"hang"}` or
+/// `{"kind":"error_code","code":"BTRA_0015","http_status":400,"apply":true}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Fault {
     /// Wait, then behave normally.
@@ -61,9 +62,39 @@ pub enum Fault {
     AnswerLost,
     /// Apply the effect, then never answer.
     AnswerHangs,
+    /// An ATH Móvil error answer
+    /// (`{"status":"error","message":…,"errorcode":…,"data":null}`) with
+    /// `code` and its published text (a generic one for an unpublished
+    /// code), after applying the effect when `apply` is true (the money
+    /// moved, yet the answer says error) or with no effect when false.
+    ErrorCode {
+        /// `errorcode`, published or not (e.g. `BTRA_0015`, `BTRA_7777`).
+        code: String,
+        /// The answer's HTTP status (200–599; 400 when not given).
+        #[serde(default = "bad_request")]
+        http_status: u16,
+        /// Whether the operation takes effect before the error answer (false when not given).
+        #[serde(default)]
+        apply: bool,
+    },
 }
 
-#[derive(Debug, Clone, Copy)]
+impl Fault {
+    /// [`Fault::ErrorCode`] with HTTP 400: `code` answered, the effect applied when `apply`.
+    pub fn error_code(code: impl Into<String>, apply: bool) -> Self {
+        Self::ErrorCode {
+            code: code.into(),
+            http_status: bad_request(),
+            apply,
+        }
+    }
+}
+
+fn bad_request() -> u16 {
+    400
+}
+
+#[derive(Debug, Clone)]
 struct Armed {
     fault: Fault,
     remaining: Option<u32>,
@@ -105,7 +136,7 @@ impl Faults {
 
     /// The fault armed on `operation`, if any.
     pub fn armed(&self, operation: Operation) -> Option<Fault> {
-        lock(&self.armed).get(&operation).map(|a| a.fault)
+        lock(&self.armed).get(&operation).map(|a| a.fault.clone())
     }
 
     /// How many calls of `operation` met a fault so far.
@@ -117,7 +148,7 @@ impl Faults {
     pub(crate) fn take(&self, operation: Operation) -> Option<Fault> {
         let mut armed = lock(&self.armed);
         let entry = armed.get_mut(&operation)?;
-        let fault = entry.fault;
+        let fault = entry.fault.clone();
         match entry.remaining.as_mut() {
             Some(0) => {
                 armed.remove(&operation);
@@ -149,5 +180,24 @@ mod tests {
         assert_eq!(faults.take(Operation::Refund), None);
         assert_eq!(faults.fired(Operation::Refund), 2);
         assert_eq!(faults.take(Operation::Find), None);
+    }
+
+    #[test]
+    fn an_error_code_fault_reads_with_defaults_and_in_full() {
+        let short: Fault =
+            serde_json::from_str(r#"{"kind":"error_code","code":"BTRA_7777"}"#).unwrap();
+        assert_eq!(short, Fault::error_code("BTRA_7777", false));
+        let full: Fault = serde_json::from_str(
+            r#"{"kind":"error_code","code":"BTRA_0015","http_status":500,"apply":true}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            full,
+            Fault::ErrorCode {
+                code: "BTRA_0015".into(),
+                http_status: 500,
+                apply: true
+            }
+        );
     }
 }

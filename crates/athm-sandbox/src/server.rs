@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use axum::Router;
 use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -22,6 +23,7 @@ use crate::model::{CustomerInput, Payment, Refund};
 use crate::state::Shared;
 use crate::token::TokenSigner;
 use crate::webhook::{DeliveryAttempt, Hub, Subscription};
+use crate::wire::request::AppRefund;
 
 /// A sandbox: its books, faults, clock and webhooks. Cheap to clone; every
 /// clone drives the same sandbox.
@@ -181,6 +183,37 @@ impl Sandbox {
     /// How many refunds were actually executed.
     pub fn refunds_executed(&self) -> usize {
         self.shared.ledger.refunds().len()
+    }
+
+    /// The refunds executed against payment `ecommerce_id`, oldest first
+    /// (through the API and in the ATH Business app alike).
+    pub fn refunds_of(&self, ecommerce_id: Uuid) -> Vec<Refund> {
+        self.shared.ledger.refunds_of(ecommerce_id)
+    }
+
+    /// The business refunds payment `ecommerce_id` in the ATH Business app,
+    /// not through the API: `amount` (all that is left when `None`) with
+    /// `message`. The ledger changes exactly as for an API refund and the
+    /// refund webhook is delivered as configured.
+    ///
+    /// # Errors
+    /// BTRA_0031 unknown payment, BTRA_0035 not COMPLETED, BTRA_0013 zero,
+    /// BTRA_0001 negative, BTRA_0004 more than is left (or nothing left),
+    /// BTRA_0040 message over 50 characters.
+    pub fn refund_in_business_app(
+        &self,
+        ecommerce_id: Uuid,
+        amount: Option<Decimal>,
+        message: &str,
+    ) -> Result<Refund, ApiError> {
+        let request = AppRefund {
+            amount,
+            message: message.to_owned(),
+        };
+        self.shared
+            .ledger
+            .refund_in_app(ecommerce_id, request, self.now())
+            .map(|(refund, _)| refund)
     }
 
     /// Subscribes `public_token`'s business to webhooks (no HTTPS check).

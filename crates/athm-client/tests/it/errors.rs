@@ -12,7 +12,7 @@ fn class(error: &GatewayError) -> Option<ErrorClass> {
 }
 
 #[tokio::test]
-async fn validation_errors_are_refusals_of_the_validation_class() {
+async fn format_and_amount_errors_are_definitive_refusals_of_their_class() {
     let env = spawn().await;
     let mut inconsistent = request("25.00");
     inconsistent.subtotal = Some("24.00".parse().expect("amount"));
@@ -22,7 +22,7 @@ async fn validation_errors_are_refusals_of_the_validation_class() {
         (code(&error), error.operation()),
         ("BTRA_0006", Operation::CreatePayment)
     );
-    assert_eq!(class(&error), Some(ErrorClass::Validation));
+    assert_eq!(class(&error), Some(ErrorClass::Format));
 
     let (_, reference) = env.completed("5.00").await;
     let zero = RefundOrder {
@@ -32,6 +32,7 @@ async fn validation_errors_are_refusals_of_the_validation_class() {
     };
     let error = env.client.refund(&zero).await.unwrap_err();
     assert_eq!(code(&error), "BTRA_0013");
+    assert_eq!(class(&error), Some(ErrorClass::Amount));
     assert!(error.is_definitive());
 }
 
@@ -50,6 +51,7 @@ async fn an_inactive_business_is_refused() {
         .await
         .unwrap_err();
     assert_eq!(code(&error), "BTRA_0010");
+    assert_eq!(class(&error), Some(ErrorClass::Business));
 }
 
 #[tokio::test]

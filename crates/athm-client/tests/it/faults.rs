@@ -282,3 +282,57 @@ async fn a_server_that_cannot_be_reached_is_unavailable_even_for_a_refund() {
     );
     assert!(error.is_definitive());
 }
+
+#[tokio::test]
+async fn a_refund_refused_with_a_transient_or_undocumented_code_is_not_definitive_and_not_resent() {
+    for (errorcode, apply) in [
+        ("BTRA_0015", true),
+        ("BTRA_0016", false),
+        ("BTRA_7777", true),
+    ] {
+        let env = spawn().await;
+        let order = refund_order(&env).await;
+        arm(&env, Op::Refund, Fault::error_code(errorcode, apply), None);
+        let error = env.client.refund(&order).await.unwrap_err();
+        assert_eq!(variant(&error), "Refused", "{errorcode}");
+        assert_eq!(code(&error), errorcode);
+        assert!(
+            !error.is_definitive(),
+            "{errorcode}: the money may have moved"
+        );
+        assert_eq!(
+            env.sandbox.faults().fired(Op::Refund),
+            1,
+            "{errorcode}: sent once"
+        );
+        assert_eq!(
+            env.sandbox.refunds_executed(),
+            usize::from(apply),
+            "{errorcode}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_find_refused_with_an_undocumented_code_is_not_retried_but_a_transient_one_is() {
+    let env = spawn().await;
+    let id = open_payment(&env).await;
+    arm(
+        &env,
+        Op::Find,
+        Fault::error_code("BTRA_7777", false),
+        Some(1),
+    );
+    let error = env.client.find_payment(&id).await.unwrap_err();
+    assert_eq!(code(&error), "BTRA_7777");
+    assert_eq!(env.sandbox.faults().fired(Op::Find), 1);
+
+    arm(
+        &env,
+        Op::Find,
+        Fault::error_code("BTRA_0015", false),
+        Some(1),
+    );
+    assert_eq!(env.find(id).await.status, RemoteStatus::Open);
+    assert_eq!(env.sandbox.faults().fired(Op::Find), 2);
+}

@@ -130,6 +130,11 @@ impl GatewayError {
     }
 
     /// Whether the call certainly had no effect, so the caller may record it as failed.
+    ///
+    /// A refusal is definitive only when its code is of a definitive class
+    /// ([`AthmErrorCode::write_outcome_unknown`] is false): a transient code
+    /// (BTRA_0015, BTRA_0016, BTRA_9998, BTRA_9999) or a code the published
+    /// table lacks leaves the outcome unknown, like a lost answer.
     pub fn is_definitive(&self) -> bool {
         match self {
             Self::Refused { code, .. } => !code.write_outcome_unknown(),
@@ -272,4 +277,47 @@ pub trait AthmGateway: Send + Sync {
         &self,
         subscription: &WebhookSubscription,
     ) -> Result<(), GatewayError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(operation: Operation, code: &str) -> GatewayError {
+        GatewayError::Refused {
+            operation,
+            code: AthmErrorCode::new(code),
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_write_refused_with_a_transient_or_undocumented_code_is_not_definitive() {
+        let writes = [
+            Operation::Authorize,
+            Operation::Cancel,
+            Operation::Refund,
+            Operation::UpdatePhoneNumber,
+        ];
+        for operation in writes {
+            for code in [
+                "BTRA_0015",
+                "BTRA_0016",
+                "BTRA_9998",
+                "BTRA_9999",
+                "BTRA_7777",
+            ] {
+                assert!(
+                    !refused(operation, code).is_definitive(),
+                    "{operation} {code}"
+                );
+            }
+            for code in ["BTRA_0053", "BTRA_0032", "BTRA_0004", "BTRA_0017"] {
+                assert!(
+                    refused(operation, code).is_definitive(),
+                    "{operation} {code}"
+                );
+            }
+        }
+    }
 }

@@ -1,5 +1,6 @@
-//! The control API under `/sandbox`: play the customer, inject faults,
-//! move the clock, read the delivery log.
+//! The control API under `/sandbox`: play the customer (and the business
+//! in its ATH Business app), inject faults, move the clock, read the
+//! ledger and the delivery log.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::answer;
@@ -18,11 +19,13 @@ use crate::clock::format_local;
 use crate::config::WebhookShape;
 use crate::error::{ApiError, codes};
 use crate::faults::{Fault, Operation};
-use crate::model::{CustomerInput, PaymentStatus};
+use crate::model::{CustomerInput, Payment, PaymentStatus, Refund};
+use crate::money::json_number;
 use crate::state::Shared;
 use crate::webhook::Subscription;
 use crate::wire::answer::payment_data;
 use crate::wire::fields::invalid;
+use crate::wire::request::app_refund;
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -30,6 +33,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/payments/{id}", get(one))
         .route("/payments/{id}/confirm", post(confirm))
         .route("/payments/{id}/decline", post(decline))
+        .route("/payments/{id}/refund", post(refund))
         .route("/faults", post(set_fault).delete(clear_faults))
         .route("/clock/advance", post(advance))
         .route("/deliveries", get(deliveries))
@@ -43,7 +47,9 @@ struct ListQuery {
     status: Option<String>,
 }
 
-fn payment_json(s: &Shared, p: &crate::model::Payment) -> serde_json::Value {
+/// findPayment's data, plus the sandbox's own `state` (CANCELLED and
+/// EXPIRED apart), `expiresAt` and the payment's `refunds`.
+fn payment_json(s: &Shared, p: &Payment, refunds: &[Refund]) -> Value {
     let mut data = s
         .owner(&p.public_token)
         .map(|m| payment_data(p, m))
@@ -51,8 +57,28 @@ fn payment_json(s: &Shared, p: &crate::model::Payment) -> serde_json::Value {
     if let Some(obj) = data.as_object_mut() {
         obj.insert("state".into(), json!(p.status));
         obj.insert("expiresAt".into(), json!(format_local(p.expires_at)));
+        let refunds: Vec<Value> = refunds
+            .iter()
+            .filter(|r| r.ecommerce_id == p.ecommerce_id)
+            .map(refund_json)
+            .collect();
+        obj.insert("refunds".into(), Value::Array(refunds));
     }
     data
+}
+
+/// One executed refund: its own reference number, amount, daily id, date
+/// (Puerto Rico time) and message.
+fn refund_json(r: &Refund) -> Value {
+    json!({
+        "referenceNumber": r.reference_number,
+        "ecommerceId": r.ecommerce_id.to_string(),
+        "paymentReferenceNumber": r.payment_reference_number,
+        "amount": json_number(r.amount),
+        "dailyTransactionId": r.daily_transaction_id,
+        "date": format_local(r.created_at),
+        "message": r.message,
+    })
 }
 
 /// Payments, optionally only those offered to `phone` (or to no phone yet)
@@ -62,6 +88,7 @@ async fn list(State(s): State<Arc<Shared>>, Query(q): Query<ListQuery>) -> Respo
     let phone = q
         .phone
         .map(|p| p.chars().filter(char::is_ascii_digit).collect::<String>());
+    let refunds = s.ledger.refunds();
     let rows: Vec<_> = s
         .ledger
         .payments()
@@ -76,7 +103,7 @@ async fn list(State(s): State<Arc<Shared>>, Query(q): Query<ListQuery>) -> Respo
                 .as_deref()
                 .is_none_or(|ph| p.phone_number.as_deref().is_none_or(|own| own == ph))
         })
-        .map(|p| payment_json(&s, p))
+        .map(|p| payment_json(&s, p, &refunds))
         .collect();
     Json(rows).into_response()
 }
@@ -84,7 +111,7 @@ async fn list(State(s): State<Arc<Shared>>, Query(q): Query<ListQuery>) -> Respo
 async fn one(State(s): State<Arc<Shared>>, Path(id): Path<Uuid>) -> Response {
     s.ledger.expire_due(s.now());
     match s.ledger.payment(id) {
-        Some(p) => Json(payment_json(&s, &p)).into_response(),
+        Some(p) => Json(payment_json(&s, &p, &s.ledger.refunds_of(id))).into_response(),
         None => ApiError::bad(
             codes::ECOMMERCE_NOT_FOUND,
             "Ecommerce transaction does not exist",
@@ -102,7 +129,7 @@ async fn confirm(State(s): State<Arc<Shared>>, Path(id): Path<Uuid>, body: Bytes
             serde_json::from_slice(&body).map_err(|_| invalid("Invalid format"))?
         };
         let p = s.ledger.confirm(id, who, s.now())?;
-        Ok(Json(payment_json(&s, &p)).into_response())
+        Ok(Json(payment_json(&s, &p, &[])).into_response())
     })())
 }
 
@@ -110,8 +137,26 @@ async fn decline(State(s): State<Arc<Shared>>, Path(id): Path<Uuid>) -> Response
     answer(
         s.ledger
             .decline(id, s.now())
-            .map(|p| Json(payment_json(&s, &p)).into_response()),
+            .map(|p| Json(payment_json(&s, &p, &[])).into_response()),
     )
+}
+
+/// The business refunds the payment in the ATH Business app (not through
+/// the API): `{"amount":"1.00","message":"…"}`, both optional (no amount:
+/// all that is left). Answers the refund and the payment's new refunded total.
+async fn refund(State(s): State<Arc<Shared>>, Path(id): Path<Uuid>, body: Bytes) -> Response {
+    answer((|| {
+        let request = app_refund(&body)?;
+        let (refund, payment) = s.ledger.refund_in_app(id, request, s.now())?;
+        let mut answer = refund_json(&refund);
+        if let Some(obj) = answer.as_object_mut() {
+            obj.insert(
+                "totalRefundedAmount".into(),
+                json_number(payment.total_refunded),
+            );
+        }
+        Ok(Json(answer).into_response())
+    })())
 }
 
 #[derive(Deserialize)]
@@ -123,9 +168,14 @@ struct FaultRequest {
 
 /// `{"operation":"refund","fault":{"kind":"internal_error"},"times":1}`
 async fn set_fault(State(s): State<Arc<Shared>>, Json(req): Json<FaultRequest>) -> Response {
+    if let Fault::ErrorCode { http_status, .. } = &req.fault
+        && !(200..=599).contains(http_status)
+    {
+        return invalid("http_status must be between 200 and 599").into_response();
+    }
+    let answer = json!({"operation": req.operation, "fault": req.fault, "times": req.times});
     s.faults.set(req.operation, req.fault, req.times);
-    Json(json!({"operation": req.operation, "fault": req.fault, "times": req.times}))
-        .into_response()
+    Json(answer).into_response()
 }
 
 async fn clear_faults(State(s): State<Arc<Shared>>) -> Response {

@@ -12,7 +12,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::conn::KillSwitch;
-use crate::error::ApiError;
+use crate::error::{ApiError, error_answer};
 use crate::faults::{Fault, Operation};
 use crate::state::Shared;
 
@@ -79,6 +79,16 @@ pub(crate) async fn guarded(
             drop(effect.await);
             shared.hang().await;
             unavailable()
+        }
+        Fault::ErrorCode {
+            code,
+            http_status,
+            apply,
+        } => {
+            if apply {
+                drop(effect.await);
+            }
+            error_answer(http_status, &code)
         }
     }
 }

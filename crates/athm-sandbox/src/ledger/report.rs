@@ -21,7 +21,8 @@ pub(crate) struct ReportRange {
 
 impl ReportRange {
     /// Checks `fromDate`/`toDate` (`YYYY-MM-DD HH:MM:SS`): parse (0023/0024),
-    /// not after today (0048), in order (0025), at most `max_days` long (0026).
+    /// not after today (`fromDate` 0047, `toDate` 0048), in order (0025), at
+    /// most `max_days` long (0026).
     pub(crate) fn parse(
         from: &str,
         to: &str,
@@ -33,10 +34,16 @@ impl ReportRange {
             parse(from).map_err(|_| ApiError::bad(codes::REPORT_BAD_FROM, "Invalid fromDate"))?;
         let to = parse(to).map_err(|_| ApiError::bad(codes::REPORT_BAD_TO, "Invalid toDate"))?;
         let today = local(now).date();
-        if from.date() > today || to.date() > today {
+        if from.date() > today {
             return Err(ApiError::bad(
-                codes::REPORT_FUTURE_DATES,
-                "Dates cannot be in the future",
+                codes::REPORT_FROM_IN_FUTURE,
+                "fromDate cannot be in the future",
+            ));
+        }
+        if to.date() > today {
+            return Err(ApiError::bad(
+                codes::REPORT_TO_IN_FUTURE,
+                "toDate cannot be in the future",
             ));
         }
         if from > to {

@@ -126,25 +126,55 @@ pub(crate) struct RefundRequest {
 pub(crate) fn refund(obj: &Object) -> Result<RefundRequest, ApiError> {
     let reference_number = string(obj, "referenceNumber")?;
     let amount = opt_amount(obj, "amount")?.ok_or_else(|| invalid("Missing field: amount"))?;
-    if amount.is_zero() {
-        return Err(ApiError::bad(codes::AMOUNT_ZERO, "Amount cannot be zero"));
-    }
-    if amount.is_sign_negative() {
-        return Err(ApiError::bad(
-            codes::AMOUNT_UNDER_MINIMUM,
-            "Amount is under the minimum",
-        ));
-    }
     let message = opt_string(obj, "message")?.unwrap_or_default();
+    check_refund(Some(amount), &message)?;
+    Ok(RefundRequest {
+        reference_number,
+        amount,
+        message,
+    })
+}
+
+/// A refund the business makes in the ATH Business app.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AppRefund {
+    /// How much; all that is left when absent.
+    pub(crate) amount: Option<Decimal>,
+    /// The message to the customer.
+    pub(crate) message: String,
+}
+
+/// Reads `{"amount"?, "message"?}`; an empty body refunds all that is left.
+pub(crate) fn app_refund(body: &[u8]) -> Result<AppRefund, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(AppRefund::default());
+    }
+    let obj = super::fields::object(body)?;
+    Ok(AppRefund {
+        amount: opt_amount(&obj, "amount")?,
+        message: opt_string(&obj, "message")?.unwrap_or_default(),
+    })
+}
+
+/// Checks a refund's amount, when given (not zero: BTRA_0013; not negative:
+/// BTRA_0001), and its message (at most 50 characters: BTRA_0040).
+pub(crate) fn check_refund(amount: Option<Decimal>, message: &str) -> Result<(), ApiError> {
+    if let Some(amount) = amount {
+        if amount.is_zero() {
+            return Err(ApiError::bad(codes::AMOUNT_ZERO, "Amount cannot be zero"));
+        }
+        if amount.is_sign_negative() {
+            return Err(ApiError::bad(
+                codes::AMOUNT_UNDER_MINIMUM,
+                "Amount is under the minimum",
+            ));
+        }
+    }
     if message.chars().count() > 50 {
         return Err(ApiError::bad(
             codes::MESSAGE_TOO_LONG,
             "Message exceeds 50 characters",
         ));
     }
-    Ok(RefundRequest {
-        reference_number,
-        amount,
-        message,
-    })
+    Ok(())
 }

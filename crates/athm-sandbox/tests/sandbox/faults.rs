@@ -246,3 +246,93 @@ async fn shutdown_ends_hung_answers() {
     let answered = pending.await.unwrap();
     assert!(answered.is_err() || answered.unwrap() == 503);
 }
+
+/// Arms `fault` on `operation` through the control API, as a test in another language would.
+async fn arm_over_http(api: &Api, operation: &str, fault: serde_json::Value) {
+    let (status, body) = api
+        .post(
+            "/sandbox/faults",
+            json!({"operation": operation, "fault": fault, "times": 1}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn an_error_code_applied_refunds_yet_answers_the_error() {
+    let api = Api::start().await;
+    let data = api.completed().await;
+    let reference = data["referenceNumber"].as_str().unwrap();
+    let id: uuid::Uuid = data["ecommerceId"].as_str().unwrap().parse().unwrap();
+    let fault =
+        json!({"kind": "error_code", "code": "BTRA_0015", "http_status": 400, "apply": true});
+    arm_over_http(&api, "refund", fault).await;
+
+    let answer = api.refund(reference, json!("5.00")).await;
+    assert_eq!(answer.0, 400);
+    assert_error(&answer, "BTRA_0015");
+    assert_eq!(answer.1["message"], "Communication error");
+
+    assert_eq!(api.sandbox.refunds_executed(), 1, "the money moved");
+    let (status, ledger) = api
+        .send(api.http.get(api.url(&format!("/sandbox/payments/{id}"))))
+        .await;
+    assert_eq!(status, 200, "{ledger}");
+    assert_eq!(ledger["totalRefundedAmount"], json!(5));
+    let refunds = ledger["refunds"].as_array().unwrap();
+    assert_eq!(refunds.len(), 1, "{ledger}");
+    assert_eq!(refunds[0]["amount"], json!(5));
+    assert_ne!(refunds[0]["referenceNumber"], reference);
+    assert_eq!(api.sandbox.faults().fired(Operation::Refund), 1);
+    assert_eq!(
+        api.refund(reference, json!("1.00")).await.0,
+        200,
+        "only once"
+    );
+}
+
+#[tokio::test]
+async fn an_error_code_not_applied_has_no_effect_and_keeps_an_unpublished_code() {
+    let api = Api::start().await;
+    let data = api.completed().await;
+    let reference = data["referenceNumber"].as_str().unwrap();
+    let fault =
+        json!({"kind": "error_code", "code": "BTRA_7777", "http_status": 500, "apply": false});
+    arm_over_http(&api, "refund", fault).await;
+
+    let answer = api.refund(reference, json!("5.00")).await;
+    assert_eq!(answer.0, 500);
+    assert_error(&answer, "BTRA_7777");
+    assert_eq!(api.sandbox.refunds_executed(), 0);
+    let id = data["ecommerceId"].as_str().unwrap().parse().unwrap();
+    assert!(api.sandbox.payment(id).unwrap().total_refunded.is_zero());
+}
+
+#[tokio::test]
+async fn an_error_code_applied_to_an_authorization_completes_the_payment() {
+    let api = Api::start().await;
+    let (id, token) = api.create().await;
+    api.sandbox.confirm(id, CustomerInput::default()).unwrap();
+    api.sandbox.faults().set(
+        Operation::Authorize,
+        Fault::error_code("BTRA_9999", true),
+        Some(1),
+    );
+    let answer = api.authorize(&token).await;
+    assert_eq!(answer.0, 400);
+    assert_error(&answer, "BTRA_9999");
+    assert_eq!(api.find(id).await["ecommerceStatus"], "COMPLETED");
+}
+
+#[tokio::test]
+async fn an_error_code_with_an_impossible_http_status_is_refused() {
+    let api = Api::start().await;
+    let answer = api
+        .post(
+            "/sandbox/faults",
+            json!({"operation": "refund", "fault": {"kind": "error_code", "code": "BTRA_0015", "http_status": 42}}),
+        )
+        .await;
+    assert_error(&answer, "BTRA_0006");
+    assert_eq!(api.sandbox.faults().armed(Operation::Refund), None);
+}

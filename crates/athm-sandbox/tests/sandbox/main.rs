@@ -4,6 +4,7 @@
 mod checkout;
 mod faults;
 mod helpers;
+mod ledger;
 mod refunds;
 mod report;
 mod tokens;

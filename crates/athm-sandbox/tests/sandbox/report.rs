@@ -47,7 +47,7 @@ async fn the_report_lists_completed_payments_and_refunds_in_the_range() {
 }
 
 #[tokio::test]
-async fn report_ranges_are_checked() {
+async fn report_ranges_are_checked_and_future_ends_have_their_own_codes() {
     let api = Api::start().await;
     let now = local_now(&api);
     let today = fmt(now);
@@ -68,6 +68,8 @@ async fn report_ranges_are_checked() {
         &api.report(&today, &fmt(now + TimeDelta::days(2))).await,
         "BTRA_0048",
     );
+    let (from, to) = (now + TimeDelta::days(2), now + TimeDelta::days(3));
+    assert_error(&api.report(&fmt(from), &fmt(to)).await, "BTRA_0047");
     let (status, _) = api.report(&fmt(now - TimeDelta::days(31)), &today).await;
     assert_ne!(status, 200, "no records yet");
 }

@@ -238,3 +238,32 @@ async fn the_subscription_endpoint_demands_https_unless_allowed() {
     wrong["privateToken"] = json!("guess");
     assert_error(&api.post(SUBSCRIBE, wrong).await, "BTRA_0017");
 }
+
+#[tokio::test]
+async fn a_refund_in_the_business_app_is_announced_like_an_api_refund() {
+    let api = Api::start().await;
+    let hook = listener(0).await;
+    api.sandbox.set_listener(&hook.url);
+    let data = api.completed().await;
+    let id = data["ecommerceId"].as_str().unwrap();
+    let (status, refund) = api
+        .post(
+            &format!("/sandbox/payments/{id}/refund"),
+            json!({"amount": "3.00", "message": "From the app"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{refund}");
+    let delivered = api.sandbox.wait_for_deliveries(2, WAIT).await;
+    assert_eq!(delivered.len(), 2);
+    assert_eq!(delivered[1].kind, EventKind::Refund);
+    let events = hook.events();
+    let event = events
+        .iter()
+        .find(|e| e["transactionType"] == "REFUND")
+        .unwrap();
+    assert_eq!(event["total"], json!(3));
+    assert_eq!(event["message"], "From the app");
+    assert_eq!(event["referenceNumber"], data["referenceNumber"]);
+    assert_eq!(event["referenceTransactionId"], refund["referenceNumber"]);
+    assert_eq!(event["totalRefundedAmount"], json!(3));
+}
