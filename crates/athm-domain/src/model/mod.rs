@@ -30,6 +30,6 @@ pub use refund::{Refund, RefundMatch, RefundStatus, Reservation, refund_amount, 
 pub use request::PaymentRequest;
 pub use secret::Secret;
 pub use text::{Metadata, RefundMessage};
-pub use time::{PUERTO_RICO_OFFSET_HOURS, format_athm_time, parse_athm_time};
+pub use time::{PUERTO_RICO_OFFSET_HOURS, format_athm_time, parse_athm_time, puerto_rico};
 pub use timeout::PaymentTimeout;
 pub use transaction::{AthmTransaction, RemoteStatus, TransactionType};

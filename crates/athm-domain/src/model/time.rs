@@ -5,8 +5,11 @@ use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 /// Puerto Rico's offset from UTC in hours; it observes no daylight saving.
 pub const PUERTO_RICO_OFFSET_HOURS: i32 = -4;
 
-fn puerto_rico() -> FixedOffset {
-    FixedOffset::east_opt(PUERTO_RICO_OFFSET_HOURS * 3600).expect("-4 hours is a valid offset")
+/// Puerto Rico's time zone (UTC−4 all year): the one place its offset is
+/// turned into a zone, for parsing, formatting and showing ATH Móvil's times.
+pub fn puerto_rico() -> FixedOffset {
+    FixedOffset::east_opt(PUERTO_RICO_OFFSET_HOURS * 3600)
+        .unwrap_or_else(|| unreachable!("-4 hours is a valid offset"))
 }
 
 /// Parses the date forms ATH Móvil sends into a UTC instant.

@@ -10,7 +10,7 @@ use axum::Router;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use maud::{DOCTYPE, Markup, html};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -152,10 +152,7 @@ pub(crate) fn encode(text: &str) -> String {
     out
 }
 
-/// Puerto Rico's offset (UTC−4, no daylight saving time).
-pub(crate) fn puerto_rico() -> FixedOffset {
-    FixedOffset::west_opt(4 * 3600).unwrap_or_else(|| unreachable!("a valid offset"))
-}
+pub(crate) use athm_domain::puerto_rico;
 
 /// An instant as Puerto Rico reads it, in a `<time>` element.
 pub(crate) fn when(at: DateTime<Utc>) -> Markup {
