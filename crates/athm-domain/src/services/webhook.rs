@@ -119,7 +119,8 @@ impl WebhookProcessor {
         &self,
         events: &[WebhookEvent],
     ) -> Result<Vec<(WebhookEvent, bool)>, WebhookError> {
-        Ok(self.store.insert_webhook_events(events).await?)
+        let stored = self.store.insert_webhook_events(events).await;
+        Ok(stored.into_iter().collect::<Result<Vec<_>, _>>()?)
     }
 
     /// Applies a stored event. Safe to call twice and concurrently: a processed
