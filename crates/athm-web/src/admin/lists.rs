@@ -330,6 +330,7 @@ pub(crate) async fn events(
         (t.status, false),
         (t.payment, false),
         (t.attempts, true),
+        (t.sender, false),
         (t.error, false),
     ];
     let body = html! {
@@ -361,6 +362,7 @@ pub(crate) async fn events(
                         }
                     }
                     td class="num" { (e.attempts) }
+                    td class="mono" { (e.remote_addr.as_deref().unwrap_or_default()) }
                     td {
                         (e.error.clone().unwrap_or_default())
                         @if matches!(e.status, EventStatus::Failed | EventStatus::Pending) {

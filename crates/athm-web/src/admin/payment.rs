@@ -171,6 +171,7 @@ fn timeline(t: &Texts, record: &PaymentRecord, events: &[WebhookEvent]) -> Marku
                 strong { (fill(t.timeline_event, &[("kind", e.kind.as_str())])) }
                 " · " (t.event_status(e.status))
                 @if e.attempts > 1 { " · " (t.attempts) ": " (e.attempts) }
+                @if let Some(sender) = &e.remote_addr { " · " (t.sender) ": " span class="mono" { (sender) } }
                 @if let Some(error) = &e.error { br; span class="hint" { (error) } }
             },
         ));
