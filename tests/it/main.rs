@@ -12,4 +12,5 @@ mod refund_races;
 mod refunds;
 mod services;
 mod sync;
+mod webhook_isolation;
 mod webhooks;
