@@ -14,8 +14,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 use athm_client::{AthmClient, ClientConfig};
 use athm_domain::ports::{
-    AthmGateway, Clock, Decide, ListQuery, Page, PaymentKey, PaymentRecord, PaymentWrite, Store,
-    StoreError, StoredLifecycleEvent, SystemClock, redelivery_delay,
+    AthmGateway, Clock, Decide, FlaggedEvents, InsertResult, ListQuery, Page, PaymentKey,
+    PaymentRecord, PaymentWrite, Store, StoreError, StoredLifecycleEvent, SystemClock,
+    flagged_recheck_delay, redelivery_delay,
 };
 use athm_domain::webhook::{EventStatus, WebhookEvent};
 use athm_domain::{
@@ -35,6 +36,8 @@ struct Tables {
     webhook_events: Vec<WebhookEvent>,
     /// Recovery claims on webhook events: until when.
     event_claims: HashMap<WebhookEventId, DateTime<Utc>>,
+    /// When flagged webhook events are checked again.
+    event_rechecks: HashMap<WebhookEventId, DateTime<Utc>>,
     outbox: Vec<OutboxRow>,
     next_outbox_id: i64,
 }
@@ -116,8 +119,22 @@ impl Tables {
         Ok(())
     }
 
-    /// Inserts or updates `refund` by id, keeping refund reference numbers unique.
+    /// Inserts or updates `refund` by id, keeping refund reference numbers
+    /// unique, and intents unique per payment.
     fn save_refund(&mut self, refund: &Refund) -> Result<(), StoreError> {
+        if let Some(intent) = &refund.intent_key {
+            let taken = self.refunds.iter().any(|r| {
+                r.id != refund.id
+                    && r.ecommerce_id == refund.ecommerce_id
+                    && r.intent_key.as_ref() == Some(intent)
+            });
+            if taken {
+                return Err(StoreError::Duplicate {
+                    entity: "refund for intent",
+                    key: format!("{intent} of payment {}", refund.ecommerce_id),
+                });
+            }
+        }
         if let Some(reference) = &refund.reference_number {
             let taken = self
                 .refunds
@@ -146,6 +163,50 @@ impl Tables {
             })
             .or_insert_with(|| Client::new(update, at));
         client.clone()
+    }
+
+    /// Stores `event` unless its idempotency key is known; an event whose
+    /// id is taken is refused, as a database's primary key would.
+    fn insert_event(&mut self, event: &WebhookEvent) -> Result<(WebhookEvent, bool), StoreError> {
+        if let Some(stored) = self
+            .webhook_events
+            .iter()
+            .find(|e| e.idempotency_key == event.idempotency_key)
+        {
+            return Ok((stored.clone(), false));
+        }
+        if self.webhook_events.iter().any(|e| e.id == event.id) {
+            return Err(StoreError::Duplicate {
+                entity: "webhook event",
+                key: event.id.to_string(),
+            });
+        }
+        self.webhook_events.push(event.clone());
+        Ok((event.clone(), true))
+    }
+
+    /// Claims up to `limit_to` unclaimed events that `due` accepts, oldest first.
+    fn claim_events(
+        &mut self,
+        limit_to: u64,
+        now: DateTime<Utc>,
+        lease: Duration,
+        due: impl Fn(&WebhookEvent) -> bool,
+    ) -> Vec<WebhookEvent> {
+        let claims = &self.event_claims;
+        let mut claimed: Vec<WebhookEvent> = self
+            .webhook_events
+            .iter()
+            .filter(|e| due(e))
+            .filter(|e| claims.get(&e.id).is_none_or(|until| *until <= now))
+            .cloned()
+            .collect();
+        claimed.sort_by_key(|e| (e.received_at, e.id.to_string()));
+        claimed.truncate(limit(limit_to));
+        for event in &claimed {
+            self.event_claims.insert(event.id, now + lease);
+        }
+        claimed
     }
 
     fn event_mut(&mut self, id: WebhookEventId) -> Result<&mut WebhookEvent, StoreError> {
@@ -407,39 +468,17 @@ impl Store for MemoryStore {
         &self,
         event: &WebhookEvent,
     ) -> Result<(WebhookEvent, bool), StoreError> {
-        let mut tables = self.tables();
-        if let Some(stored) = tables
-            .webhook_events
-            .iter()
-            .find(|e| e.idempotency_key == event.idempotency_key)
-        {
-            return Ok((stored.clone(), false));
-        }
-        tables.webhook_events.push(event.clone());
-        Ok((event.clone(), true))
+        self.tables().insert_event(event)
     }
 
-    async fn insert_webhook_events(
-        &self,
-        events: &[WebhookEvent],
-    ) -> Result<Vec<(WebhookEvent, bool)>, StoreError> {
-        // One lock for the whole batch: all of it lands at once, like one transaction.
+    async fn insert_webhook_events(&self, events: &[WebhookEvent]) -> Vec<InsertResult> {
+        // One lock for the whole batch: all of it lands at once, like one
+        // transaction, and each event still gets its own answer.
         let mut tables = self.tables();
-        let mut stored = Vec::with_capacity(events.len());
-        for event in events {
-            match tables
-                .webhook_events
-                .iter()
-                .find(|e| e.idempotency_key == event.idempotency_key)
-            {
-                Some(found) => stored.push((found.clone(), false)),
-                None => {
-                    tables.webhook_events.push(event.clone());
-                    stored.push((event.clone(), true));
-                }
-            }
-        }
-        Ok(stored)
+        events
+            .iter()
+            .map(|event| tables.insert_event(event))
+            .collect()
     }
 
     async fn webhook_event(&self, id: WebhookEventId) -> Result<Option<WebhookEvent>, StoreError> {
@@ -467,6 +506,14 @@ impl Store for MemoryStore {
         if status == EventStatus::Processed {
             event.processed_at = Some(at);
         }
+        let recheck = match status {
+            EventStatus::Flagged => flagged_recheck_delay(event.attempts).map(|delay| at + delay),
+            _ => None,
+        };
+        match recheck {
+            Some(when) => tables.event_rechecks.insert(id, when),
+            None => tables.event_rechecks.remove(&id),
+        };
         Ok(())
     }
 
@@ -479,21 +526,31 @@ impl Store for MemoryStore {
     ) -> Result<Vec<WebhookEvent>, StoreError> {
         // One lock around the whole claim: claimers get disjoint sets.
         let mut tables = self.tables();
-        let claims = &tables.event_claims;
-        let mut due: Vec<WebhookEvent> = tables
-            .webhook_events
-            .iter()
-            .filter(|e| matches!(e.status, EventStatus::Pending | EventStatus::Failed))
-            .filter(|e| e.received_at <= received_before)
-            .filter(|e| claims.get(&e.id).is_none_or(|until| *until <= now))
-            .cloned()
-            .collect();
-        due.sort_by_key(|e| (e.received_at, e.id.to_string()));
-        due.truncate(limit(limit_to));
-        for event in &due {
-            tables.event_claims.insert(event.id, now + lease);
-        }
-        Ok(due)
+        let rechecks = tables.event_rechecks.clone();
+        Ok(tables.claim_events(limit_to, now, lease, |e| {
+            let due = match e.status {
+                EventStatus::Pending | EventStatus::Failed => true,
+                EventStatus::Flagged => rechecks.get(&e.id).is_some_and(|at| *at <= now),
+                EventStatus::Processed => false,
+            };
+            due && e.received_at <= received_before
+        }))
+    }
+
+    async fn claim_flagged_events(
+        &self,
+        which: &FlaggedEvents,
+        limit_to: u64,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<Vec<WebhookEvent>, StoreError> {
+        Ok(self.tables().claim_events(limit_to, now, lease, |e| {
+            e.status == EventStatus::Flagged
+                && match which {
+                    FlaggedEvents::All => true,
+                    FlaggedEvents::Only(ids) => ids.contains(&e.id),
+                }
+        }))
     }
 
     async fn events_for_payment(

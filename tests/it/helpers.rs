@@ -84,6 +84,11 @@ pub async fn spawn_app_with(extra: &[&str]) -> TestApp {
             None => flags.push((flag, value)),
         }
     }
+    // The database the app uses: the test's own unless `extra` names one.
+    let used_url = flags
+        .iter()
+        .find(|(flag, _)| *flag == "--database-url")
+        .map_or_else(|| database_url.clone(), |(_, url)| (*url).to_string());
     let args = ["athm", "serve"]
         .into_iter()
         .chain(flags.into_iter().flat_map(|(flag, value)| [flag, value]));
@@ -99,13 +104,13 @@ pub async fn spawn_app_with(extra: &[&str]) -> TestApp {
     let sandbox_url = running.base_url();
     tokio::spawn(app.run_until_stopped());
 
-    let store = SqlStore::connect(&database_url)
+    let store = SqlStore::connect(&used_url)
         .await
         .expect("the test opens the app's database");
     TestApp {
         api: format!("{address}/athm"),
         address,
-        database_url,
+        database_url: used_url,
         sandbox_url,
         sandbox,
         client: reqwest::Client::builder()

@@ -14,4 +14,5 @@ mod refunds;
 mod services;
 mod sync;
 mod unknown_outcome;
+mod webhook_isolation;
 mod webhooks;

@@ -66,6 +66,11 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientAddr(pub String);
 
+impl ClientAddr {
+    /// The address given when neither a trusted proxy nor the socket names one.
+    pub const UNKNOWN: &'static str = "unknown";
+}
+
 impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
@@ -88,7 +93,7 @@ impl FromRequestParts<AppState> for ClientAddr {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string());
+            .map_or_else(|| Self::UNKNOWN.to_string(), |c| c.0.ip().to_string());
         Ok(Self(peer))
     }
 }

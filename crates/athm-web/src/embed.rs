@@ -191,9 +191,14 @@ async fn recovery_loop(
         tokio::time::sleep(every).await;
         let min_age = chrono::Duration::seconds(WebhookProcessor::RECOVERY_MIN_AGE_SECS);
         match webhooks.process_pending(500, min_age).await {
-            Ok((0, 0)) => {}
-            Ok((processed, failed)) => {
-                tracing::info!(processed, failed, "webhook events recovered")
+            Ok(done) if done.is_empty() => {}
+            Ok(done) => {
+                tracing::info!(
+                    processed = done.processed,
+                    flagged = done.flagged,
+                    failed = done.failed,
+                    "webhook events recovered"
+                )
             }
             Err(error) => tracing::warn!(%error, "webhook recovery round failed"),
         }

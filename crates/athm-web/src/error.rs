@@ -110,7 +110,7 @@ impl ApiError {
 }
 
 /// The full chain of an error, for the logs.
-fn chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -9,8 +9,11 @@
 //! once, and while a commit is in flight the next requests queue, so under
 //! load batches grow by themselves (up to the events that arrive during one
 //! commit). Every request is answered only after its batch's commit has
-//! returned, so a 200 still means "durably stored"; a failed commit answers
-//! every request of the batch 500, and ATH Móvil delivers them again.
+//! returned, and by its own event's result: the store answers each event of
+//! a batch on its own (when the batch's transaction fails, it stores the
+//! events one by one), so a 200 still means "durably stored", and an event
+//! the database refuses answers 500 (ATH Móvil delivers it again) without
+//! failing the other deliveries of its batch.
 //!
 //! **The processing queue** ([`crate::WebhookProcessing::Queued`]): new events
 //! are handed, with their parse, to a worker that takes everything queued
@@ -24,6 +27,7 @@
 
 use std::sync::Arc;
 
+use athm_domain::ports::{Store, StoreError};
 use athm_domain::services::{ProcessOutcome, WebhookError, WebhookProcessor};
 use athm_domain::webhook::{ParsedWebhook, WebhookEvent};
 use tokio::sync::{mpsc, oneshot};
@@ -38,9 +42,23 @@ const WRITE_QUEUE: usize = 4 * MAX_BATCH;
 /// Stored events waiting for processing before the receiver waits to queue more.
 const PROCESS_QUEUE: usize = 4096;
 
+/// Why a webhook event could not be stored; the delivery is answered 500.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum WriteError {
+    /// The writer task is gone (the runtime is shutting down).
+    #[error("the webhook writer has stopped, so the event was not stored")]
+    Stopped,
+    /// The writer task ended before answering.
+    #[error("the webhook writer stopped before answering, so the event may not be stored")]
+    Dropped,
+    /// The store did not store this event.
+    #[error("the webhook event could not be stored")]
+    Store(#[source] StoreError),
+}
+
 /// What the writer answers: the stored event and whether this delivery
-/// created it, or why the batch failed.
-type Stored = Result<(WebhookEvent, bool), String>;
+/// created it, or why this event is not stored.
+type Stored = Result<(WebhookEvent, bool), WriteError>;
 
 struct Write {
     event: WebhookEvent,
@@ -53,28 +71,27 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer task (inside a Tokio runtime).
-    pub(crate) fn spawn(webhooks: WebhookProcessor, metrics: Arc<Metrics>) -> Self {
+    /// Starts the writer task (inside a Tokio runtime), storing through `store`.
+    pub(crate) fn spawn(store: Arc<dyn Store>, metrics: Arc<Metrics>) -> Self {
         let (queue, receiver) = mpsc::channel(WRITE_QUEUE);
-        tokio::spawn(write_loop(webhooks, metrics, receiver));
+        tokio::spawn(write_loop(store, metrics, receiver));
         Self { queue }
     }
 
-    /// Stores `event` with whatever else is queued; returns once the batch is committed.
+    /// Stores `event` with whatever else is queued; returns once the batch
+    /// is committed, with this event's own result.
     pub(crate) async fn store(&self, event: WebhookEvent) -> Stored {
         let (reply, answer) = oneshot::channel();
         self.queue
             .send(Write { event, reply })
             .await
-            .map_err(|_| "the webhook writer has stopped".to_string())?;
-        answer
-            .await
-            .map_err(|_| "the webhook writer dropped the event".to_string())?
+            .map_err(|_| WriteError::Stopped)?;
+        answer.await.map_err(|_| WriteError::Dropped)?
     }
 }
 
 async fn write_loop(
-    webhooks: WebhookProcessor,
+    store: Arc<dyn Store>,
     metrics: Arc<Metrics>,
     mut receiver: mpsc::Receiver<Write>,
 ) {
@@ -85,19 +102,28 @@ async fn write_loop(
             .map(|write: Write| (write.event, write.reply))
             .unzip();
         metrics.webhook_batch(events.len());
-        match webhooks.store_events(&events).await {
-            Ok(stored) => {
-                for (reply, stored) in replies.into_iter().zip(stored) {
-                    let _ = reply.send(Ok(stored));
-                }
+        let results = store.insert_webhook_events(&events).await;
+        if results.len() != events.len() {
+            tracing::error!(
+                events = events.len(),
+                results = results.len(),
+                "the store answered a batch of webhook events with the wrong number of results; they are answered 500"
+            );
+        }
+        let mut results = results.into_iter();
+        for (event, reply) in events.iter().zip(replies) {
+            let result = match results.next() {
+                Some(result) => result.map_err(WriteError::Store),
+                None => Err(WriteError::Dropped),
+            };
+            if let Err(error) = &result {
+                tracing::error!(
+                    event_id = %event.id,
+                    error = %crate::error::chain(error),
+                    "storing a webhook event failed; its delivery is answered 500"
+                );
             }
-            Err(error) => {
-                tracing::error!(%error, events = events.len(), "storing a batch of webhook events failed; every request of the batch is answered 500");
-                let message = error.to_string();
-                for reply in replies {
-                    let _ = reply.send(Err(message.clone()));
-                }
-            }
+            let _ = reply.send(result);
         }
     }
 }

@@ -119,7 +119,7 @@ impl AppState {
     /// The webhook writer (group commit); started on first use, inside the runtime.
     pub(crate) fn writer(&self) -> &Writer {
         self.writer
-            .get_or_init(|| Writer::spawn(self.webhooks.clone(), self.metrics.clone()))
+            .get_or_init(|| Writer::spawn(self.store.clone(), self.metrics.clone()))
     }
 
     /// The webhook processing worker; started on first use, inside the runtime.

@@ -8,11 +8,13 @@
 //! [`ParsedWebhook::MAX_DEPTH`](athm_domain::webhook::ParsedWebhook::MAX_DEPTH)
 //! are stored as malformed and answered 200 like any unreadable body.
 //!
-//! The body is parsed once and stored durably under its idempotency key
+//! The body is parsed once and stored durably under its idempotency key,
+//! with the sender's address (the client address, see [`ClientAddr`]),
 //! before anything else, in a group commit with the events arriving at the
 //! same time ([`crate::ingest`]); only once that commit returns is it
-//! answered 200, so a 200 always means "stored". A
-//! store failure answers 500 so that ATH Móvil delivers again. Malformed
+//! answered 200, so a 200 always means "stored". A failure to store this
+//! event answers 500 so that ATH Móvil delivers again; the other events
+//! of its group commit are answered by their own results. Malformed
 //! bodies are stored flagged (for audit) and answered 200, so that ATH Móvil
 //! does not retry them forever. Processing is the domain's
 //! [`WebhookProcessor::process`](athm_domain::services::WebhookProcessor::process):
@@ -59,6 +61,13 @@ pub(crate) async fn receive_at_secret(
     receive(State(state), source, body).await
 }
 
+/// The sender's address to keep with its event: the client address
+/// ([`ClientAddr`]: the socket's peer, or the last `X-Forwarded-For` entry
+/// behind a trusted proxy), unless it is unknown.
+fn known_address(source: String) -> Option<String> {
+    (source != ClientAddr::UNKNOWN).then_some(source)
+}
+
 /// Stores, then (by configuration) processes one webhook event.
 pub(crate) async fn receive(
     State(state): State<AppState>,
@@ -87,12 +96,13 @@ pub(crate) async fn receive(
             ApiError::BadRequest(format!("body: {}", rejection.body_text()))
         }
     })?;
-    let (event, parsed) = state.webhooks().prepare(&body);
+    let (mut event, parsed) = state.webhooks().prepare(&body);
+    event.remote_addr = known_address(source);
     let (event, created) = match state.writer().store(event).await {
         Ok(stored) => stored,
         Err(error) => {
             state.metrics().webhook("unknown", "store_error");
-            return Err(ApiError::Internal(Box::new(std::io::Error::other(error))));
+            return Err(ApiError::Internal(Box::new(error)));
         }
     };
     // The parse is the stored payload's only when this delivery stored it.

@@ -35,11 +35,14 @@ pub(crate) async fn install_webhook(
 /// checked with ATH Móvil first (the same trust gate as `athm serve`).
 pub(crate) async fn reprocess(settings: Settings) -> Result<ExitCode, AppError> {
     let webhooks = services(&settings).await?.webhooks;
-    let everything = chrono::Duration::zero();
-    let (processed, failed) = webhooks.process_pending(u64::MAX, everything).await?;
-    println!("Processed: {processed}");
-    println!("Failed: {failed}");
-    Ok(if failed == 0 {
+    let done = webhooks.reprocess_all(u64::MAX).await?;
+    println!("Processed: {}", done.processed);
+    println!(
+        "Still flagged (ATH Móvil does not confirm them): {}",
+        done.flagged
+    );
+    println!("Failed: {}", done.failed);
+    Ok(if done.failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

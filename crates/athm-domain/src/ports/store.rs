@@ -173,6 +173,41 @@ pub fn redelivery_delay(attempts: u32) -> Duration {
     Duration::seconds(secs.min(3600))
 }
 
+/// How long after its `attempts`-th processing attempt, which left it
+/// flagged, a webhook event is checked again: 10 s, 30 s, 2 min, 10 min,
+/// 1 h and 6 h after the 1st to 6th attempt, then never again (`None`: a
+/// person decides, see [`Store::claim_flagged_events`]). `attempts` counts
+/// every recorded attempt of the event, this one included, so a flag that
+/// follows failed attempts starts further along the schedule. Part of the
+/// [`Store`] contract: [`Store::record_event_outcome`] applies it.
+pub fn flagged_recheck_delay(attempts: u32) -> Option<Duration> {
+    let secs = match attempts {
+        0 | 1 => 10,
+        2 => 30,
+        3 => 2 * 60,
+        4 => 10 * 60,
+        5 => 60 * 60,
+        6 => 6 * 60 * 60,
+        _ => return None,
+    };
+    Some(Duration::seconds(secs))
+}
+
+/// Which flagged webhook events a person asks to check again now
+/// ([`Store::claim_flagged_events`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlaggedEvents {
+    /// Every flagged event, whatever its schedule.
+    All,
+    /// These events, when flagged (other ids are ignored).
+    Only(Vec<WebhookEventId>),
+}
+
+/// What storing one webhook event of a batch gave
+/// ([`Store::insert_webhook_events`]): the stored event and whether this
+/// call created it, or why this event is not stored.
+pub type InsertResult = Result<(WebhookEvent, bool), StoreError>;
+
 /// Filters and paging for the admin listings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListQuery {
@@ -352,29 +387,34 @@ pub trait Store: Send + Sync {
         event: &WebhookEvent,
     ) -> Result<(WebhookEvent, bool), StoreError>;
 
-    /// Stores a batch of webhook events in **one** transaction (group
-    /// commit): each is inserted unless an event with its idempotency key
-    /// exists. Returns, in input order, the stored event and whether this
-    /// call created it; several events of the batch with one key resolve to
-    /// one `created = true` (the first) and the others `created = false`.
-    /// When it returns `Ok`, every event is durably stored; on `Err`, none
-    /// may be acknowledged.
+    /// Stores a batch of webhook events in **one** transaction where the
+    /// adapter can (group commit): each is inserted unless an event with
+    /// its idempotency key exists. Returns, in input order, each event's
+    /// own result: the stored event and whether this call created it
+    /// (several events of the batch with one key resolve to one
+    /// `created = true`, the first, and the others `created = false`), or
+    /// why that event is not stored. An `Ok` event is durably stored and may
+    /// be acknowledged; an `Err` one must not be.
+    ///
+    /// One event's failure never fails another's: when the batch's
+    /// transaction fails, the adapter stores the events one by one
+    /// ([`Store::insert_webhook_event`]) so that each gets its own answer.
+    /// The adapter stores any event the domain builds, whatever its payload
+    /// (any size the web layer accepts, NUL characters included) and
+    /// however long its idempotency key.
     ///
     /// The default stores the events one by one with
     /// [`Store::insert_webhook_event`] (same results, one transaction each);
     /// adapters should override it.
     ///
-    /// # Errors
-    /// [`StoreError::Database`] only; a duplicate key is not an error.
-    async fn insert_webhook_events(
-        &self,
-        events: &[WebhookEvent],
-    ) -> Result<Vec<(WebhookEvent, bool)>, StoreError> {
+    /// Each event's result holds its error ([`StoreError::Database`]); a
+    /// duplicate key is not an error.
+    async fn insert_webhook_events(&self, events: &[WebhookEvent]) -> Vec<InsertResult> {
         let mut stored = Vec::with_capacity(events.len());
         for event in events {
-            stored.push(self.insert_webhook_event(event).await?);
+            stored.push(self.insert_webhook_event(event).await);
         }
-        Ok(stored)
+        stored
     }
 
     /// Loads a webhook event.
@@ -383,7 +423,11 @@ pub trait Store: Send + Sync {
     /// [`StoreError::Database`] or [`StoreError::Corrupt`].
     async fn webhook_event(&self, id: WebhookEventId) -> Result<Option<WebhookEvent>, StoreError>;
 
-    /// Records how processing went (counting the attempt) and ends any claim on it.
+    /// Records how processing went (counting the attempt) and ends any
+    /// claim on it. A [`EventStatus::Flagged`] outcome schedules the next
+    /// check of the event at `at + flagged_recheck_delay(attempts)`
+    /// ([`flagged_recheck_delay`], `attempts` counting this one), or none
+    /// when the schedule has run out; any other outcome clears the schedule.
     ///
     /// # Errors
     /// [`StoreError::NotFound`] for an unknown id.
@@ -395,13 +439,17 @@ pub trait Store: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
 
-    /// Claims up to `limit` events that are pending or failed, received at
-    /// or before `received_before`, and not claimed (or whose claim ended
-    /// before `now`), oldest first, for the recovery worker: each is marked
-    /// claimed until `now + lease` and returned. (`received_before` lets the
-    /// worker leave alone the events a processing queue holds right now.) Atomic: two concurrent claimers (on any number of
-    /// instances) get disjoint sets. Recording the event's outcome
-    /// ([`Store::record_event_outcome`]) ends the claim.
+    /// Claims up to `limit` events for the recovery worker, oldest first:
+    /// events that are pending or failed, and flagged events whose next
+    /// check is due (scheduled at or before `now` by
+    /// [`Store::record_event_outcome`]; an event stored flagged, such as a
+    /// malformed body, has no schedule and is never offered here), all
+    /// received at or before `received_before` and not claimed (or whose
+    /// claim ended before `now`). Each is marked claimed until `now + lease`
+    /// and returned. (`received_before` lets the worker leave alone the
+    /// events a processing queue holds right now.) Atomic: two concurrent
+    /// claimers (on any number of instances) get disjoint sets. Recording
+    /// the event's outcome ([`Store::record_event_outcome`]) ends the claim.
     ///
     /// # Errors
     /// [`StoreError::Database`].
@@ -409,6 +457,25 @@ pub trait Store: Send + Sync {
         &self,
         limit: u64,
         received_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<Vec<WebhookEvent>, StoreError>;
+
+    /// Claims up to `limit` flagged events a person asks to check again
+    /// now (the CLI, the admin), whatever their schedule: every flagged
+    /// event, or only those `which` names, oldest first, skipping events
+    /// claimed by someone else whose claim has not ended before `now`. Each
+    /// is marked claimed until `now + lease` and returned; recording its
+    /// outcome ([`Store::record_event_outcome`]) ends the claim. Atomic, like
+    /// [`Store::claim_events_to_retry`]. List flagged events with
+    /// [`Store::list_webhook_events`] and the status `flagged`.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    async fn claim_flagged_events(
+        &self,
+        which: &FlaggedEvents,
+        limit: u64,
         now: DateTime<Utc>,
         lease: Duration,
     ) -> Result<Vec<WebhookEvent>, StoreError>;
@@ -483,5 +550,32 @@ pub trait Store: Send + Sync {
             self.record_lifecycle_delivery(*id, None, at).await?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flagged_event_is_checked_again_six_times_further_apart_then_left_to_a_person() {
+        let minutes = |m: i64| Some(Duration::minutes(m));
+        for (attempts, delay) in [
+            (0, Some(Duration::seconds(10))),
+            (1, Some(Duration::seconds(10))),
+            (2, Some(Duration::seconds(30))),
+            (3, minutes(2)),
+            (4, minutes(10)),
+            (5, minutes(60)),
+            (6, minutes(360)),
+            (7, None),
+            (u32::MAX, None),
+        ] {
+            assert_eq!(
+                flagged_recheck_delay(attempts),
+                delay,
+                "after attempt {attempts}"
+            );
+        }
     }
 }

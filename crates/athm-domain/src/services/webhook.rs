@@ -10,8 +10,8 @@ use super::{WebhookError, next_step};
 use crate::error::RuleError;
 use crate::model::{PaymentStatus, WebhookEventId};
 use crate::ports::{
-    AthmGateway, Clock, PaymentKey, PaymentRecord, PaymentStep, PaymentWrite, StepResult, Store,
-    StoreError,
+    AthmGateway, Clock, FlaggedEvents, PaymentKey, PaymentRecord, PaymentStep, PaymentWrite,
+    StepResult, Store, StoreError,
 };
 use crate::webhook::{EventStatus, ParsedWebhook, WebhookEvent};
 
@@ -28,6 +28,30 @@ pub enum ProcessOutcome {
     AlreadyProcessed,
     /// The event cannot be applied and was flagged for a person to look at.
     Flagged(String),
+}
+
+/// What processing stored events again did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reprocessed {
+    /// Events now processed (applied, unchanged or ignored).
+    pub processed: usize,
+    /// Events ATH Móvil still does not confirm (flagged, checked again later).
+    pub flagged: usize,
+    /// Events that failed again (ATH Móvil or the database unavailable).
+    pub failed: usize,
+}
+
+impl Reprocessed {
+    fn add(&mut self, other: Reprocessed) {
+        self.processed += other.processed;
+        self.flagged += other.flagged;
+        self.failed += other.failed;
+    }
+
+    /// Whether nothing was processed again.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// A received body, parsed once: the event to store and, when the body is
@@ -132,7 +156,8 @@ impl WebhookProcessor {
         &self,
         events: &[WebhookEvent],
     ) -> Result<Vec<(WebhookEvent, bool)>, WebhookError> {
-        Ok(self.store.insert_webhook_events(events).await?)
+        let stored = self.store.insert_webhook_events(events).await;
+        Ok(stored.into_iter().collect::<Result<Vec<_>, _>>()?)
     }
 
     /// Applies a stored event. Safe to call twice and concurrently: a processed
@@ -334,14 +359,13 @@ impl WebhookProcessor {
 
     /// Processes again up to `limit` stored events, received at least
     /// `min_age` ago, that are pending (a crash between storing and
-    /// processing) or failed (a transient failure), oldest first, as one
-    /// batch ([`WebhookProcessor::process_batch`]); returns how many now
-    /// succeeded and how many failed again. The recovery worker passes
-    /// [`Self::RECOVERY_MIN_AGE_SECS`]; a person asking for every event, zero.
-    /// The events are first claimed in the store
-    /// ([`Store::claim_events_to_retry`]), so recovery workers on several
-    /// instances do not process the same event at once (processing twice
-    /// would still be safe, only wasteful).
+    /// processing), failed (a transient failure) or flagged and due for
+    /// another check with ATH Móvil ([`crate::ports::flagged_recheck_delay`]),
+    /// oldest first, as one batch ([`WebhookProcessor::process_batch`]).
+    /// The recovery worker passes [`Self::RECOVERY_MIN_AGE_SECS`]. The events
+    /// are first claimed in the store ([`Store::claim_events_to_retry`]), so
+    /// recovery workers on several instances do not process the same event
+    /// at once (processing twice would still be safe, only wasteful).
     ///
     /// # Errors
     /// Store failures while claiming the events.
@@ -349,22 +373,49 @@ impl WebhookProcessor {
         &self,
         limit: u64,
         min_age: chrono::Duration,
-    ) -> Result<(usize, usize), WebhookError> {
-        let (mut processed, mut failed) = (0, 0);
-        let lease = chrono::Duration::seconds(Self::RECOVERY_LEASE_SECS);
+    ) -> Result<Reprocessed, WebhookError> {
         let now = self.clock.now();
         let claimed = self
             .store
-            .claim_events_to_retry(limit, now - min_age, now, lease)
+            .claim_events_to_retry(limit, now - min_age, now, Self::lease())
             .await?;
+        Ok(self.process_claimed(claimed).await)
+    }
+
+    /// What a person asks for (`athm webhooks reprocess`, the admin): every
+    /// pending or failed event, and every flagged one whatever its schedule,
+    /// up to `limit` of each, checked with ATH Móvil now.
+    ///
+    /// # Errors
+    /// Store failures while claiming the events.
+    pub async fn reprocess_all(&self, limit: u64) -> Result<Reprocessed, WebhookError> {
+        let mut done = self
+            .process_pending(limit, chrono::Duration::zero())
+            .await?;
+        let now = self.clock.now();
+        let flagged = self
+            .store
+            .claim_flagged_events(&FlaggedEvents::All, limit, now, Self::lease())
+            .await?;
+        done.add(self.process_claimed(flagged).await);
+        Ok(done)
+    }
+
+    fn lease() -> chrono::Duration {
+        chrono::Duration::seconds(Self::RECOVERY_LEASE_SECS)
+    }
+
+    async fn process_claimed(&self, claimed: Vec<WebhookEvent>) -> Reprocessed {
         let events = claimed.into_iter().map(|event| (event, None)).collect();
+        let mut done = Reprocessed::default();
         for (_, outcome) in self.process_batch(events).await {
             match outcome {
-                Ok(_) => processed += 1,
-                Err(_) => failed += 1,
+                Ok(ProcessOutcome::Flagged(_)) => done.flagged += 1,
+                Ok(_) => done.processed += 1,
+                Err(_) => done.failed += 1,
             }
         }
-        Ok((processed, failed))
+        done
     }
 
     /// Records an event as processed (a redelivery is then a no-op).

@@ -1,6 +1,7 @@
 //! Values the cases build on: payments, webhook events and ATH Móvil
 //! transactions with exact amounts and microsecond times.
 
+use athm_domain::ports::Store;
 use athm_domain::webhook::{EventKind, EventStatus, WebhookEvent};
 use athm_domain::{
     Amount, AthmTransaction, AuthToken, EcommerceId, Item, Metadata, Payment, PaymentStatus,
@@ -111,4 +112,23 @@ pub fn completed(id: EcommerceId, reference: &str, total: &str) -> AthmTransacti
         "items": [{"name": "Widget", "description": "A widget", "quantity": 1, "price": total}]
     }))
     .expect("a valid fixture transaction")
+}
+
+/// Stores `events` in one batch ([`Store::insert_webhook_events`]); panics
+/// naming the first event that was not stored.
+pub async fn insert_all(store: &dyn Store, events: &[WebhookEvent]) -> Vec<(WebhookEvent, bool)> {
+    store
+        .insert_webhook_events(events)
+        .await
+        .into_iter()
+        .zip(events)
+        .map(|(result, event)| {
+            result.unwrap_or_else(|e| {
+                panic!(
+                    "webhook event {} was not stored: {e}",
+                    event.idempotency_key
+                )
+            })
+        })
+        .collect()
 }

@@ -23,9 +23,11 @@
 mod batches;
 mod concurrency;
 pub mod fixtures;
+mod isolation;
 mod listings;
 mod outbox;
 mod payments;
+mod rechecks;
 mod refunds_clients;
 mod webhooks;
 
@@ -74,10 +76,16 @@ pub fn cases() -> Vec<Case> {
         case!(batches::a_large_batch_applies_every_step),
         case!(batches::a_refused_step_leaves_nothing_for_later_steps),
         case!(refunds_clients::refunds_are_upserted_by_id),
+        case!(refunds_clients::a_refund_intent_round_trips_and_is_one_refund_per_payment),
         case!(refunds_clients::clients_merge_latest_non_empty_details),
         case!(webhooks::webhook_insert_is_idempotent),
         case!(webhooks::a_batch_insert_answers_in_order_once_per_key),
-        case!(webhooks::events_to_retry_are_pending_or_failed_oldest_first),
+        case!(isolation::any_body_key_or_address_is_stored_without_failing_its_batch),
+        case!(isolation::an_event_the_database_refuses_fails_alone_and_its_batch_is_stored),
+        case!(webhooks::events_to_retry_are_pending_failed_or_due_flagged_oldest_first),
+        case!(rechecks::a_flagged_event_is_checked_again_on_schedule_then_left_to_a_person),
+        case!(rechecks::any_other_outcome_ends_the_schedule_and_a_stored_flag_has_none),
+        case!(rechecks::a_person_claims_flagged_events_on_demand),
         case!(webhooks::a_claimed_event_is_not_offered_until_its_lease_ends_or_its_outcome),
         case!(webhooks::concurrent_recovery_claims_are_disjoint),
         case!(webhooks::a_step_marks_its_webhook_event_processed),

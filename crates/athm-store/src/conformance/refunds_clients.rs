@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use athm_domain::ports::{ListQuery, PaymentKey, PaymentRecord, PaymentWrite, Store, StoreError};
-use athm_domain::{ClientUpdate, PaymentStatus, Refund, RefundIntent, RefundStatus};
+use athm_domain::{ClientUpdate, Payment, PaymentStatus, Refund, RefundIntent, RefundStatus};
 
 use super::fixtures::{amount, at, payment, phone, reference};
 
@@ -85,6 +85,94 @@ pub async fn refunds_are_upserted_by_id(store: Arc<dyn Store>) {
         .await
         .expect_err("a refund reference number is unique");
     assert!(matches!(err, StoreError::Duplicate { .. }), "{err:?}");
+}
+
+/// A completed payment with reference number `reference`, stored.
+async fn completed_payment(store: &dyn Store, reference_number: &str) -> Payment {
+    let mut p = payment("20.00", 0);
+    p.status = PaymentStatus::Completed;
+    p.reference_number = Some(reference(reference_number));
+    store.insert_payment(&p).await.expect("insert");
+    p
+}
+
+/// Writes `refunds` on the payment they refund, in one step.
+async fn save_refunds(store: &dyn Store, refunds: Vec<Refund>) -> Result<(), StoreError> {
+    let key = PaymentKey::Ecommerce(refunds[0].ecommerce_id);
+    let step = move |record: Option<&PaymentRecord>| {
+        let mut w = PaymentWrite::payment(record.expect("exists").payment.clone());
+        w.refunds.clone_from(&refunds);
+        Ok(Some(w))
+    };
+    store.update_payment(&key, &step).await.map(|_| ())
+}
+
+/// A refund's intent key reads back as written; a second refund of the
+/// same payment with the same intent is refused (and writes nothing),
+/// while the same intent on another payment, updates of the refund, and
+/// any number of refunds without an intent are accepted.
+pub async fn a_refund_intent_round_trips_and_is_one_refund_per_payment(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let p = completed_payment(store, "pay-i1").await;
+    let q = completed_payment(store, "pay-i2").await;
+    let intent: RefundIntent = "order-7:refund-1".parse().expect("a valid intent");
+    let refund = |of: &Payment, secs| {
+        Refund::plan(
+            of,
+            &[],
+            Some(amount("1.00")),
+            Default::default(),
+            intent.clone(),
+            at(secs),
+        )
+        .expect("a valid refund")
+        .into_refund()
+    };
+    let first = refund(&p, 10);
+    save_refunds(store, vec![first.clone()])
+        .await
+        .expect("a refund with an intent");
+    let load = |of: &Payment| {
+        let key = PaymentKey::Ecommerce(of.ecommerce_id);
+        async move {
+            store
+                .payment(&key)
+                .await
+                .expect("load")
+                .expect("exists")
+                .refunds
+        }
+    };
+    assert_eq!(
+        load(&p).await,
+        vec![first.clone()],
+        "the intent round trips"
+    );
+
+    let err = save_refunds(store, vec![refund(&p, 11)])
+        .await
+        .expect_err("one refund per intent and payment");
+    assert!(matches!(err, StoreError::Duplicate { .. }), "{err:?}");
+    assert_eq!(load(&p).await, vec![first.clone()], "nothing was written");
+
+    let mut done = first.clone();
+    done.status = RefundStatus::Completed;
+    done.reference_number = Some(reference("ref-i1"));
+    let mut plain = Vec::new();
+    for secs in [12, 13] {
+        let mut r = refund(&p, secs);
+        r.intent_key = None;
+        plain.push(r);
+    }
+    save_refunds(store, [vec![done.clone()], plain.clone()].concat())
+        .await
+        .expect("the refund updated, two refunds without an intent");
+    assert_eq!(load(&p).await, [vec![done], plain].concat());
+    let elsewhere = refund(&q, 14);
+    save_refunds(store, vec![elsewhere.clone()])
+        .await
+        .expect("the same intent on another payment");
+    assert_eq!(load(&q).await, vec![elsewhere]);
 }
 
 /// The latest non-empty name and email win, through `upsert_client` and through a step.

@@ -7,15 +7,12 @@ use athm_domain::ports::{PaymentKey, PaymentRecord, PaymentWrite, Store, StoreEr
 use athm_domain::webhook::{EventStatus, WebhookEvent};
 use chrono::Duration;
 
-use super::fixtures::{at, ecommerce_id, payment, webhook_event};
+use super::fixtures::{at, ecommerce_id, insert_all, payment, webhook_event};
 
 /// A batch insert answers in input order; a key already stored and a key
 /// repeated within the batch resolve to the one stored event.
 pub async fn a_batch_insert_answers_in_order_once_per_key(store: Arc<dyn Store>) {
-    assert_eq!(
-        store.insert_webhook_events(&[]).await.expect("empty batch"),
-        Vec::new()
-    );
+    assert!(store.insert_webhook_events(&[]).await.is_empty());
     let known = webhook_event("batch:known", Some(ecommerce_id()), 0);
     let (known, _) = store.insert_webhook_event(&known).await.expect("insert");
     let first = webhook_event("batch:a", Some(ecommerce_id()), 1);
@@ -28,7 +25,7 @@ pub async fn a_batch_insert_answers_in_order_once_per_key(store: Arc<dyn Store>)
         second.clone(),
         first_again.clone(),
     ];
-    let stored = store.insert_webhook_events(&batch).await.expect("batch");
+    let stored = insert_all(store.as_ref(), &batch).await;
     assert_eq!(
         stored,
         vec![
@@ -55,19 +52,13 @@ pub async fn a_batch_insert_answers_in_order_once_per_key(store: Arc<dyn Store>)
             ..event.clone()
         })
         .collect();
-    let again = store
-        .insert_webhook_events(&redelivery)
-        .await
-        .expect("again");
+    let again = insert_all(store.as_ref(), &redelivery).await;
     assert!(again.iter().all(|(_, created)| !created), "{again:?}");
 
     let many: Vec<_> = (0..300)
         .map(|i| webhook_event(&format!("batch:many:{i}"), None, 10 + i))
         .collect();
-    let stored = store
-        .insert_webhook_events(&many)
-        .await
-        .expect("300 events");
+    let stored = insert_all(store.as_ref(), &many).await;
     assert_eq!(stored.len(), 300);
     assert!(
         stored
@@ -150,8 +141,9 @@ pub async fn webhook_insert_is_idempotent(store: Arc<dyn Store>) {
     );
 }
 
-/// Pending and failed events come back oldest first, up to the limit.
-pub async fn events_to_retry_are_pending_or_failed_oldest_first(store: Arc<dyn Store>) {
+/// Pending and failed events come back oldest first, up to the limit, and
+/// a flagged event once its next check is due.
+pub async fn events_to_retry_are_pending_failed_or_due_flagged_oldest_first(store: Arc<dyn Store>) {
     let mut ids = Vec::new();
     for (n, status) in [
         EventStatus::Failed,
@@ -186,21 +178,27 @@ pub async fn events_to_retry_are_pending_or_failed_oldest_first(store: Arc<dyn S
                 .collect::<Vec<_>>()
         }
     };
+    // The flagged event (flagged at 200, its first attempt) is due at 210.
     assert_eq!(
-        claim(1, at(300), at(300)).await,
+        claim(1, at(300), at(205)).await,
         vec![ids[4]],
         "oldest first, up to the limit"
     );
     assert_eq!(
-        claim(10, at(85), at(300)).await,
+        claim(10, at(85), at(205)).await,
         vec![ids[2]],
-        "only events received at or before the cut-off; claimed ones not twice"
+        "only events received at or before the cut-off; claimed ones not twice; flagged ones not before their check"
     );
-    assert_eq!(claim(10, at(300), at(300)).await, vec![ids[0]]);
+    assert_eq!(claim(10, at(300), at(205)).await, vec![ids[0]]);
+    assert_eq!(
+        claim(10, at(300), at(210)).await,
+        vec![ids[3]],
+        "a flagged event once its check is due"
+    );
 }
 
 /// The lease the cases claim with.
-fn lease() -> Duration {
+pub(super) fn lease() -> Duration {
     Duration::seconds(60)
 }
 

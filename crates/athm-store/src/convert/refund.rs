@@ -24,6 +24,7 @@ pub(crate) fn refund_row(r: &Refund) -> Result<refund::Model, StoreError> {
         transaction_date: r.transaction_date.map(time),
         failure: r.failure.clone(),
         created_at: time(r.created_at),
+        intent_key: r.intent_key.as_ref().map(|k| k.as_str().to_string()),
     })
 }
 
@@ -33,7 +34,7 @@ pub(crate) fn refund_from_row(row: refund::Model) -> Result<Refund, StoreError> 
     Ok(Refund {
         id: RefundId(parse(TABLE, id, "id", id)?),
         ecommerce_id: parse(TABLE, id, "ecommerce_id", &row.ecommerce_id)?,
-        intent_key: None,
+        intent_key: parse_opt(TABLE, id, "intent_key", row.intent_key.as_deref())?,
         status: RefundStatus::parse(&row.status)
             .ok_or_else(|| corrupt(TABLE, id, "status", &row.status))?,
         reference_number: parse_opt(

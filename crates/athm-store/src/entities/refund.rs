@@ -36,6 +36,8 @@ pub struct Model {
     pub failure: Option<String>,
     /// When it was recorded here.
     pub created_at: DateTimeUtc,
+    /// The caller's intent it was sent for (unique per payment when present).
+    pub intent_key: Option<String>,
 }
 
 /// No relations are navigated through SeaORM.

@@ -20,7 +20,7 @@ pub struct Model {
     pub ecommerce_id: Option<String>,
     /// The reference number it carries.
     pub reference_number: Option<String>,
-    /// The body exactly as received.
+    /// The body as received, NUL characters written `\u0000` (see `convert::text`).
     pub payload: String,
     /// `pending`, `processed`, `failed` or `flagged`.
     pub status: String,
@@ -34,6 +34,10 @@ pub struct Model {
     pub processed_at: Option<DateTimeUtc>,
     /// Until when a recovery worker has claimed it.
     pub claimed_until: Option<DateTimeUtc>,
+    /// The sender's address, when known.
+    pub remote_addr: Option<String>,
+    /// When a flagged event is next checked (`NULL`: not scheduled).
+    pub next_attempt_at: Option<DateTimeUtc>,
 }
 
 /// No relations are navigated through SeaORM.

@@ -2,7 +2,9 @@
 //! what failed, and the codes that make a step worth retrying.
 
 use std::fmt;
+use std::sync::Arc;
 
+use athm_domain::WebhookEventId;
 use athm_domain::ports::StoreError;
 use sea_orm::{DbErr, RuntimeErr, SqlErr};
 
@@ -16,7 +18,7 @@ pub(crate) struct DbFailure {
 impl fmt::Display for DbFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "could not {}: {}", self.action, self.source)?;
-        if matches!(self.source, DbErr::Conn(_) | DbErr::ConnectionAcquire(_)) {
+        if is_connection_failure(&self.source) {
             f.write_str(" (is the database running and reachable at the configured URL?)")?;
         }
         Ok(())
@@ -47,6 +49,48 @@ impl<T> Context<T> for Result<T, DbErr> {
     fn context(self, action: &str) -> Result<T, StoreError> {
         self.map_err(|e| database(action, e))
     }
+}
+
+/// Whether `err` says the database could not be reached (or the
+/// connection was lost), rather than that it refused a statement.
+fn is_connection_failure(err: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    match err {
+        DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            matches!(
+                **e,
+                Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed
+            )
+        }
+        _ => false,
+    }
+}
+
+/// Whether a store step failed because the database could not be reached,
+/// so that running other steps now would fail the same way.
+pub(crate) fn is_unreachable(error: &StoreError) -> bool {
+    let StoreError::Database(source) = error else {
+        return false;
+    };
+    source
+        .downcast_ref::<DbFailure>()
+        .is_some_and(|failure| is_connection_failure(&failure.source))
+}
+
+/// A webhook event of a batch that was not stored because the database
+/// could not be reached (for the batch, or for an event before it).
+#[derive(Debug, thiserror::Error)]
+#[error("webhook event {event} was not stored: the database could not be reached")]
+pub(crate) struct NotStored {
+    event: WebhookEventId,
+    #[source]
+    cause: Arc<StoreError>,
+}
+
+/// [`StoreError::Database`] for the event `event`, left unstored because of `cause`.
+pub(crate) fn not_stored(event: WebhookEventId, cause: Arc<StoreError>) -> StoreError {
+    StoreError::Database(Box::new(NotStored { event, cause }))
 }
 
 /// Whether `err` is a unique-key violation.

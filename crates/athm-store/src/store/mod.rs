@@ -5,6 +5,7 @@
 mod clients;
 mod connect;
 pub(crate) mod error;
+mod event_claims;
 mod listing;
 mod outbox;
 mod payments;
@@ -17,8 +18,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use athm_domain::ports::{
-    Decide, ListQuery, Page, PaymentKey, PaymentRecord, PaymentStep, PaymentWrite, StepResult,
-    Store, StoreError, StoredLifecycleEvent, update_each,
+    Decide, FlaggedEvents, InsertResult, ListQuery, Page, PaymentKey, PaymentRecord, PaymentStep,
+    PaymentWrite, StepResult, Store, StoreError, StoredLifecycleEvent, update_each,
 };
 use athm_domain::webhook::{EventStatus, WebhookEvent};
 use athm_domain::{
@@ -239,10 +240,9 @@ impl Store for SqlStore {
         webhooks::insert(self, event).await
     }
 
-    async fn insert_webhook_events(
-        &self,
-        events: &[WebhookEvent],
-    ) -> Result<Vec<(WebhookEvent, bool)>, StoreError> {
+    /// One transaction for the batch; when it fails, one per event, so
+    /// that an event the database refuses fails alone.
+    async fn insert_webhook_events(&self, events: &[WebhookEvent]) -> Vec<InsertResult> {
         webhooks::insert_many(self, events).await
     }
 
@@ -267,7 +267,17 @@ impl Store for SqlStore {
         now: DateTime<Utc>,
         lease: Duration,
     ) -> Result<Vec<WebhookEvent>, StoreError> {
-        webhooks::claim_to_retry(self, limit, received_before, now, lease).await
+        event_claims::claim_to_retry(self, limit, received_before, now, lease).await
+    }
+
+    async fn claim_flagged_events(
+        &self,
+        which: &FlaggedEvents,
+        limit: u64,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<Vec<WebhookEvent>, StoreError> {
+        event_claims::claim_flagged(self, which, limit, now, lease).await
     }
 
     async fn events_for_payment(

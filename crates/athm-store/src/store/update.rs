@@ -174,17 +174,25 @@ async fn save_refund(
             .map(|_| ()),
     };
     result.map_err(|err| {
-        if super::error::is_unique_violation(&err) {
-            Failure::Fail(StoreError::Duplicate {
+        if !super::error::is_unique_violation(&err) {
+            return Failure::db("save a refund")(err);
+        }
+        // `ux_refunds_intent_key` (SQLite names its columns): the payment
+        // has a refund for this intent already.
+        let duplicate = match &refund.intent_key {
+            Some(intent) if err.to_string().contains("intent_key") => StoreError::Duplicate {
+                entity: "refund for intent",
+                key: format!("{} of payment {}", intent, refund.ecommerce_id),
+            },
+            _ => StoreError::Duplicate {
                 entity: "refund",
                 key: refund
                     .reference_number
                     .as_ref()
                     .map_or_else(|| refund.id.to_string(), ToString::to_string),
-            })
-        } else {
-            Failure::db("save a refund")(err)
-        }
+            },
+        };
+        Failure::Fail(duplicate)
     })
 }
 

@@ -66,23 +66,25 @@ impl Server {
         (store, name)
     }
 
-    /// Runs the conformance suite, one fresh database per case; the
-    /// databases are dropped even when a case fails.
+    /// Runs the conformance suite, one fresh database per case; each
+    /// case's connections are closed when it ends (the server's connection
+    /// limit is shared by every case), and the databases are dropped even
+    /// when a case fails.
     pub async fn run_suite(mut self) {
         let mut made = Vec::new();
         let mut failure = None;
         for case in athm_store::conformance::cases() {
             eprintln!("store conformance: {}", case.name);
             let (store, name) = self.fresh_store().await;
-            made.push((store.clone(), name));
-            let run = tokio::spawn((case.run)(Arc::new(store) as Arc<dyn Store>)).await;
+            made.push(name);
+            let run = tokio::spawn((case.run)(Arc::new(store.clone()) as Arc<dyn Store>)).await;
+            let _ = store.connection().clone().close().await;
             if let Err(e) = run {
                 failure = Some(e);
                 break;
             }
         }
-        for (store, name) in made {
-            let _ = store.connection().clone().close().await;
+        for name in made {
             self.drop_database(&name).await;
         }
         if let Some(e) = failure {

@@ -211,12 +211,16 @@ pub(crate) async fn reprocess_all(
         return forbidden(&ctx, &session);
     }
     // Claimed like the recovery worker's, so both never run one event at once.
-    let everything = chrono::Duration::zero();
-    let (processed, failed) = match state.app.webhooks().process_pending(500, everything).await {
-        Ok(counts) => counts,
+    let done = match state.app.webhooks().reprocess_all(500).await {
+        Ok(done) => done,
         Err(error) => return failure(&ctx, &session, &error),
     };
-    let to = format!("{}/events?processed={processed}&failed={failed}", ctx.base);
+    let to = format!(
+        "{}/events?processed={}&failed={}",
+        ctx.base,
+        done.processed,
+        done.failed + done.flagged
+    );
     see_other(&to, &ctx.set_cookies)
 }
 

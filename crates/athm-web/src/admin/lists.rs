@@ -330,6 +330,7 @@ pub(crate) async fn events(
         (t.status, false),
         (t.payment, false),
         (t.attempts, true),
+        (t.sender, false),
         (t.error, false),
     ];
     let body = html! {
@@ -361,9 +362,14 @@ pub(crate) async fn events(
                         }
                     }
                     td class="num" { (e.attempts) }
+                    td class="mono" { (e.remote_addr.as_deref().unwrap_or_default()) }
                     td {
                         (e.error.clone().unwrap_or_default())
-                        @if matches!(e.status, EventStatus::Failed | EventStatus::Pending) {
+                        details {
+                            summary { (t.raw_body) }
+                            pre class="mono" { (e.payload) }
+                        }
+                        @if e.status != EventStatus::Processed {
                             form method="post" action=(format!("{}/events/{}/reprocess", ctx.base, e.id)) {
                                 input type="hidden" name="csrf" value=(session.csrf);
                                 button type="submit" class="secondary" aria-label=(format!("{} {}", t.reprocess, e.id)) { (t.reprocess) }

@@ -161,6 +161,7 @@ fn timeline(t: &Texts, record: &PaymentRecord, events: &[WebhookEvent]) -> Marku
                 strong { (fill(t.timeline_event, &[("kind", e.kind.as_str())])) }
                 " · " (t.event_status(e.status))
                 @if e.attempts > 1 { " · " (t.attempts) ": " (e.attempts) }
+                @if let Some(sender) = &e.remote_addr { " · " (t.sender) ": " span class="mono" { (sender) } }
                 @if let Some(error) = &e.error { br; span class="hint" { (error) } }
             },
         ));
@@ -294,11 +295,12 @@ fn refund_form(ctx: &Ctx, session: &Session, record: &PaymentRecord) -> Markup {
     }
 }
 
-/// Reprocess buttons for the payment's failed events.
+/// Reprocess buttons for the payment's events not processed yet (pending,
+/// failed, or flagged: checked with ATH Móvil again).
 fn reprocess_forms(ctx: &Ctx, session: &Session, events: &[WebhookEvent]) -> Markup {
     let t = ctx.t();
     html! {
-        @for e in events.iter().filter(|e| matches!(e.status, EventStatus::Failed | EventStatus::Pending)) {
+        @for e in events.iter().filter(|e| e.status != EventStatus::Processed) {
             form method="post" action=(format!("{}/events/{}/reprocess", ctx.base, e.id)) class="actions" {
                 input type="hidden" name="csrf" value=(session.csrf);
                 input type="hidden" name="back" value=(ctx.path);

@@ -4,6 +4,7 @@
 mod checkout;
 mod hardening;
 mod helpers;
+mod ingest;
 mod inputs;
 mod ops;
 mod webhook;

@@ -21,9 +21,12 @@ fn broken_store_app() -> axum::Router {
             "connection refused; password=hunter2".into(),
         ))
     });
-    store
-        .expect_insert_webhook_event()
-        .returning(|_| Err(StoreError::Database("disk I/O error".into())));
+    store.expect_insert_webhook_events().returning(|events| {
+        events
+            .iter()
+            .map(|_| Err(StoreError::Database("disk I/O error".into())))
+            .collect()
+    });
     let store: Arc<dyn Store> = Arc::new(store);
     let clock = Arc::new(SystemClock);
     let gateway = Arc::new(MockAthmGateway::new());

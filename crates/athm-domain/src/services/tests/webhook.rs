@@ -490,9 +490,9 @@ async fn process_pending_claims_the_events_then_processes_each() {
     expect_batches(&mut store, &row, 1);
 
     let min_age = chrono::Duration::seconds(WebhookProcessor::RECOVERY_MIN_AGE_SECS);
-    let (processed, failed) = processor(store).process_pending(50, min_age).await.unwrap();
+    let done = processor(store).process_pending(50, min_age).await.unwrap();
 
-    assert_eq!((processed, failed), (1, 0));
+    assert_eq!((done.processed, done.flagged, done.failed), (1, 0, 0));
     assert_eq!(
         row.record().unwrap().payment.status,
         PaymentStatus::Completed

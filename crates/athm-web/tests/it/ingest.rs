@@ -1,0 +1,209 @@
+//! The webhook group commit answers each delivery by its own event's
+//! result, and keeps the sender's address with the event for the admin.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use athm_domain::ports::{ListQuery, MockAthmGateway, MockStore, Store, StoreError, SystemClock};
+use athm_domain::services::{PaymentService, WebhookProcessor};
+use athm_web::admin::AdminConfig;
+use athm_web::{AppState, WebhookProcessing, mount};
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::http::{Method, StatusCode, header};
+use serde_json::json;
+use tower::ServiceExt;
+
+use crate::helpers::{request, send, spawn_with, test_config};
+
+/// A store that takes a while to commit (so that concurrent deliveries
+/// share batches), refuses every event whose body says `poison`, and
+/// records whether a batch mixed both kinds.
+fn choosy_store(mixed: Arc<Mutex<bool>>) -> MockStore {
+    let mut store = MockStore::new();
+    store
+        .expect_insert_webhook_events()
+        .returning(move |events| {
+            std::thread::sleep(Duration::from_millis(30));
+            let poisoned = events
+                .iter()
+                .filter(|e| e.payload.contains("poison"))
+                .count();
+            if poisoned > 0 && poisoned < events.len() {
+                *mixed.lock().expect("not poisoned") = true;
+            }
+            events
+                .iter()
+                .map(|event| match event.payload.contains("poison") {
+                    true => Err(StoreError::Database("the database refused this one".into())),
+                    false => Ok((event.clone(), true)),
+                })
+                .collect()
+        });
+    store
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn each_delivery_of_a_group_commit_is_answered_by_its_own_result() {
+    let mixed = Arc::new(Mutex::new(false));
+    let store: Arc<dyn Store> = Arc::new(choosy_store(mixed.clone()));
+    let clock = Arc::new(SystemClock);
+    let gateway = Arc::new(MockAthmGateway::new());
+    let payments = PaymentService::new(gateway.clone(), store.clone(), clock.clone());
+    let mut config = test_config();
+    config.webhook_processing = WebhookProcessing::StoreOnly;
+    let webhooks = WebhookProcessor::new(gateway, store.clone(), clock);
+    let router = mount(AppState::new(payments, webhooks, store, config), "/athm");
+
+    let tasks: Vec<_> = (0..48)
+        .map(|n| {
+            let router = router.clone();
+            let poison = n % 6 == 5;
+            let body = match poison {
+                true => json!({"poison": n}),
+                false => json!({"transactionType": "ECOMMERCE", "status": "COMPLETED",
+                    "ecommerceId": uuid::Uuid::new_v4().to_string(), "total": n}),
+            };
+            tokio::spawn(async move {
+                let req = request(
+                    Method::POST,
+                    "/athm/webhook",
+                    Body::from(body.to_string()),
+                    &[],
+                );
+                (poison, send(&router, req).await.status)
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.expect("no panic"));
+    }
+    assert!(
+        *mixed.lock().expect("not poisoned"),
+        "some batch held both kinds, or this test proves nothing"
+    );
+    for (poison, status) in answers {
+        let expected = match poison {
+            true => StatusCode::INTERNAL_SERVER_ERROR,
+            false => StatusCode::OK,
+        };
+        assert_eq!(status, expected, "poison: {poison}");
+    }
+}
+
+/// The HTML of `GET path`, with `cookie`.
+async fn html(router: &Router, path: &str, cookie: &str) -> (StatusCode, String) {
+    let req = axum::http::Request::builder()
+        .method(Method::GET)
+        .uri(path)
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .expect("a request");
+    let response = router.clone().oneshot(req).await.expect("infallible");
+    let status = response.status();
+    let bytes = to_bytes(response.into_body(), 1 << 22)
+        .await
+        .expect("a body");
+    (status, String::from_utf8(bytes.to_vec()).expect("utf-8"))
+}
+
+/// The `name=value` of each `Set-Cookie` of `response`, joined for a `Cookie` header.
+fn cookies(response: &axum::response::Response) -> String {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_string))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Logs in to the admin of `router` with `password`; the session cookie.
+async fn log_in(router: &Router, password: &str) -> String {
+    let page = router
+        .clone()
+        .oneshot(request(
+            Method::GET,
+            "/athm/admin/login",
+            Body::empty(),
+            &[],
+        ))
+        .await
+        .expect("infallible");
+    let login_cookie = cookies(&page);
+    let body = to_bytes(page.into_body(), 1 << 20).await.expect("a body");
+    let body = String::from_utf8(body.to_vec()).expect("utf-8");
+    let csrf = body
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a CSRF token in the login form");
+    let form = format!("csrf={csrf}&password={password}&next=");
+    let req = axum::http::Request::builder()
+        .method(Method::POST)
+        .uri("/athm/admin/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, login_cookie)
+        .body(Body::from(form))
+        .expect("a request");
+    let answer = router.clone().oneshot(req).await.expect("infallible");
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER, "logged in");
+    cookies(&answer)
+}
+
+#[tokio::test]
+async fn the_sender_address_is_kept_with_the_event_and_shown_to_the_admin() {
+    let mut config = test_config();
+    config.trust_forwarded_for = true;
+    config.webhook_processing = WebhookProcessing::StoreOnly;
+    let app = spawn_with(config).await;
+    let id = uuid::Uuid::new_v4().to_string();
+    let body = json!({"transactionType": "ECOMMERCE", "status": "COMPLETED", "ecommerceId": id});
+    let forwarded = app
+        .post(
+            "/athm/webhook",
+            body,
+            &[("x-forwarded-for", "198.51.100.4, 203.0.113.9")],
+        )
+        .await;
+    assert_eq!(forwarded.status, StatusCode::OK);
+    let unknown = app
+        .post("/athm/webhook", json!({"transactionType": "DONATION"}), &[])
+        .await;
+    assert_eq!(unknown.status, StatusCode::OK);
+
+    let events = app
+        .store
+        .list_webhook_events(&ListQuery::default())
+        .await
+        .expect("events")
+        .items;
+    assert_eq!(events.len(), 2);
+    for event in &events {
+        let named = event.ecommerce_id.map(|e| e.to_string()) == Some(id.clone());
+        let expected = named.then_some("203.0.113.9");
+        assert_eq!(
+            event.remote_addr.as_deref(),
+            expected,
+            "the proxy's entry is kept; no address when none is known"
+        );
+    }
+
+    let router = mount(app.state.clone(), "/athm").merge(athm_web::admin::router(
+        app.state.clone(),
+        AdminConfig::new("admin-password"),
+        "/athm",
+    ));
+    let session = log_in(&router, "admin-password").await;
+    let (status, page) = html(&router, "/athm/admin/events", &session).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("203.0.113.9"),
+        "the events page shows the sender"
+    );
+    assert!(
+        !page.contains("198.51.100.4"),
+        "not the entry a client could forge"
+    );
+}
