@@ -19,8 +19,8 @@ pub use gateway::{
 };
 pub use sink_fn::{FnEventSink, event_sink_fn};
 pub use store::{
-    Decide, ListQuery, Page, PaymentKey, PaymentRecord, PaymentStep, PaymentWrite, StepResult,
-    Store, StoreError, StoredLifecycleEvent, redelivery_delay, update_each,
+    Decide, ListQuery, Page, PaymentCursor, PaymentKey, PaymentRecord, PaymentStep, PaymentWrite,
+    StepResult, Store, StoreError, StoredLifecycleEvent, redelivery_delay, update_each,
 };
 
 #[cfg(any(test, feature = "mocks"))]

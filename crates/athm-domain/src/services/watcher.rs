@@ -57,7 +57,7 @@ impl PaymentWatcher {
         let now = self.clock.now();
         let waiting = self
             .store
-            .payments_in_status(&[PaymentStatus::Open, PaymentStatus::Confirm], limit)
+            .payments_in_status(&[PaymentStatus::Open, PaymentStatus::Confirm], None, limit)
             .await?;
         for payment in waiting
             .into_iter()

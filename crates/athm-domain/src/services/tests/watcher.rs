@@ -26,11 +26,13 @@ async fn watch(
     let mut store = MockStore::new();
     store
         .expect_payments_in_status()
-        .withf(|statuses, limit| {
-            statuses == [PaymentStatus::Open, PaymentStatus::Confirm] && *limit == 20
+        .withf(|statuses, after, limit| {
+            statuses == [PaymentStatus::Open, PaymentStatus::Confirm]
+                && after.is_none()
+                && *limit == 20
         })
         .times(1)
-        .returning(move |_, _| Ok(vec![payment.clone()]));
+        .returning(move |_, _, _| Ok(vec![payment.clone()]));
     let reader = row.clone();
     store
         .expect_payment()
@@ -158,7 +160,7 @@ async fn a_store_failure_while_listing_stops_the_round() {
     let mut store = MockStore::new();
     store
         .expect_payments_in_status()
-        .returning(|_, _| Err(StoreError::Database("down".into())));
+        .returning(|_, _, _| Err(StoreError::Database("down".into())));
     let store = Arc::new(store);
     let payments = PaymentService::new(Arc::new(MockAthmGateway::new()), store.clone(), clock());
 
