@@ -80,6 +80,7 @@ async fn a_payment_the_customer_approved_is_authorized() {
             authorized: 1,
             ended: 1,
             errors: vec![],
+            took: Duration::zero(),
         }
     );
     assert_eq!(status_of(&row), PaymentStatus::Completed);
@@ -170,3 +171,5 @@ async fn a_store_failure_while_listing_stops_the_round() {
 
     assert!(result.is_err());
 }
+
+mod fairness;
