@@ -12,4 +12,5 @@ mod refund_races;
 mod refunds;
 mod services;
 mod sync;
+mod watcher;
 mod webhooks;
