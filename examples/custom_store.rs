@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 use athm_client::{AthmClient, ClientConfig};
 use athm_domain::ports::{
-    AthmGateway, Clock, Decide, FlaggedEvents, InsertResult, ListQuery, Page, PaymentKey,
-    PaymentRecord, PaymentWrite, Store, StoreError, StoredLifecycleEvent, SystemClock,
+    AthmGateway, Clock, Decide, FlaggedEvents, InsertResult, ListQuery, Page, PaymentCursor,
+    PaymentKey, PaymentRecord, PaymentWrite, Store, StoreError, StoredLifecycleEvent, SystemClock,
     flagged_recheck_delay, redelivery_delay,
 };
 use athm_domain::webhook::{EventStatus, WebhookEvent};
@@ -338,6 +338,7 @@ impl Store for MemoryStore {
     async fn payments_in_status(
         &self,
         statuses: &[PaymentStatus],
+        after: Option<PaymentCursor>,
         limit_to: u64,
     ) -> Result<Vec<Payment>, StoreError> {
         let mut found: Vec<Payment> = self
@@ -345,9 +346,10 @@ impl Store for MemoryStore {
             .payments
             .values()
             .filter(|p| statuses.contains(&p.status))
+            .filter(|p| after.is_none_or(|cursor| PaymentCursor::of(p) > cursor))
             .cloned()
             .collect();
-        found.sort_by_key(|p| (p.created_at, p.ecommerce_id.to_string()));
+        found.sort_by_key(PaymentCursor::of);
         found.truncate(limit(limit_to));
         Ok(found)
     }

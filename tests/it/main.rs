@@ -14,5 +14,6 @@ mod refunds;
 mod services;
 mod sync;
 mod unknown_outcome;
+mod watcher;
 mod webhook_isolation;
 mod webhooks;

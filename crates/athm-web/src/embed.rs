@@ -59,7 +59,8 @@ pub struct WorkerConfig {
     /// How often undelivered lifecycle events are offered to the sink (and
     /// at once after each webhook, through [`Workers::webhook_hook`]).
     pub relay_interval: Duration,
-    /// How often waiting payments are checked with ATH Móvil.
+    /// The pause between two rounds of the confirm watcher; each round
+    /// checks every waiting payment with ATH Móvil (see `PaymentWatcher`).
     pub watch_interval: Duration,
     /// How old a waiting payment must be before the watcher checks it
     /// (younger ones are left to their browser).
@@ -164,15 +165,31 @@ async fn relay_loop(relay: OutboxRelay, every: Duration, nudge: Arc<Notify>) {
 /// (medians of 3 alternating runs); no change on PostgreSQL.
 const RELAY_GATHER: Duration = Duration::from_millis(20);
 
+/// Waiting payments the confirm watcher reads from the store at a time (a
+/// round reads as many pages as there are waiting payments).
+const WATCH_PAGE: u64 = 100;
+
 async fn watch_loop(watcher: PaymentWatcher, every: Duration, nudge: Arc<Notify>) {
+    let pause = chrono::Duration::from_std(every).unwrap_or(chrono::Duration::MAX);
     loop {
         tokio::time::sleep(every).await;
-        match watcher.run_once(100).await {
-            Ok(report) if report.authorized + report.ended > 0 => {
-                tracing::debug!(?report, "confirm watcher round");
-                nudge.notify_one();
+        match watcher.run_once(WATCH_PAGE).await {
+            Ok(report) => {
+                if !watcher.keeps_up(&report, pause) {
+                    tracing::warn!(
+                        checked = report.checked,
+                        round_ms = report.took.num_milliseconds(),
+                        pause_ms = pause.num_milliseconds(),
+                        "the confirm watcher falls behind: its pause, its last round and the \
+                         minimum age add up to 120 s or more, so a payment with the shortest \
+                         timeout may expire before it is checked"
+                    );
+                }
+                if report.authorized + report.ended > 0 {
+                    tracing::debug!(?report, "confirm watcher round");
+                    nudge.notify_one();
+                }
             }
-            Ok(_) => {}
             Err(error) => tracing::warn!(%error, "confirm watcher round failed"),
         }
     }

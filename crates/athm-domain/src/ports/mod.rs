@@ -19,9 +19,9 @@ pub use gateway::{
 };
 pub use sink_fn::{FnEventSink, event_sink_fn};
 pub use store::{
-    Decide, FlaggedEvents, InsertResult, ListQuery, Page, PaymentKey, PaymentRecord, PaymentStep,
-    PaymentWrite, StepResult, Store, StoreError, StoredLifecycleEvent, flagged_recheck_delay,
-    redelivery_delay, update_each,
+    Decide, FlaggedEvents, InsertResult, ListQuery, Page, PaymentCursor, PaymentKey, PaymentRecord,
+    PaymentStep, PaymentWrite, StepResult, Store, StoreError, StoredLifecycleEvent,
+    flagged_recheck_delay, redelivery_delay, update_each,
 };
 
 #[cfg(any(test, feature = "mocks"))]

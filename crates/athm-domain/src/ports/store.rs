@@ -70,6 +70,29 @@ impl PaymentRecord {
     }
 }
 
+/// A place in the order [`Store::payments_in_status`] lists payments in:
+/// by creation time, then by ecommerce id (which orders payments created
+/// in the same microsecond). A page that starts after the last payment of
+/// the page before neither repeats nor skips a payment, however many
+/// payments change status in between (keyset paging).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PaymentCursor {
+    /// When the payment was created.
+    pub created_at: DateTime<Utc>,
+    /// ATH Móvil's id of the payment.
+    pub ecommerce_id: EcommerceId,
+}
+
+impl PaymentCursor {
+    /// The place of `payment`: a page that starts after it begins with the next one.
+    pub fn of(payment: &Payment) -> Self {
+        Self {
+            created_at: payment.created_at,
+            ecommerce_id: payment.ecommerce_id,
+        }
+    }
+}
+
 /// Everything one step writes, in one transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentWrite {
@@ -326,13 +349,18 @@ pub trait Store: Send + Sync {
         update_each(self, steps).await
     }
 
-    /// Payments in one of `statuses`, oldest first (for the confirm watcher and the expiry sweeper).
+    /// Up to `limit` payments in one of `statuses`, in [`PaymentCursor`]
+    /// order (oldest first, ties by ecommerce id), starting right after
+    /// `after` (from the oldest when `None`). The confirm watcher walks every
+    /// waiting payment this way, a page at a time: a page shorter than
+    /// `limit` is the last.
     ///
     /// # Errors
     /// [`StoreError::Database`].
     async fn payments_in_status(
         &self,
         statuses: &[PaymentStatus],
+        after: Option<PaymentCursor>,
         limit: u64,
     ) -> Result<Vec<Payment>, StoreError>;
 

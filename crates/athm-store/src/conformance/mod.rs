@@ -29,6 +29,7 @@ mod outbox;
 mod payments;
 mod rechecks;
 mod refunds_clients;
+mod waiting;
 mod webhooks;
 
 use std::future::Future;
@@ -75,6 +76,7 @@ pub fn cases() -> Vec<Case> {
         case!(batches::a_failing_step_does_not_sink_its_batch),
         case!(batches::a_large_batch_applies_every_step),
         case!(batches::a_refused_step_leaves_nothing_for_later_steps),
+        case!(waiting::payments_in_status_come_in_keyset_pages),
         case!(refunds_clients::refunds_are_upserted_by_id),
         case!(refunds_clients::a_refund_intent_round_trips_and_is_one_refund_per_payment),
         case!(refunds_clients::clients_merge_latest_non_empty_details),

@@ -37,7 +37,7 @@ pub async fn money_round_trips_exactly(store: Arc<dyn Store>) {
     );
     assert!(loaded.refunds.is_empty());
     let open = store
-        .payments_in_status(&[PaymentStatus::Open], 10)
+        .payments_in_status(&[PaymentStatus::Open], None, 10)
         .await
         .expect("by status");
     assert_eq!(open, vec![p]);

@@ -18,8 +18,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use athm_domain::ports::{
-    Decide, FlaggedEvents, InsertResult, ListQuery, Page, PaymentKey, PaymentRecord, PaymentStep,
-    PaymentWrite, StepResult, Store, StoreError, StoredLifecycleEvent, update_each,
+    Decide, FlaggedEvents, InsertResult, ListQuery, Page, PaymentCursor, PaymentKey, PaymentRecord,
+    PaymentStep, PaymentWrite, StepResult, Store, StoreError, StoredLifecycleEvent, update_each,
 };
 use athm_domain::webhook::{EventStatus, WebhookEvent};
 use athm_domain::{
@@ -200,9 +200,10 @@ impl Store for SqlStore {
     async fn payments_in_status(
         &self,
         statuses: &[PaymentStatus],
+        after: Option<PaymentCursor>,
         limit: u64,
     ) -> Result<Vec<Payment>, StoreError> {
-        payments::in_status(&self.db, statuses, limit).await
+        payments::in_status(&self.db, statuses, after, limit).await
     }
 
     async fn list_payments(&self, query: &ListQuery) -> Result<Page<Payment>, StoreError> {

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use athm_domain::ports::{ListQuery, Page, PaymentKey, PaymentRecord, StoreError};
+use athm_domain::ports::{ListQuery, Page, PaymentCursor, PaymentKey, PaymentRecord, StoreError};
 use athm_domain::{Payment, PaymentStatus, Refund};
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
@@ -14,7 +14,7 @@ use super::error::{Context, is_unique_violation};
 use super::listing::{self, Search};
 use super::step::{self, Failure, Step};
 use super::{INSERT_CHUNK, SqlStore};
-use crate::convert::{item_rows, payment_from_rows, payment_row, refund_from_row};
+use crate::convert::{item_rows, payment_from_rows, payment_row, refund_from_row, time};
 use crate::entities::{payment, payment_item, refund};
 
 /// Loads the payment `key` names with its refunds (see [`load_records`]).
@@ -270,17 +270,32 @@ pub(crate) async fn insert_payment(store: &SqlStore, payment: &Payment) -> Resul
     step::run(store, &Insert(payment)).await
 }
 
-/// Payments in `statuses`, oldest first.
+/// Up to `limit` payments in `statuses` after `after`, in (created_at,
+/// ecommerce_id) order: the keyset page of `Store::payments_in_status`.
 pub(crate) async fn in_status(
     conn: &impl ConnectionTrait,
     statuses: &[PaymentStatus],
+    after: Option<PaymentCursor>,
     limit: u64,
 ) -> Result<Vec<Payment>, StoreError> {
     if statuses.is_empty() {
         return Ok(Vec::new());
     }
-    let rows = payment::Entity::find()
-        .filter(payment::Column::Status.is_in(statuses.iter().map(|s| s.as_str())))
+    let mut select = payment::Entity::find()
+        .filter(payment::Column::Status.is_in(statuses.iter().map(|s| s.as_str())));
+    if let Some(cursor) = after {
+        // (created_at, ecommerce_id) > cursor, spelled out; the leading
+        // `created_at >= at` lets every planner start its range scan of
+        // the (status, created_at) index at the cursor.
+        let at = time(cursor.created_at);
+        let id = cursor.ecommerce_id.to_string();
+        select = select.filter(payment::Column::CreatedAt.gte(at)).filter(
+            Condition::any()
+                .add(payment::Column::CreatedAt.gt(at))
+                .add(payment::Column::EcommerceId.gt(id)),
+        );
+    }
+    let rows = select
         .order_by_asc(payment::Column::CreatedAt)
         .order_by_asc(payment::Column::EcommerceId)
         .limit(super::sql_bound(limit))

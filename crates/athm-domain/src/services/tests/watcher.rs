@@ -26,11 +26,13 @@ async fn watch(
     let mut store = MockStore::new();
     store
         .expect_payments_in_status()
-        .withf(|statuses, limit| {
-            statuses == [PaymentStatus::Open, PaymentStatus::Confirm] && *limit == 20
+        .withf(|statuses, after, limit| {
+            statuses == [PaymentStatus::Open, PaymentStatus::Confirm]
+                && after.is_none()
+                && *limit == 20
         })
         .times(1)
-        .returning(move |_, _| Ok(vec![payment.clone()]));
+        .returning(move |_, _, _| Ok(vec![payment.clone()]));
     let reader = row.clone();
     store
         .expect_payment()
@@ -78,6 +80,7 @@ async fn a_payment_the_customer_approved_is_authorized() {
             authorized: 1,
             ended: 1,
             errors: vec![],
+            took: Duration::zero(),
         }
     );
     assert_eq!(status_of(&row), PaymentStatus::Completed);
@@ -158,7 +161,7 @@ async fn a_store_failure_while_listing_stops_the_round() {
     let mut store = MockStore::new();
     store
         .expect_payments_in_status()
-        .returning(|_, _| Err(StoreError::Database("down".into())));
+        .returning(|_, _, _| Err(StoreError::Database("down".into())));
     let store = Arc::new(store);
     let payments = PaymentService::new(Arc::new(MockAthmGateway::new()), store.clone(), clock());
 
@@ -168,3 +171,5 @@ async fn a_store_failure_while_listing_stops_the_round() {
 
     assert!(result.is_err());
 }
+
+mod fairness;
