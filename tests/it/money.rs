@@ -519,3 +519,67 @@ fn hidden_value(page: &str, name: &str) -> Option<String> {
     let value = tag.split("value=\"").nth(1)?;
     Some(value.split('"').next()?.replace("&amp;", "&"))
 }
+
+/// Finding 7: flagged is not final. A genuine refund made in the ATH
+/// Business app, whose webhook arrives before the report shows it (here the
+/// report answers "no records" once), is flagged; `athm webhooks reprocess`
+/// checks it again and applies it, and so does the recovery worker on its
+/// own a few seconds later.
+#[tokio::test]
+async fn a_flagged_genuine_refund_is_applied_when_checked_again() {
+    for by_hand in [true, false] {
+        let app = spawn_app().await;
+        app.sandbox.set_webhook_shape(WebhookShape::Documented);
+        let (id, _) = completed_payment(&app).await;
+        app.sandbox.faults().set(
+            Operation::Report,
+            Fault::error_code("BTRA_0046", false),
+            Some(1),
+        );
+        let made = app
+            .sandbox
+            .refund_in_business_app(id, Some("2.50".parse().expect("amount")), "")
+            .expect("the business refunds in its app");
+        let flagged = eventually(Duration::from_secs(10), || async {
+            events_with(&app, &made.reference_number)
+                .await
+                .into_iter()
+                .find(|e| e.status == athm_domain::webhook::EventStatus::Flagged)
+        })
+        .await;
+        assert!(flagged.is_some(), "the first check finds no report row");
+        assert_eq!(record(&app, id).await.refunds.len(), 0);
+
+        if by_hand {
+            // The report has whole seconds and is never read past now.
+            tokio::time::sleep(Duration::from_millis(1100)).await;
+            app.run_cli(&["webhooks", "reprocess"])
+                .await
+                .expect("reprocess runs");
+        }
+        let wait = if by_hand { 5 } else { 40 };
+        let applied = eventually(Duration::from_secs(wait), || async {
+            let r = record(&app, id).await;
+            (r.refunds.len() == 1).then_some(r)
+        })
+        .await
+        .unwrap_or_else(|| panic!("checked again and applied (by hand: {by_hand})"));
+        assert_eq!(applied.refunds[0].status, RefundStatus::Completed);
+        assert_books_match(&app, id).await;
+    }
+}
+
+/// Finding 11: the webhook sender's address is stored with the event.
+#[tokio::test]
+async fn the_sender_address_is_stored_with_each_event() {
+    let app = spawn_app().await;
+    let forged = json!({"transactionType": "ECOMMERCE", "status": "COMPLETED",
+        "ecommerceId": Uuid::new_v4().to_string(), "total": 1, "referenceNumber": "1-x"});
+    assert_eq!(app.post_webhook(&forged).await.status(), StatusCode::OK);
+    let event = eventually(Duration::from_secs(5), || async {
+        events_with(&app, "1-x").await.into_iter().next()
+    })
+    .await
+    .expect("stored");
+    assert_eq!(event.remote_addr.as_deref(), Some("127.0.0.1"));
+}
