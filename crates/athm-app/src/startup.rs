@@ -97,6 +97,17 @@ impl Application {
 
         let (sink, relay_lease) = crate::workers::sink(&settings)?;
         let mut services = Services::new(gateway, store);
+        if !settings.verify_webhooks
+            && settings.tokens().is_some()
+            && settings.payments_url == athm_client::DEFAULT_PAYMENTS_BASE_URL
+        {
+            return Err(AppError::Config(
+                "ATHM_VERIFY_WEBHOOKS=false is for load tests against a sandbox: with ATH Móvil's \
+                 real URL anyone who learns the webhook URL could complete or refund payments; \
+                 remove it"
+                    .into(),
+            ));
+        }
         if !settings.verify_webhooks {
             tracing::warn!(
                 "ATHM_VERIFY_WEBHOOKS=false: webhook events are applied without asking ATH Móvil"

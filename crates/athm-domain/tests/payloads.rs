@@ -430,3 +430,30 @@ fn events_without_identifiers_are_keyed_by_their_content() {
     );
     assert!(parse_json(&a).idempotency_key().starts_with("sha256:"));
 }
+
+#[test]
+fn text_fields_drop_control_characters_and_keep_255_characters_at_most() {
+    let mut body = real_completed();
+    // an unsigned body can carry anything: a NUL (which PostgreSQL refuses),
+    // other control characters, text far past any column
+    body["name"] = json!("Test\u{0}Cus\u{7}tomer\r\n");
+    body["email"] = json!("\u{0}");
+    body["message"] = json!("é".repeat(300));
+    body["metadata1"] = json!(format!("{}\u{0}xyz", "m".repeat(254)));
+    body["items"][0]["name"] = json!("Ti\u{0}p");
+    body["items"][0]["description"] = json!("d".repeat(1000));
+
+    let t = parse_json(&body).transaction;
+
+    assert_eq!(t.customer_name, "TestCustomer");
+    assert_eq!(t.customer_email, "");
+    // 255 characters, not bytes: "é" is two bytes
+    assert_eq!(t.message, "é".repeat(255));
+    // control characters are dropped before counting
+    assert_eq!(t.metadata_1, format!("{}x", "m".repeat(254)));
+    assert_eq!(t.items[0].name, "Tip");
+    assert_eq!(t.items[0].description, "d".repeat(255));
+    // numbers are written out as they are, and text within bounds is kept
+    assert_eq!(t.business_name, "Test Business");
+    assert_eq!(t.daily_transaction_id.as_deref(), Some("0002"));
+}

@@ -18,12 +18,32 @@ pub(crate) fn field<'a>(object: &'a Map<String, Value>, names: &[&str]) -> Optio
 
 /// A value as trimmed text: strings as they are, numbers and booleans written out.
 pub(crate) fn text(value: Option<&Value>) -> String {
-    match value {
-        Some(Value::String(s)) => s.trim().to_string(),
-        Some(Value::Number(n)) => n.to_string(),
-        Some(Value::Bool(b)) => b.to_string(),
-        _ => String::new(),
-    }
+    let text = match value {
+        Some(Value::String(s)) => s.as_str(),
+        Some(Value::Number(n)) => return n.to_string(),
+        Some(Value::Bool(b)) => return b.to_string(),
+        _ => return String::new(),
+    };
+    clean(text)
+}
+
+/// The most characters a text field of ATH Móvil's keeps here: ATH Móvil's
+/// own limits are far lower (names, 50-character messages, 40-character
+/// metadata), and every database column takes this many.
+pub(crate) const MAX_TEXT_CHARS: usize = 255;
+
+/// Text as every store can keep it: control characters (a NUL, which
+/// PostgreSQL refuses) dropped and at most [`MAX_TEXT_CHARS`] characters.
+/// Unsigned webhooks can carry anything; a field no database accepts would
+/// fail its event forever.
+fn clean(text: &str) -> String {
+    let kept: String = text.chars().filter(|c| !c.is_control()).collect();
+    kept.trim()
+        .chars()
+        .take(MAX_TEXT_CHARS)
+        .collect::<String>()
+        .trim_end()
+        .to_string()
 }
 
 /// Non-empty text, or `None`.

@@ -296,9 +296,10 @@ impl Payment {
         }
     }
 
-    /// Copies the refund total (never lowering it), fee and customer data that
-    /// ATH Móvil reports, leaving fields it did not send as they are. Returns
-    /// whether anything changed.
+    /// Copies the refund total (never lowering it), reference, fee and net
+    /// amount that ATH Móvil reports, leaving fields it did not send as they
+    /// are, and fills in customer data still missing. Returns whether
+    /// anything changed.
     pub fn copy_details(&mut self, remote: &AthmTransaction) -> bool {
         let before = self.clone();
         fn keep<T: Clone>(mine: &mut Option<T>, theirs: &Option<T>) {
@@ -306,8 +307,11 @@ impl Payment {
                 mine.clone_from(theirs);
             }
         }
-        fn keep_text(mine: &mut String, theirs: &str) {
-            if !theirs.is_empty() {
+        // Customer data is filled in, never replaced: findPayment does not
+        // carry it, so it comes from news (a webhook) that a later forged
+        // body must not rewrite.
+        fn fill_text(mine: &mut String, theirs: &str) {
+            if mine.is_empty() && !theirs.is_empty() {
                 *mine = theirs.to_string();
             }
         }
@@ -315,7 +319,9 @@ impl Payment {
         keep(&mut self.daily_transaction_id, &remote.daily_transaction_id);
         keep(&mut self.fee, &remote.fee);
         keep(&mut self.net_amount, &remote.net_amount);
-        keep(&mut self.customer_phone, &remote.customer_phone);
+        if self.customer_phone.is_none() {
+            self.customer_phone.clone_from(&remote.customer_phone);
+        }
         if let Some(refunded) = remote.total_refunded_amount {
             // Refunds only add up: a stale answer (a completed event redelivered
             // or retried after a refund) must not lower the total and reopen it.
@@ -324,10 +330,10 @@ impl Payment {
         if remote.date.is_some() && remote.reference_number.is_some() {
             self.transaction_date = remote.date;
         }
-        keep_text(&mut self.customer_name, &remote.customer_name);
-        keep_text(&mut self.customer_email, &remote.customer_email);
-        keep_text(&mut self.business_name, &remote.business_name);
-        keep_text(&mut self.message, &remote.message);
+        fill_text(&mut self.customer_name, &remote.customer_name);
+        fill_text(&mut self.customer_email, &remote.customer_email);
+        fill_text(&mut self.business_name, &remote.business_name);
+        fill_text(&mut self.message, &remote.message);
         *self != before
     }
 

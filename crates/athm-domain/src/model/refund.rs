@@ -214,7 +214,8 @@ impl Refund {
 
     /// How `remote`, a refund ATH Móvil reports, matches `refunds`: by its
     /// reference number first; else it settles a refund of the same amount
-    /// still waiting for ATH Móvil's word, oldest first. A failed refund never matches.
+    /// still waiting for ATH Móvil's word, oldest first. A failed refund
+    /// never matches, and news without a reference of its own matches none.
     pub fn match_remote(refunds: &[Refund], remote: &AthmTransaction) -> RefundMatch {
         let amount = refund_amount(remote);
         if let Some(reference) = &remote.reference_number
@@ -224,13 +225,17 @@ impl Refund {
         {
             return RefundMatch::Known(i);
         }
+        // News that names no refund of its own cannot say which refund it
+        // is: it never settles a particular one (only the payment's total
+        // follows ATH Móvil).
+        if remote.reference_number.is_none() {
+            return RefundMatch::New;
+        }
         let unreferenced = |r: &Refund| {
             r.amount == amount
                 && match r.status {
                     RefundStatus::Pending => true,
-                    RefundStatus::Completed => {
-                        r.reference_number.is_none() && remote.reference_number.is_some()
-                    }
+                    RefundStatus::Completed => r.reference_number.is_none(),
                     RefundStatus::Failed => false,
                 }
         };

@@ -172,6 +172,18 @@ impl TrustGate {
             ..tx.clone()
         };
         let id = record.payment.ecommerce_id;
+        if let Some(reference) = &own
+            && let Some(other) = self
+                .store
+                .payment(&PaymentKey::Refund(reference.clone()))
+                .await?
+            && other.payment.ecommerce_id != id
+        {
+            return Ok(Verdict::Forged(format!(
+                "refund {reference} is recorded on payment {}",
+                other.payment.ecommerce_id
+            )));
+        }
         if let RefundMatch::Known(_) = Refund::match_remote(&record.refunds, &claim) {
             // Recorded already from an ATH Móvil read: nothing to ask, nothing to change.
             return Ok(Verdict::Trusted(Trusted::Refund {
@@ -191,6 +203,19 @@ impl TrustGate {
                     return Ok(Verdict::Forged(format!(
                         "the event says refund {reference} is {amount} but the report says {}",
                         refund_amount(&row)
+                    )));
+                }
+                if names_another_payment(&row, &record.payment) {
+                    return Ok(Verdict::Forged(format!(
+                        "the report says refund {reference} is another payment's"
+                    )));
+                }
+                if let (Some(paid), Some(refunded)) =
+                    (&record.payment.customer_phone, &row.customer_phone)
+                    && paid != refunded
+                {
+                    return Ok(Verdict::Forged(format!(
+                        "the report says refund {reference} went to another customer"
                     )));
                 }
                 with_customer(row, tx)
@@ -222,10 +247,11 @@ impl TrustGate {
     /// Of the two reference numbers a refund may carry (`referenceNumber`,
     /// `referenceTransactionId`), the one that is a payment's here names the
     /// payment and the other is the refund's own. A claim naming no known
-    /// payment is matched by a refund recorded under its reference; else by
-    /// a pending refund of the same amount to the same customer; else by
-    /// that customer's payments whose ATH Móvil total leaves room for it.
-    /// Anything but exactly one candidate is no match.
+    /// payment is matched by a refund recorded under its reference; else
+    /// among the payments with a pending refund of its amount and that
+    /// customer's completed payments, by the one (of the same customer)
+    /// whose refunded total at ATH Móvil leaves room for it. Anything but
+    /// exactly one is no match.
     async fn locate(
         &self,
         tx: &AthmTransaction,
@@ -247,69 +273,56 @@ impl TrustGate {
             return Ok(Some((record, Some(own))));
         }
         let amount = refund_amount(tx);
-        let same_customer =
-            |record: &PaymentRecord| match (&tx.customer_phone, &record.payment.customer_phone) {
+        let mut candidates: Vec<EcommerceId> = Vec::new();
+        for refund in self.store.pending_refunds().await? {
+            if refund.amount == amount && !candidates.contains(&refund.ecommerce_id) {
+                candidates.push(refund.ecommerce_id);
+            }
+        }
+        if let Some(phone) = &tx.customer_phone {
+            let query = ListQuery {
+                search: Some(phone.as_str().to_string()),
+                status: Some(PaymentStatus::Completed.as_str().to_string()),
+                per_page: MAX_CANDIDATES,
+                ..ListQuery::default()
+            };
+            for payment in self.store.list_payments(&query).await?.items {
+                if !candidates.contains(&payment.ecommerce_id) {
+                    candidates.push(payment.ecommerce_id);
+                }
+            }
+        }
+        let mut fits = Vec::new();
+        for id in candidates {
+            let Some(record) = self.store.payment(&PaymentKey::Ecommerce(id)).await? else {
+                continue;
+            };
+            let same_customer = match (&tx.customer_phone, &record.payment.customer_phone) {
                 (Some(said), Some(known)) => said == known,
                 _ => true,
             };
-        let mut pending = Vec::new();
-        for refund in self.store.pending_refunds().await? {
-            if refund.amount != amount
-                || pending
-                    .iter()
-                    .any(|r: &PaymentRecord| r.payment.ecommerce_id == refund.ecommerce_id)
-            {
+            if !same_customer {
                 continue;
             }
-            if let Some(record) = self
-                .store
-                .payment(&PaymentKey::Ecommerce(refund.ecommerce_id))
-                .await?
-                && same_customer(&record)
-            {
-                pending.push(record);
-            }
-        }
-        if let [record] = pending.as_slice() {
-            return Ok(Some((record.clone(), Some(own))));
-        }
-        if !pending.is_empty() {
-            return Ok(None);
-        }
-        let Some(phone) = &tx.customer_phone else {
-            return Ok(None);
-        };
-        let query = ListQuery {
-            search: Some(phone.as_str().to_string()),
-            status: Some(PaymentStatus::Completed.as_str().to_string()),
-            per_page: MAX_CANDIDATES,
-            ..ListQuery::default()
-        };
-        let mut roomy = Vec::new();
-        for payment in self.store.list_payments(&query).await?.items {
-            let Some(record) = self
-                .store
-                .payment(&PaymentKey::Ecommerce(payment.ecommerce_id))
-                .await?
-            else {
-                continue;
-            };
-            let Some(remote) = self.find_payment(&payment.ecommerce_id).await? else {
+            let Some(remote) = self.find_payment(&id).await? else {
                 continue;
             };
             let reported = remote.total_refunded_amount.unwrap_or_default();
             if Refund::is_covered(&record.refunds, tx, reported) {
-                roomy.push(record);
+                fits.push(record);
             }
         }
-        Ok(match roomy.as_slice() {
+        // Two payments it could be (the same customer, room on both) is a
+        // question for a person, never a guess.
+        Ok(match fits.as_slice() {
             [record] => Some((record.clone(), Some(own))),
             _ => None,
         })
     }
 
-    /// The REFUND row with `reference` in the report around `date`, read no
-    /// later than now (ATH Móvil refuses future dates).
+    /// The REFUND row with `reference` in the report from a day before
+    /// `date` to now (never past now: ATH Móvil refuses future dates; and a
+    /// news `date` may be its payment's, older than the refund).
     async fn report_row(
         &self,
         reference: &crate::model::ReferenceNumber,
@@ -320,7 +333,7 @@ impl TrustGate {
         let window = Duration::hours(REPORT_WINDOW_HOURS);
         let rows = self
             .gateway
-            .transaction_report(center - window, (center + window).min(now))
+            .transaction_report(center - window, now)
             .await?;
         Ok(rows.into_iter().find(|row| {
             row.transaction_type == TransactionType::Refund
@@ -338,6 +351,20 @@ impl TrustGate {
             Err(error) => Err(error.into()),
         }
     }
+}
+
+/// Whether a report row names a payment (its `ecommerceId`, or a
+/// `referenceTransactionId` that is not the refund's own) other than
+/// `payment`. Rows as documented name none; when one does, it is ATH
+/// Móvil's word.
+fn names_another_payment(row: &AthmTransaction, payment: &crate::model::Payment) -> bool {
+    let by_id = row
+        .ecommerce_id
+        .is_some_and(|id| id != payment.ecommerce_id);
+    let by_reference = row.related_reference.as_ref().is_some_and(|r| {
+        Some(r) != row.reference_number.as_ref() && Some(r) != payment.reference_number.as_ref()
+    });
+    by_id || by_reference
 }
 
 /// ATH Móvil's figures, with the customer data only the news carries where

@@ -240,13 +240,21 @@ impl Reconciler {
     /// of it at ATH Móvil settles it as failed.
     pub const PENDING_REFUND_GRACE_MINS: i64 = 10;
 
+    /// How old a pending refund must be before ATH Móvil's totals may settle
+    /// it (a younger one is most likely waiting for its own answer).
+    pub const PENDING_REFUND_MIN_AGE_SECS: i64 = 60;
+
     /// Settles refunds whose outcome is unknown (the answer was lost, or said
-    /// nothing definite) by reading ATH Móvil: the report's refunds since the
-    /// oldest one are reconciled, so a REFUND row of its amount to its
-    /// customer completes it; one still pending after
-    /// [`Self::PENDING_REFUND_GRACE_MINS`] whose payment's refunded total at
-    /// ATH Móvil leaves no room for it never happened, and is marked failed
-    /// (its amount may then be refunded anew).
+    /// nothing definite) by reading ATH Móvil. First the report's refunds
+    /// since the oldest one are reconciled, so a REFUND row of its amount to
+    /// its customer completes it with its reference. Then each payment still
+    /// holding pending refunds is read (findPayment) and settled by ATH
+    /// Móvil's refunded total when that total leaves one answer: it equals
+    /// the completed refunds plus every pending one (they all happened: each
+    /// is completed, its reference filled in later by the report), or the
+    /// completed ones alone after [`Self::PENDING_REFUND_GRACE_MINS`] (none
+    /// happened: each fails, and its amount may be refunded anew). Anything
+    /// else waits for the report or a person.
     ///
     /// # Errors
     /// Store and gateway failures.
@@ -265,28 +273,146 @@ impl Reconciler {
             .filter(|row| row.transaction_type == TransactionType::Refund)
             .collect();
         let mut summary = self.reconcile(&refunds, false, &|_, _| {}).await;
-        let grace = Duration::minutes(Self::PENDING_REFUND_GRACE_MINS);
+        let mut payments: Vec<EcommerceId> = Vec::new();
         for refund in self.store.pending_refunds().await? {
-            if now - refund.created_at < grace {
-                continue;
+            if !payments.contains(&refund.ecommerce_id) {
+                payments.push(refund.ecommerce_id);
             }
-            let remote = self.gateway.find_payment(&refund.ecommerce_id).await?;
-            let reported = remote.total_refunded_amount.unwrap_or_default();
-            let id = refund.id;
-            let key = PaymentKey::Ecommerce(refund.ecommerce_id);
-            let written = self
-                .store
-                .update_payment(&key, &move |record| {
-                    Ok(record.and_then(|r| give_up(r, id, reported, now)))
-                })
-                .await?;
-            summary.count(&match written {
-                Some(_) => RowOutcome::Updated,
-                None => RowOutcome::Skipped,
-            });
+        }
+        for id in payments {
+            let outcome = match self.settle_by_totals(id, now).await {
+                Ok(true) => RowOutcome::Updated,
+                Ok(false) => RowOutcome::Skipped,
+                // One payment ATH Móvil cannot answer for never holds up the others.
+                Err(error) => RowOutcome::Error(format!("payment {id}: {}", chain(&error))),
+            };
+            summary.count(&outcome);
         }
         Ok(summary)
     }
+
+    /// Reads payment `id` here and at ATH Móvil and settles its pending
+    /// refunds by the totals ([`ReadTotals::settle`]); whether it wrote.
+    async fn settle_by_totals(
+        &self,
+        id: EcommerceId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, super::GateError> {
+        let key = PaymentKey::Ecommerce(id);
+        let Some(before) = self.store.payment(&key).await? else {
+            return Ok(false);
+        };
+        let Some(reported) = self.gateway.find_payment(&id).await?.total_refunded_amount else {
+            return Ok(false);
+        };
+        let read = ReadTotals {
+            completed: completed_ids(&before),
+            reported,
+            now,
+        };
+        let written = self
+            .store
+            .update_payment(&key, &move |record| Ok(record.and_then(|r| read.settle(r))))
+            .await?;
+        Ok(written.is_some())
+    }
+}
+
+/// ATH Móvil's refunded total for a payment, read at `now` when the
+/// refunds `completed` here were the completed ones.
+#[derive(Debug, Clone)]
+struct ReadTotals {
+    completed: Vec<RefundId>,
+    reported: Amount,
+    now: DateTime<Utc>,
+}
+
+impl ReadTotals {
+    /// Settles the payment's pending refunds by the total, when it leaves
+    /// one answer (see [`Reconciler::settle_pending_refunds`]). Nothing is
+    /// decided when a refund completed since the read (the read is stale),
+    /// or when a pending refund may still be waiting for its own answer.
+    fn settle(&self, record: &PaymentRecord) -> Option<PaymentWrite> {
+        if completed_ids(record) != self.completed {
+            return None;
+        }
+        let min_age = Duration::seconds(Reconciler::PENDING_REFUND_MIN_AGE_SECS);
+        let pending: Vec<&Refund> = record
+            .refunds
+            .iter()
+            .filter(|r| r.status == RefundStatus::Pending)
+            .collect();
+        if pending.is_empty() || pending.iter().any(|r| self.now - r.created_at < min_age) {
+            return None;
+        }
+        let sum =
+            |refunds: &mut dyn Iterator<Item = &Refund>| refunds.map(|r| r.amount).sum::<Amount>();
+        let completed = sum(&mut record
+            .refunds
+            .iter()
+            .filter(|r| r.status == RefundStatus::Completed));
+        let waiting = sum(&mut pending.iter().copied());
+        // A refund ATH Móvil reported without a reference of its own raised
+        // the total but is not recorded here: the totals cannot say which
+        // refunds they hold. The report (or a person) decides.
+        if record.payment.total_refunded_amount > completed {
+            let mut payment = record.payment.clone();
+            return payment
+                .follow_refunded_total(self.reported, self.now)
+                .then(|| PaymentWrite::payment(payment));
+        }
+        let mut payment = record.payment.clone();
+        payment.follow_refunded_total(self.reported, self.now);
+        let grace = Duration::minutes(Reconciler::PENDING_REFUND_GRACE_MINS);
+        let (refunds, events): (Vec<Refund>, Vec<_>) = if completed.plus(waiting) == self.reported {
+            pending
+                .into_iter()
+                .map(|r| {
+                    let mut refund = r.clone();
+                    refund.status = RefundStatus::Completed;
+                    let event = refund.lifecycle(self.now);
+                    (refund, event)
+                })
+                .unzip()
+        } else if completed == self.reported
+            && pending.iter().all(|r| self.now - r.created_at >= grace)
+        {
+            let reason = format!(
+                "ATH Móvil has no trace of this refund: its refunded total was {} at {}",
+                self.reported,
+                self.now.format("%Y-%m-%d %H:%M:%S UTC")
+            );
+            let failed = pending
+                .into_iter()
+                .map(|r| {
+                    let mut refund = r.clone();
+                    refund.failed(reason.clone());
+                    refund
+                })
+                .collect();
+            (failed, Vec::new())
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        if refunds.is_empty() && payment == record.payment {
+            return None;
+        }
+        Some(PaymentWrite {
+            refunds,
+            events,
+            ..PaymentWrite::payment(payment)
+        })
+    }
+}
+
+/// The refunds of a record completed here, in order.
+fn completed_ids(record: &PaymentRecord) -> Vec<RefundId> {
+    record
+        .refunds
+        .iter()
+        .filter(|r| r.status == RefundStatus::Completed)
+        .map(|r| r.id)
+        .collect()
 }
 
 /// What reconciling one row does to one payment.
@@ -303,39 +429,6 @@ struct RowPlan {
 type RowDecide = dyn Fn(Option<&PaymentRecord>, DateTime<Utc>) -> Result<Option<PaymentWrite>, RuleError>
     + Send
     + Sync;
-
-/// A pending refund `id` that ATH Móvil has no room for (its refunded total
-/// `reported` is covered by the refunds completed here) never happened: it
-/// fails, freeing its amount.
-fn give_up(
-    record: &PaymentRecord,
-    id: RefundId,
-    reported: Amount,
-    now: DateTime<Utc>,
-) -> Option<PaymentWrite> {
-    let mut refund = record
-        .refunds
-        .iter()
-        .find(|r| r.id == id && r.status == RefundStatus::Pending)?
-        .clone();
-    let completed: Amount = record
-        .refunds
-        .iter()
-        .filter(|r| r.status == RefundStatus::Completed)
-        .map(|r| r.amount)
-        .sum();
-    if completed.plus(refund.amount) <= reported {
-        return None;
-    }
-    refund.failed(format!(
-        "ATH Móvil has no trace of this refund: its refunded total was {reported} at {}",
-        now.format("%Y-%m-%d %H:%M:%S UTC")
-    ));
-    Some(PaymentWrite {
-        refunds: vec![refund],
-        ..PaymentWrite::payment(record.payment.clone())
-    })
-}
 
 /// An error and its sources, one line.
 fn chain(error: &dyn std::error::Error) -> String {

@@ -308,7 +308,7 @@ impl WebhookProcessor {
                 Plan::Step(PaymentStep::new(key, move |r| {
                     let write = match announced {
                         PaymentStatus::Completed => plan_completion(r, &remote, now),
-                        status => end(r, status, now),
+                        status => Ok(end(r, status, now)),
                     };
                     marking(id, write)
                 }))
@@ -493,21 +493,18 @@ fn marking(
     }))
 }
 
-/// A cancelled or expired event: ignored for unknown or already ended payments.
+/// A cancelled or expired event, once findPayment says CANCEL (it says so
+/// for both): the event names which; ignored for unknown or already ended
+/// payments.
 fn end(
     record: Option<&PaymentRecord>,
     status: PaymentStatus,
     now: DateTime<Utc>,
-) -> Result<Option<PaymentWrite>, RuleError> {
-    let Some(record) = record else {
-        return Ok(None);
-    };
-    let mut payment = record.payment.clone();
-    let Some(event) = payment.end(status, now)? else {
-        return Ok(None);
-    };
-    Ok(Some(PaymentWrite {
+) -> Option<PaymentWrite> {
+    let mut payment = record?.payment.clone();
+    let event = payment.end(status, now).ok()??;
+    Some(PaymentWrite {
         events: vec![event],
         ..PaymentWrite::payment(payment)
-    }))
+    })
 }

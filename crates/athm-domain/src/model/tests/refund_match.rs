@@ -36,19 +36,47 @@ fn a_pending_refund_of_the_same_amount_is_settled_oldest_first() {
         recorded("10.00", RefundStatus::Pending, None),
         recorded("10.00", RefundStatus::Pending, None),
     ];
-    for remote in [
-        remote_refund(Some(REFUND_REF), "10.00"),
-        remote_refund(None, "10.00"),
-    ] {
-        assert_eq!(
-            Refund::match_remote(&refunds, &remote),
-            RefundMatch::Settles(1)
-        );
-    }
+    assert_eq!(
+        Refund::match_remote(&refunds, &remote_refund(Some(REFUND_REF), "10.00")),
+        RefundMatch::Settles(1)
+    );
     assert_eq!(
         Refund::match_remote(&refunds, &remote_refund(Some(REFUND_REF), "4.00")),
         RefundMatch::New
     );
+}
+
+#[test]
+fn news_without_a_reference_of_its_own_settles_no_refund_and_is_always_covered() {
+    // a pending refund and a completed one without reference, both of its
+    // amount: neither is settled by news that cannot say which refund it is
+    for status in [RefundStatus::Pending, RefundStatus::Completed] {
+        let refunds = [
+            recorded("4.00", RefundStatus::Completed, Some(OTHER_REF)),
+            recorded("10.00", status, None),
+        ];
+        let remote = remote_refund(None, "10.00");
+        assert_eq!(
+            Refund::match_remote(&refunds, &remote),
+            RefundMatch::New,
+            "{status}"
+        );
+        // nothing is recorded for it, so there is nothing to cover, even
+        // when ATH Móvil's total has no room for a refund of its amount
+        assert!(
+            Refund::is_covered(&refunds, &remote, Amount::ZERO),
+            "{status}"
+        );
+    }
+    // the same news with a reference of its own does settle, and is covered
+    // only by a total with room for it
+    let refunds = [recorded("10.00", RefundStatus::Pending, None)];
+    let referenced = remote_refund(Some(REFUND_REF), "10.00");
+    assert_eq!(
+        Refund::match_remote(&refunds, &referenced),
+        RefundMatch::Settles(0)
+    );
+    assert!(!Refund::is_covered(&refunds, &referenced, Amount::ZERO));
 }
 
 #[test]

@@ -167,17 +167,33 @@ fn status_names_round_trip_in_any_case() {
 fn copy_details_copies_what_ath_movil_sent_and_keeps_the_rest() {
     let mut payment = completed_payment();
     let partial = AthmTransaction::from_json(&json!({"ecommerceStatus": "COMPLETED",
-        "fee": 0.08, "name": "", "email": "new@example.com", "totalRefundedAmount": ""}))
+        "fee": 0.08, "name": "", "email": "new@example.com", "phoneNumber": "9395550000",
+        "totalRefundedAmount": ""}))
     .unwrap();
     assert!(payment.copy_details(&partial));
     assert_eq!(payment.fee, Some(amount("0.08")));
-    assert_eq!(payment.customer_email, "new@example.com");
-    assert_eq!(payment.customer_name, "Test Customer"); // "" does not erase
+    // customer data known already is never replaced (a later forged body
+    // must not rewrite it), and "" does not erase
+    assert_eq!(payment.customer_email, "customer@example.com");
+    assert_eq!(payment.customer_name, "Test Customer");
+    assert_eq!(
+        payment.customer_phone.as_ref().map(|p| p.as_str()),
+        Some("7875551234")
+    );
     assert_eq!(payment.reference_number, Some(reference(PAYMENT_REF)));
     assert_eq!(payment.net_amount, Some(amount("24.93")));
     assert!(
         !payment.copy_details(&partial),
         "nothing new the second time"
+    );
+    // customer data still missing is filled in
+    payment.customer_email.clear();
+    payment.customer_phone = None;
+    assert!(payment.copy_details(&partial));
+    assert_eq!(payment.customer_email, "new@example.com");
+    assert_eq!(
+        payment.customer_phone.as_ref().map(|p| p.as_str()),
+        Some("9395550000")
     );
 }
 

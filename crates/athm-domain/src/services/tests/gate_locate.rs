@@ -1,8 +1,9 @@
 //! The trust gate finding the payment a refund claim is about: by the
 //! payment's reference in either field, by a refund recorded under the
-//! claim's reference, by the one pending refund of its amount to its
-//! customer, or by the one completed payment of its customer that ATH
-//! Móvil's total leaves room for. Anything ambiguous matches nothing.
+//! claim's reference, else among the payments with a pending refund of its
+//! amount and its customer's completed payments, by the one (of its
+//! customer) that ATH Móvil's refunded total leaves room for. Anything
+//! ambiguous matches nothing.
 
 use std::sync::Arc;
 
@@ -135,7 +136,8 @@ async fn the_one_pending_refund_of_the_amount_to_the_customer_names_its_payment(
             ..refund_of("10.00", RefundStatus::Pending)
         }],
     );
-    let gateway = finds(&[(other_id(), "10.00")]);
+    // the customer's other payment is asked too: nothing refunded there
+    let gateway = finds(&[(ecommerce_id(), "0.00"), (other_id(), "10.00")]);
     let claim = refund_event(REFUND_REF, None, "10.00");
     assert_eq!(
         locate(gateway, &[&first, &second], &claim).await,
@@ -176,9 +178,80 @@ async fn two_pending_refunds_of_the_amount_to_the_customer_name_nothing() {
         }],
     );
     let claim = refund_event(REFUND_REF, None, "10.00");
+    // ATH Móvil's totals leave room on both: which one is unknown
+    let gateway = finds(&[(ecommerce_id(), "10.00"), (other_id(), "10.00")]);
+    assert_eq!(locate(gateway, &[&first, &second], &claim).await, None);
+}
+
+#[tokio::test]
+async fn a_pending_refund_of_the_amount_ath_movil_s_total_has_no_room_for_names_nothing() {
+    let row = with(
+        completed_payment(),
+        vec![refund_of("10.00", RefundStatus::Pending)],
+    );
+    let (store, _) = Books::of(&[&row]).store();
+    let tx = AthmTransaction::from_json(&refund_event(REFUND_REF, None, "10.00")).unwrap();
+    // asked once (the pending candidate is also the customer's payment)
+    let mut gateway = MockAthmGateway::new();
+    gateway
+        .expect_find_payment()
+        .times(1)
+        .returning(|_| Ok(remote_refunded("0.00")));
+    gateway.expect_transaction_report().never();
+
+    let verdict = TrustGate::new(Arc::new(gateway), Arc::new(store), clock())
+        .check_refund(&tx, Source::Report)
+        .await
+        .unwrap();
+
+    // not linked to the payment at all (never "linked, then not covered")
+    assert!(
+        matches!(&verdict, Verdict::Forged(reason) if reason.contains("no payment here matches")),
+        "{verdict:?}"
+    );
+}
+
+#[tokio::test]
+async fn pending_candidates_and_the_customer_s_payments_are_weighed_together() {
+    // a pending refund of the amount on the first payment, which ATH Móvil
+    // never refunded; the second, with no refund here, was refunded 10.00
+    let first = with(
+        completed_payment(),
+        vec![refund_of("10.00", RefundStatus::Pending)],
+    );
+    let second = with(other_payment(), Vec::new());
+    let claim = refund_event(REFUND_REF, None, "10.00");
+    let gateway = finds(&[(ecommerce_id(), "0.00"), (other_id(), "10.00")]);
     assert_eq!(
-        locate(MockAthmGateway::new(), &[&first, &second], &claim).await,
-        None
+        locate(gateway, &[&first, &second], &claim).await,
+        Some((other_id(), Some(REFUND_REF.to_string())))
+    );
+    // both with room: the pending refund does not win, nothing matches
+    let gateway = finds(&[(ecommerce_id(), "10.00"), (other_id(), "10.00")]);
+    assert_eq!(locate(gateway, &[&first, &second], &claim).await, None);
+}
+
+#[tokio::test]
+async fn a_pending_candidate_of_another_customer_is_not_asked_about() {
+    // the pending refund's payment belongs to another phone; the customer's
+    // own payment is the one ATH Móvil's total leaves room for
+    let stranger = with(
+        Payment {
+            customer_phone: Some("9395550000".parse().expect("a valid phone")),
+            ..other_payment()
+        },
+        vec![Refund {
+            ecommerce_id: other_id(),
+            ..refund_of("10.00", RefundStatus::Pending)
+        }],
+    );
+    let mine = with(completed_payment(), Vec::new());
+    let claim = refund_event(REFUND_REF, None, "10.00");
+    // findPayment of the stranger's payment would panic
+    let gateway = finds(&[(ecommerce_id(), "10.00")]);
+    assert_eq!(
+        locate(gateway, &[&stranger, &mine], &claim).await,
+        Some((ecommerce_id(), Some(REFUND_REF.to_string())))
     );
 }
 

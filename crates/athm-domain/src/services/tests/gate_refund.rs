@@ -56,10 +56,16 @@ fn reports(gateway: &mut MockAthmGateway, rows: Vec<AthmTransaction>) {
 
 /// findPayment answers ATH Móvil's refunded total `refunded`, once.
 fn finds_refunded(gateway: &mut MockAthmGateway, refunded: &'static str) {
+    finds_refunded_times(gateway, refunded, 1);
+}
+
+/// findPayment answers ATH Móvil's refunded total `refunded`, `times`
+/// times (a claim naming no payment asks once to locate it, once to check it).
+fn finds_refunded_times(gateway: &mut MockAthmGateway, refunded: &'static str, times: usize) {
     gateway
         .expect_find_payment()
         .withf(|id| *id == ecommerce_id())
-        .times(1)
+        .times(times)
         .returning(move |_| Ok(remote_refunded(refunded)));
 }
 
@@ -106,7 +112,13 @@ async fn a_forged_refund_matching_a_failed_or_pending_refund_here_is_forged_when
             let row = stored(vec![refund_of("10.00", status)]);
             let mut gateway = MockAthmGateway::new();
             reports(&mut gateway, report.clone());
-            gateway.expect_find_payment().never();
+            if shape["referenceTransactionId"].is_null() {
+                // named by no payment: located by ATH Móvil's total, which
+                // has room for the pending refund (its answer was lost)
+                finds_refunded(&mut gateway, "10.00");
+            } else {
+                gateway.expect_find_payment().never();
+            }
 
             let reason = forged(check(gateway, &row, &claim(&shape), Source::Webhook).await);
 
@@ -166,7 +178,7 @@ async fn the_documented_shape_is_linked_to_the_pending_refund_of_its_amount_in_a
     let mut report_row = remote_refund(Some(REFUND_REF), "10.00");
     report_row.customer_email.clear();
     reports(&mut gateway, vec![report_row]);
-    finds_refunded(&mut gateway, "10.00");
+    finds_refunded_times(&mut gateway, "10.00", 2);
     let tx = claim(&refund_event(REFUND_REF, None, "10.00"));
 
     let (key, refund, total) = trusted(check(gateway, &row, &tx, Source::Webhook).await);
@@ -189,9 +201,11 @@ async fn a_claim_whose_amount_is_not_the_report_s_is_forged() {
     let row = stored(vec![refund_of("10.00", RefundStatus::Pending)]);
     let mut gateway = MockAthmGateway::new();
     reports(&mut gateway, vec![remote_refund(Some(OTHER_REF), "5.00")]);
+    finds_refunded(&mut gateway, "10.00");
     let tx = claim(&refund_event(OTHER_REF, None, "10.00"));
 
-    forged(check(gateway, &row, &tx, Source::Webhook).await);
+    let reason = forged(check(gateway, &row, &tx, Source::Webhook).await);
+    assert!(reason.contains("the report says 5.00"), "{reason}");
 }
 
 #[tokio::test]
@@ -249,19 +263,17 @@ async fn a_payment_ath_movil_does_not_know_is_forged_and_an_unreachable_one_is_a
 }
 
 #[tokio::test]
-async fn the_report_is_read_a_day_either_side_of_the_refund_never_past_now() {
+async fn the_report_is_read_from_a_day_before_the_news_to_now() {
     let pr = |text: &str| claim(&json!({"date": text})).date.expect("a valid date");
     let day = Duration::hours(24);
     let ten_minutes_ago = pr("2025-12-08 16:20:52");
     let three_days_ago = pr("2025-12-05 16:30:52");
     let tomorrow = pr("2025-12-09 16:30:52");
+    // a news date may be its payment's, days older than the refund: the
+    // window runs to now whatever the date, and never past it
     let cases: [(&str, DateTime<Utc>, DateTime<Utc>); 3] = [
         ("2025-12-08 16:20:52", ten_minutes_ago - day, now()),
-        (
-            "2025-12-05 16:30:52",
-            three_days_ago - day,
-            three_days_ago + day,
-        ),
+        ("2025-12-05 16:30:52", three_days_ago - day, now()),
         ("2025-12-09 16:30:52", now() - day, now()),
     ];
     assert!(tomorrow > now());
@@ -296,11 +308,12 @@ async fn the_report_is_read_a_day_either_side_of_the_refund_never_past_now() {
 #[tokio::test]
 async fn a_report_row_is_not_looked_up_again_but_must_be_covered() {
     let row_of_report = remote_refund(Some(REFUND_REF), "10.00");
-    for (refunded, genuine) in [("10.00", true), ("0.00", false)] {
+    // asked to locate it, then (once located) to check it
+    for (refunded, genuine, asked) in [("10.00", true, 2), ("0.00", false, 1)] {
         let row = stored(vec![refund_of("10.00", RefundStatus::Pending)]);
         let mut gateway = MockAthmGateway::new();
         gateway.expect_transaction_report().never();
-        finds_refunded(&mut gateway, refunded);
+        finds_refunded_times(&mut gateway, refunded, asked);
 
         let verdict = check(gateway, &row, &row_of_report, Source::Report).await;
 
@@ -318,4 +331,117 @@ async fn a_refund_of_nothing_is_forged_without_asking_anyone() {
     let tx = claim(&refund_event(REFUND_REF, Some(PAYMENT_REF), "0.00"));
     let reason = forged(check(MockAthmGateway::new(), &row, &tx, Source::Webhook).await);
     assert!(reason.contains("0.00"), "{reason}");
+}
+
+#[tokio::test]
+async fn a_claim_whose_own_reference_is_recorded_on_another_payment_is_forged() {
+    let other_id = crate::model::EcommerceId::new(uuid::Uuid::from_u128(2));
+    let other = Row::new(Some(PaymentRecord {
+        payment: crate::model::Payment {
+            ecommerce_id: other_id,
+            reference_number: Some(reference("22222222-secondsecondsecond")),
+            ..completed_payment()
+        },
+        refunds: vec![Refund {
+            ecommerce_id: other_id,
+            reference_number: Some(reference(REFUND_REF)),
+            ..refund_of("10.00", RefundStatus::Completed)
+        }],
+    }));
+    for shape in [
+        refund_event(PAYMENT_REF, Some(REFUND_REF), "10.00"),
+        refund_event(REFUND_REF, Some(PAYMENT_REF), "10.00"),
+    ] {
+        let row = stored(Vec::new());
+        // ATH Móvil would vouch for it: the refund is real, in the report,
+        // and this payment's total has room for 10.00
+        let mut gateway = MockAthmGateway::new();
+        gateway
+            .expect_transaction_report()
+            .returning(|_, _| Ok(vec![remote_refund(Some(REFUND_REF), "10.00")]));
+        gateway
+            .expect_find_payment()
+            .returning(|_| Ok(remote_refunded("10.00")));
+        let (store, _) = Books::of(&[&row, &other]).store();
+
+        let verdict = TrustGate::new(Arc::new(gateway), Arc::new(store), clock())
+            .check_refund(&claim(&shape), Source::Webhook)
+            .await;
+
+        let reason = forged(verdict);
+        assert!(
+            reason.contains(REFUND_REF) && reason.contains(&other_id.to_string()),
+            "{shape}: {reason}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_report_row_of_another_customer_is_forged_and_one_of_no_known_phone_is_not() {
+    let tx = claim(&refund_event(REFUND_REF, Some(PAYMENT_REF), "10.00"));
+    let stranger: crate::model::PhoneNumber = "9395550000".parse().expect("a valid phone");
+    for (phone, genuine) in [(Some(stranger), false), (None, true)] {
+        let row = stored(Vec::new());
+        let mut report_row = remote_refund(Some(REFUND_REF), "10.00");
+        report_row.customer_phone = phone;
+        let mut gateway = MockAthmGateway::new();
+        reports(&mut gateway, vec![report_row]);
+        if genuine {
+            finds_refunded(&mut gateway, "10.00");
+        } else {
+            gateway.expect_find_payment().never();
+        }
+
+        let verdict = check(gateway, &row, &tx, Source::Webhook).await;
+
+        if genuine {
+            let (_, refund, _) = trusted(verdict);
+            // the phone the news carries fills in the report's
+            assert_eq!(
+                refund.customer_phone.as_ref().map(|p| p.as_str()),
+                Some("7875551234")
+            );
+        } else {
+            let reason = forged(verdict);
+            assert!(reason.contains("another customer"), "{reason}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_report_row_naming_another_payment_is_forged() {
+    let tx = claim(&refund_event(REFUND_REF, Some(PAYMENT_REF), "10.00"));
+    let elsewhere = crate::model::EcommerceId::new(uuid::Uuid::from_u128(2));
+    let cases = [
+        // the row's ecommerce id is another payment's
+        (Some(elsewhere), None, false),
+        // the row's related reference is another payment's
+        (None, Some(OTHER_REF), false),
+        // the row names this payment, either way
+        (Some(ecommerce_id()), Some(PAYMENT_REF), true),
+    ];
+    for (id, related, genuine) in cases {
+        let mut report_row = remote_refund(Some(REFUND_REF), "10.00");
+        report_row.ecommerce_id = id;
+        report_row.related_reference = related.map(reference);
+        let mut gateway = MockAthmGateway::new();
+        reports(&mut gateway, vec![report_row]);
+        if genuine {
+            finds_refunded(&mut gateway, "10.00");
+        } else {
+            gateway.expect_find_payment().never();
+        }
+
+        let verdict = check(gateway, &stored(Vec::new()), &tx, Source::Webhook).await;
+
+        if genuine {
+            trusted(verdict);
+        } else {
+            let reason = forged(verdict);
+            assert!(
+                reason.contains("another payment"),
+                "{id:?} {related:?}: {reason}"
+            );
+        }
+    }
 }

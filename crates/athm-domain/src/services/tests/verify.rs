@@ -110,6 +110,11 @@ async fn a_flagged_refund_is_applied_once_it_reaches_the_report() {
         .expect_transaction_report()
         .times(1)
         .returning(|_, _| Ok(Vec::new()));
+    // located by ATH Móvil's total, which has room for the pending refund
+    gateway
+        .expect_find_payment()
+        .times(1)
+        .returning(|_| Ok(remote_refunded("10.00")));
     let (first, _) = process(gateway, &row, &event).await;
     assert!(
         matches!(first, ProcessOutcome::Flagged(ref r) if r.contains("(yet)")),
@@ -122,9 +127,10 @@ async fn a_flagged_refund_is_applied_once_it_reaches_the_report() {
         .expect_transaction_report()
         .times(1)
         .returning(|_, _| Ok(vec![remote_refund(Some(REFUND_REF), "10.00")]));
+    // once to locate the payment, once to check the refund on it
     gateway
         .expect_find_payment()
-        .times(1)
+        .times(2)
         .returning(|_| Ok(remote_refunded("10.00")));
     let (again, _) = process(gateway, &row, &event).await;
 
@@ -233,4 +239,45 @@ async fn a_verified_batch_commits_a_few_events_at_a_time() {
         *sizes.lock().unwrap(),
         [WebhookProcessor::VERIFY_PARALLELISM, 2]
     );
+}
+
+/// findPayment says CANCEL for a cancelled and an expired payment alike;
+/// once it agrees, the event names which.
+#[tokio::test]
+async fn a_cancelled_or_expired_event_ends_the_payment_as_it_names_once_ath_movil_agrees() {
+    use crate::model::LifecycleKind;
+    let ended = |status: &str| {
+        json!({"transactionType": "ecommerce", "status": status,
+            "ecommerceId": crate::test_support::ECOMMERCE_ID, "total": 25})
+    };
+    let cases = [
+        (
+            "expired",
+            open_payment(),
+            PaymentStatus::Expired,
+            LifecycleKind::PaymentExpired,
+        ),
+        (
+            "cancelled",
+            open_payment(),
+            PaymentStatus::Cancel,
+            LifecycleKind::PaymentCancelled,
+        ),
+    ];
+    for (announced, payment, status, kind) in cases {
+        let row = Row::new(Some(record(payment)));
+
+        let (outcome, _) = process(
+            finds(remote_status("CANCEL")),
+            &row,
+            &stored(&ended(announced)),
+        )
+        .await;
+
+        assert_eq!(outcome, ProcessOutcome::Applied, "{announced}");
+        let write = &row.writes()[0];
+        assert_eq!(write.payment.status, status, "{announced}");
+        let kinds: Vec<_> = write.events.iter().map(|e| e.kind).collect();
+        assert_eq!(kinds, [kind], "{announced}");
+    }
 }
