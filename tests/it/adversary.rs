@@ -6,8 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use athm_domain::ports::{
-    AthmGateway, GatewayError, PaymentKey, RefundOrder, RefundReceipt, Store, SystemClock,
-    WebhookSubscription,
+    AthmGateway, GatewayError, RefundOrder, RefundReceipt, Store, SystemClock, WebhookSubscription,
 };
 use athm_domain::services::{PaymentError, Services, WebhookProcessor};
 use athm_domain::webhook::EventStatus;
@@ -27,24 +26,6 @@ use crate::helpers::{TestApp, eventually, spawn_app, spawn_app_with};
 /// Nobody listens here: every webhook the sandbox sends is lost.
 const DEAD_LISTENER: &str = "http://127.0.0.1:9/athm/webhook";
 
-async fn completed_payment(app: &TestApp) -> (Uuid, String) {
-    let started = app.start_payment(&json!({ "total": "10.00" })).await;
-    app.confirm_in_sandbox(started.id);
-    let response = app.authorize(started.id, &started.session).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let stored = app.stored_payment(started.id).await.expect("stored");
-    let reference = stored.reference_number.expect("a reference number");
-    (started.id, reference.as_str().to_string())
-}
-
-async fn record(app: &TestApp, id: Uuid) -> athm_domain::ports::PaymentRecord {
-    app.store()
-        .payment(&PaymentKey::Ecommerce(EcommerceId::new(id)))
-        .await
-        .expect("the store answers")
-        .expect("the payment is stored")
-}
-
 /// (refunded total, sorted completed refunds (reference, amount)) here and at the sandbox.
 async fn books(
     app: &TestApp,
@@ -53,7 +34,7 @@ async fn books(
     (String, Vec<(String, String)>),
     (String, Vec<(String, String)>),
 ) {
-    let record = record(app, id).await;
+    let record = app.record(id).await;
     let mut ours: Vec<(String, String)> = record
         .refunds
         .iter()
@@ -182,7 +163,7 @@ fn amount(text: &str) -> Amount {
 async fn news_naming_no_refund_of_its_own_never_completes_a_pending_refund() {
     let app = spawn_app().await;
     app.sandbox.set_listener(DEAD_LISTENER);
-    let (id, reference) = completed_payment(&app).await;
+    let (id, reference) = app.completed_payment().await;
     let inner = client(&app);
     let store = store(&app).await;
     let racing = Arc::new(Racing {
@@ -245,7 +226,7 @@ async fn news_naming_no_refund_of_its_own_never_completes_a_pending_refund() {
         .expect("settle runs");
 
     let (ours, theirs) = books(&app, id).await;
-    let r = record(&app, id).await;
+    let r = app.record(id).await;
     eprintln!("refunds here: {:#?}", r.refunds);
     assert_eq!(ours.1, theirs.1, "completed refunds: athm vs ATH Móvil");
 }
@@ -259,8 +240,8 @@ async fn news_naming_no_refund_of_its_own_never_completes_a_pending_refund() {
 async fn another_payments_genuine_refund_is_never_filed_on_this_payment() {
     let app = spawn_app().await;
     app.sandbox.set_listener(DEAD_LISTENER);
-    let (p, p_ref) = completed_payment(&app).await;
-    let (p2, _) = completed_payment(&app).await;
+    let (p, p_ref) = app.completed_payment().await;
+    let (p2, _) = app.completed_payment().await;
     let rb2 = app
         .sandbox
         .refund_in_business_app(p2, None, "")
@@ -282,7 +263,7 @@ async fn another_payments_genuine_refund_is_never_filed_on_this_payment() {
     });
     assert_eq!(app.post_webhook(&forged).await.status(), StatusCode::OK);
     let done = eventually(Duration::from_secs(10), || async {
-        let r = record(&app, p).await;
+        let r = app.record(p).await;
         r.refunds
             .iter()
             .any(|r| r.status == RefundStatus::Completed)
@@ -316,7 +297,7 @@ async fn a_nul_in_a_webhook_text_never_fails_its_event_on_postgres() {
         return;
     };
     let app = spawn_app_with(&["--database-url", &db.url]).await;
-    let (id, _) = completed_payment(&app).await;
+    let (id, _) = app.completed_payment().await;
     let forged = json!({
         "transactionType": "ECOMMERCE", "status": "COMPLETED",
         "ecommerceId": id.to_string(), "message": "nul\u{0}here", "nonce": "a5",

@@ -297,6 +297,27 @@ impl TestApp {
         self.store.as_ref()
     }
 
+    /// A $10.00 payment completed through the checkout API (the customer
+    /// approves in the sandbox); its id and reference number.
+    pub async fn completed_payment(&self) -> (Uuid, String) {
+        let started = self.start_payment(&json!({ "total": "10.00" })).await;
+        self.confirm_in_sandbox(started.id);
+        let response = self.authorize(started.id, &started.session).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let stored = self.stored_payment(started.id).await.expect("stored");
+        let reference = stored.reference_number.expect("a reference number");
+        (started.id, reference.as_str().to_string())
+    }
+
+    /// The stored payment `id` with its refunds.
+    pub async fn record(&self, id: Uuid) -> athm_domain::ports::PaymentRecord {
+        self.store
+            .payment(&PaymentKey::Ecommerce(EcommerceId::new(id)))
+            .await
+            .expect("the store answers")
+            .expect("the payment is stored")
+    }
+
     /// The payment as stored, if the app knows it.
     pub async fn stored_payment(&self, id: Uuid) -> Option<Payment> {
         self.store

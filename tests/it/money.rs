@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use athm_domain::ports::PaymentKey;
 use athm_domain::{EcommerceId, PaymentStatus, RefundIntent, RefundStatus};
 use athm_sandbox::{EventKind, Fault, Operation, WebhookShape};
 use futures_util::future::join_all;
@@ -13,26 +12,6 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::{PHONE, TestApp, eventually, spawn_app, spawn_app_with};
-
-/// A $10.00 payment completed through the checkout API; its id and reference.
-async fn completed_payment(app: &TestApp) -> (Uuid, String) {
-    let started = app.start_payment(&json!({ "total": "10.00" })).await;
-    app.confirm_in_sandbox(started.id);
-    let response = app.authorize(started.id, &started.session).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let stored = app.stored_payment(started.id).await.expect("stored");
-    let reference = stored.reference_number.expect("a reference number");
-    (started.id, reference.as_str().to_string())
-}
-
-/// The stored record of payment `id`.
-async fn record(app: &TestApp, id: Uuid) -> athm_domain::ports::PaymentRecord {
-    app.store()
-        .payment(&PaymentKey::Ecommerce(EcommerceId::new(id)))
-        .await
-        .expect("the store answers")
-        .expect("the payment is stored")
-}
 
 /// The sandbox's refunded total of payment `id`, as text with two places.
 fn ledger_refunded(app: &TestApp, id: Uuid) -> String {
@@ -43,7 +22,7 @@ fn ledger_refunded(app: &TestApp, id: Uuid) -> String {
 /// athm's books for payment `id` equal the sandbox's: refunded total, and
 /// the set of completed refunds by (reference, amount).
 async fn assert_books_match(app: &TestApp, id: Uuid) {
-    let record = record(app, id).await;
+    let record = app.record(id).await;
     assert_eq!(
         record.payment.total_refunded_amount.to_string(),
         ledger_refunded(app, id),
@@ -106,8 +85,8 @@ fn refund_webhook(payment_reference: &str, refund_reference: &str, total: &str) 
 #[tokio::test]
 async fn forged_refund_webhooks_are_flagged_and_change_nothing() {
     let app = spawn_app().await;
-    let (id, reference) = completed_payment(&app).await;
-    let (other, other_reference) = completed_payment(&app).await;
+    let (id, reference) = app.completed_payment().await;
+    let (other, other_reference) = app.completed_payment().await;
 
     // A refund refused by ATH Móvil: FAILED here, no money moved.
     app.sandbox.faults().set(
@@ -121,10 +100,7 @@ async fn forged_refund_webhooks_are_flagged_and_change_nothing() {
         .run_cli(&["refund", &reference, "--amount", "3.00"])
         .await;
     assert!(refused.is_err(), "the rate-limited refund fails");
-    assert_eq!(
-        record(&app, id).await.refunds[0].status,
-        RefundStatus::Failed
-    );
+    assert_eq!(app.record(id).await.refunds[0].status, RefundStatus::Failed);
 
     // A real refund of another payment.
     app.run_cli(&["refund", &other_reference, "--amount", "3.00"])
@@ -159,7 +135,7 @@ async fn forged_refund_webhooks_are_flagged_and_change_nothing() {
     .await;
     assert!(flagged.is_some(), "every forged refund event is flagged");
 
-    let stored = record(&app, id).await;
+    let stored = app.record(id).await;
     assert_eq!(stored.payment.total_refunded_amount.to_string(), "0.00");
     assert!(
         stored
@@ -253,7 +229,7 @@ async fn a_forged_event_never_blocks_the_genuine_delivery() {
 #[tokio::test]
 async fn sync_settles_a_lost_refund_answer_without_counting_it_twice() {
     let app = spawn_app().await;
-    let (id, reference) = completed_payment(&app).await;
+    let (id, reference) = app.completed_payment().await;
     app.sandbox
         .faults()
         .set(Operation::Refund, Fault::AnswerLost, Some(1));
@@ -262,7 +238,7 @@ async fn sync_settles_a_lost_refund_answer_without_counting_it_twice() {
         .await;
     assert!(lost.is_err(), "the outcome is unknown");
     assert_eq!(
-        record(&app, id).await.refunds[0].status,
+        app.record(id).await.refunds[0].status,
         RefundStatus::Pending
     );
     assert_eq!(app.sandbox.refunds_executed(), 1, "the money moved");
@@ -273,7 +249,7 @@ async fn sync_settles_a_lost_refund_answer_without_counting_it_twice() {
         app.sync_today(&[]).await.expect("sync runs");
     }
     let stored = eventually(Duration::from_secs(10), || async {
-        let r = record(&app, id).await;
+        let r = app.record(id).await;
         (r.refunds[0].status == RefundStatus::Completed).then_some(r)
     })
     .await
@@ -288,7 +264,7 @@ async fn sync_settles_a_lost_refund_answer_without_counting_it_twice() {
 #[tokio::test]
 async fn a_late_refund_webhook_and_sync_do_not_count_it_again() {
     let app = spawn_app().await;
-    let (id, reference) = completed_payment(&app).await;
+    let (id, reference) = app.completed_payment().await;
     app.run_cli(&["refund", &reference, "--amount", "3.00"])
         .await
         .expect("the refund succeeds");
@@ -300,7 +276,7 @@ async fn a_late_refund_webhook_and_sync_do_not_count_it_again() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
     app.sync_today(&[]).await.expect("sync runs");
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let stored = record(&app, id).await;
+    let stored = app.record(id).await;
     assert_eq!(stored.payment.total_refunded_amount.to_string(), "3.00");
     assert_eq!(stored.refunds.len(), 1, "{:?}", stored.refunds);
     assert_books_match(&app, id).await;
@@ -312,7 +288,7 @@ async fn a_late_refund_webhook_and_sync_do_not_count_it_again() {
 async fn a_documented_refund_webhook_settles_its_pending_refund() {
     let app = spawn_app().await;
     app.sandbox.set_webhook_shape(WebhookShape::Documented);
-    let (id, reference) = completed_payment(&app).await;
+    let (id, reference) = app.completed_payment().await;
     app.sandbox
         .faults()
         .set(Operation::Refund, Fault::AnswerLost, Some(1));
@@ -323,7 +299,7 @@ async fn a_documented_refund_webhook_settles_its_pending_refund() {
     // Its webhook may come before the report shows the refund (whole
     // seconds): flagged, it is checked again a few seconds later.
     let settled = eventually(Duration::from_secs(40), || async {
-        let r = record(&app, id).await;
+        let r = app.record(id).await;
         (r.refunds[0].status == RefundStatus::Completed).then_some(r)
     })
     .await
@@ -337,7 +313,7 @@ async fn a_documented_refund_webhook_settles_its_pending_refund() {
 #[tokio::test]
 async fn one_refund_intent_is_one_refund_however_often_it_arrives() {
     let app = spawn_app().await;
-    let (id, _) = completed_payment(&app).await;
+    let (id, _) = app.completed_payment().await;
     let services = athm_domain::services::Services::new(
         std::sync::Arc::new(
             athm_client::AthmClient::new(
@@ -396,7 +372,7 @@ async fn one_refund_intent_is_one_refund_however_often_it_arrives() {
 #[tokio::test]
 async fn one_reviewed_admin_refund_confirmed_many_times_is_sent_once() {
     let app = spawn_app_with(&["--admin-password", "correct horse battery"]).await;
-    let (id, _) = completed_payment(&app).await;
+    let (id, _) = app.completed_payment().await;
     let admin = AdminClient::login(&app, "correct horse battery").await;
     let page = admin
         .post(
@@ -530,7 +506,7 @@ async fn a_flagged_genuine_refund_is_applied_when_checked_again() {
     for by_hand in [true, false] {
         let app = spawn_app().await;
         app.sandbox.set_webhook_shape(WebhookShape::Documented);
-        let (id, _) = completed_payment(&app).await;
+        let (id, _) = app.completed_payment().await;
         app.sandbox.faults().set(
             Operation::Report,
             Fault::error_code("BTRA_0046", false),
@@ -548,7 +524,7 @@ async fn a_flagged_genuine_refund_is_applied_when_checked_again() {
         })
         .await;
         assert!(flagged.is_some(), "the first check finds no report row");
-        assert_eq!(record(&app, id).await.refunds.len(), 0);
+        assert_eq!(app.record(id).await.refunds.len(), 0);
 
         if by_hand {
             // The report has whole seconds and is never read past now.
@@ -559,7 +535,7 @@ async fn a_flagged_genuine_refund_is_applied_when_checked_again() {
         }
         let wait = if by_hand { 5 } else { 40 };
         let applied = eventually(Duration::from_secs(wait), || async {
-            let r = record(&app, id).await;
+            let r = app.record(id).await;
             (r.refunds.len() == 1).then_some(r)
         })
         .await

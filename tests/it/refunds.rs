@@ -6,29 +6,13 @@ use athm_app::AppError;
 use athm_domain::ports::PaymentKey;
 use athm_domain::{Amount, EcommerceId, PaymentStatus, RefundStatus};
 use athm_sandbox::EventKind;
-use reqwest::StatusCode;
-use serde_json::json;
 
-use crate::helpers::{TestApp, spawn_app};
-
-/// A $10.00 payment completed through the checkout API; returns its id and reference.
-async fn completed_payment(app: &TestApp) -> (uuid::Uuid, String) {
-    let started = app.start_payment(&json!({ "total": "10.00" })).await;
-    app.confirm_in_sandbox(started.id);
-    let response = app.authorize(started.id, &started.session).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let stored = app
-        .stored_payment(started.id)
-        .await
-        .expect("the payment is stored");
-    let reference = stored.reference_number.expect("a reference number");
-    (started.id, reference.as_str().to_string())
-}
+use crate::helpers::spawn_app;
 
 #[tokio::test]
 async fn a_partial_then_a_full_refund_succeed_and_a_third_is_refused() {
     let app = spawn_app().await;
-    let (id, reference) = completed_payment(&app).await;
+    let (id, reference) = app.completed_payment().await;
 
     let partial = app
         .run_cli(&["refund", &reference, "--amount", "1.00"])
@@ -86,7 +70,7 @@ async fn a_partial_then_a_full_refund_succeed_and_a_third_is_refused() {
 #[tokio::test]
 async fn the_refund_webhooks_do_not_count_a_refund_twice() {
     let app = spawn_app().await;
-    let (id, reference) = completed_payment(&app).await;
+    let (id, reference) = app.completed_payment().await;
 
     let code = app
         .run_cli(&["refund", &reference, "--amount", "2.50"])
@@ -108,7 +92,7 @@ async fn the_refund_webhooks_do_not_count_a_refund_twice() {
 #[tokio::test]
 async fn a_refund_of_more_than_the_payment_is_refused_before_ath_movil() {
     let app = spawn_app().await;
-    let (_, reference) = completed_payment(&app).await;
+    let (_, reference) = app.completed_payment().await;
 
     let result = app
         .run_cli(&["refund", &reference, "--amount", "10.01"])

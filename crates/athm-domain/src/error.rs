@@ -117,3 +117,16 @@ pub enum RuleError {
     #[error("the payment has no auth token; it was not initiated by this service")]
     NoAuthToken,
 }
+
+/// An error and every source under it, on one line (`outer: cause: root`),
+/// for logs and reports that must name the root cause.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

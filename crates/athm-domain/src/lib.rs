@@ -27,5 +27,5 @@ pub mod webhook;
 #[cfg(test)]
 mod test_support;
 
-pub use error::{FieldError, Problem, RuleError};
+pub use error::{FieldError, Problem, RuleError, error_chain};
 pub use model::*;

@@ -110,16 +110,7 @@ impl ApiError {
 }
 
 /// The full chain of an error, for the logs.
-pub(crate) fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
+pub(crate) use athm_domain::error_chain as chain;
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {

@@ -229,7 +229,10 @@ impl Reconciler {
                     Ok(Verdict::Forged(reason)) => {
                         Err(RowOutcome::Unmatched(format!("{label}: {reason}")))
                     }
-                    Err(error) => Err(RowOutcome::Error(format!("{label}: {}", chain(&error)))),
+                    Err(error) => Err(RowOutcome::Error(format!(
+                        "{label}: {}",
+                        crate::error_chain(&error)
+                    ))),
                 }
             }
             _ => Err(RowOutcome::Skipped),
@@ -284,7 +287,9 @@ impl Reconciler {
                 Ok(true) => RowOutcome::Updated,
                 Ok(false) => RowOutcome::Skipped,
                 // One payment ATH Móvil cannot answer for never holds up the others.
-                Err(error) => RowOutcome::Error(format!("payment {id}: {}", chain(&error))),
+                Err(error) => {
+                    RowOutcome::Error(format!("payment {id}: {}", crate::error_chain(&error)))
+                }
             };
             summary.count(&outcome);
         }
@@ -429,18 +434,6 @@ struct RowPlan {
 type RowDecide = dyn Fn(Option<&PaymentRecord>, DateTime<Utc>) -> Result<Option<PaymentWrite>, RuleError>
     + Send
     + Sync;
-
-/// An error and its sources, one line.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
 
 /// How a row is named in error messages: its reference number, else its key.
 fn name(key: &PaymentKey, row: &AthmTransaction) -> String {
