@@ -41,8 +41,8 @@ pub struct TestApp {
     /// A client for the app and the sandbox.
     pub client: reqwest::Client,
     store: Arc<SqlStore>,
-    /// Holds the database file; removed when the test ends.
-    _dir: TempDir,
+    /// Holds the database file (when the app owns it); removed when the test ends.
+    _dir: Option<TempDir>,
 }
 
 /// A payment started through `POST /api/initiate`.
@@ -65,21 +65,70 @@ pub async fn spawn_app_with(extra: &[&str]) -> TestApp {
     init_logs();
     let dir = tempfile::tempdir().expect("a temporary directory");
     let database_url = database_url(&dir);
+    let (app, used_url) =
+        build_app(&database_url, &[("--sandbox-listen", "127.0.0.1:0")], extra).await;
+    let running = app
+        .sandbox()
+        .expect("no tokens: the in-process sandbox runs");
+    let (sandbox, sandbox_url) = (running.handle(), running.base_url());
+    let (test_app, _) = serve(app, used_url, sandbox, sandbox_url, Some(dir)).await;
+    test_app
+}
+
+/// The app on a sandbox it does not own (at `sandbox_url`, with the demo
+/// tokens) and on an existing database (migrated again, as at any start):
+/// what a restarted instance is. The sandbox's webhooks are pointed at
+/// this instance. Abort the returned task to stop it (its workers stop with it).
+#[allow(dead_code)] // the simulation's (tests/sim) restarts
+pub async fn spawn_app_on(
+    sandbox: &Sandbox,
+    sandbox_url: &str,
+    database_url: &str,
+    extra: &[&str],
+) -> (TestApp, tokio::task::JoinHandle<Result<(), AppError>>) {
+    init_logs();
+    let outside = [
+        ("--public-token", DEMO_PUBLIC_TOKEN),
+        ("--private-token", DEMO_PRIVATE_TOKEN),
+        ("--payments-url", sandbox_url),
+        ("--www-url", sandbox_url),
+    ];
+    let (app, used_url) = build_app(database_url, &outside, extra).await;
+    let (test_app, server) = serve(
+        app,
+        used_url,
+        sandbox.clone(),
+        sandbox_url.to_string(),
+        None,
+    )
+    .await;
+    sandbox.set_listener(&format!("{}/webhook", test_app.api));
+    (test_app, server)
+}
+
+/// Builds the application with the suite's flags, then `base`, then `extra`
+/// (pairs of flag and value; a later pair replaces an earlier flag), and
+/// the database it uses (`database_url` unless `extra` names another).
+async fn build_app(
+    database_url: &str,
+    base: &[(&str, &str)],
+    extra: &[&str],
+) -> (Application, String) {
     let mut flags = vec![
-        ("--database-url", database_url.as_str()),
+        ("--database-url", database_url),
         ("--listen", "127.0.0.1:0"),
-        ("--sandbox-listen", "127.0.0.1:0"),
         ("--api-keys", API_KEY),
         ("--checkout-secret", CHECKOUT_SECRET),
         ("--watch-interval-secs", "1"),
         ("--initiate-per-ip-per-minute", "0"),
         ("--initiate-per-phone-per-hour", "0"),
     ];
-    for pair in extra.chunks(2) {
-        let [flag, value] = pair else {
-            panic!("extra flags come in pairs: {extra:?}")
-        };
-        match flags.iter_mut().find(|(known, _)| known == flag) {
+    let pairs = extra.chunks(2).map(|pair| match pair {
+        [flag, value] => (*flag, *value),
+        _ => panic!("extra flags come in pairs: {extra:?}"),
+    });
+    for (flag, value) in base.iter().copied().chain(pairs) {
+        match flags.iter_mut().find(|(known, _)| *known == flag) {
             Some(known) => known.1 = value,
             None => flags.push((flag, value)),
         }
@@ -88,7 +137,7 @@ pub async fn spawn_app_with(extra: &[&str]) -> TestApp {
     let used_url = flags
         .iter()
         .find(|(flag, _)| *flag == "--database-url")
-        .map_or_else(|| database_url.clone(), |(_, url)| (*url).to_string());
+        .map_or_else(|| database_url.to_string(), |(_, url)| (*url).to_string());
     let args = ["athm", "serve"]
         .into_iter()
         .chain(flags.into_iter().flat_map(|(flag, value)| [flag, value]));
@@ -96,21 +145,26 @@ pub async fn spawn_app_with(extra: &[&str]) -> TestApp {
     let app = Application::build(cli.settings)
         .await
         .expect("the application builds");
-    let address = format!("http://{}", app.local_addr().expect("a local address"));
-    let running = app
-        .sandbox()
-        .expect("no tokens: the in-process sandbox runs");
-    let sandbox = running.handle();
-    let sandbox_url = running.base_url();
-    tokio::spawn(app.run_until_stopped());
+    (app, used_url)
+}
 
-    let store = SqlStore::connect(&used_url)
+/// Serves `app` in a background task; the test's handle on it.
+async fn serve(
+    app: Application,
+    database_url: String,
+    sandbox: Sandbox,
+    sandbox_url: String,
+    dir: Option<TempDir>,
+) -> (TestApp, tokio::task::JoinHandle<Result<(), AppError>>) {
+    let address = format!("http://{}", app.local_addr().expect("a local address"));
+    let server = tokio::spawn(app.run_until_stopped());
+    let store = SqlStore::connect(&database_url)
         .await
         .expect("the test opens the app's database");
-    TestApp {
+    let test_app = TestApp {
         api: format!("{address}/athm"),
         address,
-        database_url: used_url,
+        database_url,
         sandbox_url,
         sandbox,
         client: reqwest::Client::builder()
@@ -119,7 +173,8 @@ pub async fn spawn_app_with(extra: &[&str]) -> TestApp {
             .expect("a reqwest client"),
         store: Arc::new(store),
         _dir: dir,
-    }
+    };
+    (test_app, server)
 }
 
 /// `sqlite://<dir>/athm.db?mode=rwc`.

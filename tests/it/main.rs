@@ -1,5 +1,6 @@
 //! The workspace integration suite: the real app, the sandbox and a real database, over real HTTP.
 
+mod admin;
 mod adversary;
 mod bad_input;
 mod checkout;

@@ -11,6 +11,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::admin::{AdminClient, hidden};
 use crate::helpers::{PHONE, TestApp, eventually, spawn_app, spawn_app_with};
 
 /// The sandbox's refunded total of payment `id`, as text with two places.
@@ -373,7 +374,7 @@ async fn one_refund_intent_is_one_refund_however_often_it_arrives() {
 async fn one_reviewed_admin_refund_confirmed_many_times_is_sent_once() {
     let app = spawn_app_with(&["--admin-password", "correct horse battery"]).await;
     let (id, _) = app.completed_payment().await;
-    let admin = AdminClient::login(&app, "correct horse battery").await;
+    let admin = AdminClient::login(&app.api, "correct horse battery").await;
     let page = admin
         .post(
             &format!("/payments/{id}/refund"),
@@ -396,104 +397,6 @@ async fn one_reviewed_admin_refund_confirmed_many_times_is_sent_once() {
     assert_eq!(confirms.len(), 20);
     assert_eq!(app.sandbox.refunds_executed(), 1, "sent once");
     assert_books_match(&app, id).await;
-}
-
-/// Logs in to the admin pages over HTTP, carrying the cookies by hand.
-struct AdminClient {
-    base: String,
-    client: reqwest::Client,
-    cookies: String,
-    csrf: String,
-}
-
-impl AdminClient {
-    async fn login(app: &TestApp, password: &str) -> Self {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("a client");
-        let base = format!("{}/admin", app.api);
-        let page = client
-            .get(format!("{base}/login"))
-            .send()
-            .await
-            .expect("login page");
-        let login_cookie = cookies_of(&page);
-        let body = page.text().await.expect("login body");
-        let csrf = hidden(&body, "csrf");
-        let next = hidden_or(&body, "next", "");
-        let answer = client
-            .post(format!("{base}/login"))
-            .header("cookie", &login_cookie)
-            .form(&[("password", password), ("csrf", &csrf), ("next", &next)])
-            .send()
-            .await
-            .expect("login");
-        assert_eq!(answer.status(), StatusCode::SEE_OTHER, "logged in");
-        let cookies = cookies_of(&answer);
-        let mut admin = Self {
-            base,
-            client,
-            cookies,
-            csrf: String::new(),
-        };
-        let payments = admin
-            .client
-            .get(format!("{}/payments", admin.base))
-            .header("cookie", &admin.cookies)
-            .send()
-            .await
-            .expect("payments page")
-            .text()
-            .await
-            .expect("payments body");
-        admin.csrf = hidden(&payments, "csrf");
-        admin
-    }
-
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> String {
-        self.client
-            .post(format!("{}{path}", self.base))
-            .header("cookie", &self.cookies)
-            .form(form)
-            .send()
-            .await
-            .expect("admin POST")
-            .text()
-            .await
-            .expect("admin body")
-    }
-}
-
-/// The `name=value` pairs of a response's `Set-Cookie` headers, as one `Cookie` header.
-fn cookies_of(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').next())
-        .filter(|pair| !pair.ends_with('='))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-/// The value of the hidden input `name` in an HTML page.
-fn hidden(page: &str, name: &str) -> String {
-    hidden_value(page, name).unwrap_or_else(|| panic!("no input {name} in {page}"))
-}
-
-fn hidden_or(page: &str, name: &str, default: &str) -> String {
-    hidden_value(page, name).unwrap_or_else(|| default.to_string())
-}
-
-fn hidden_value(page: &str, name: &str) -> Option<String> {
-    let at = page.find(&format!("name=\"{name}\""))?;
-    let tag_start = page[..at].rfind('<')?;
-    let tag_end = at + page[at..].find('>')?;
-    let tag = &page[tag_start..tag_end];
-    let value = tag.split("value=\"").nth(1)?;
-    Some(value.split('"').next()?.replace("&amp;", "&"))
 }
 
 /// Finding 7: flagged is not final. A genuine refund made in the ATH
