@@ -74,6 +74,23 @@ reliability:
     cargo test -p athm-app --test multi_instance -- --nocapture
     cargo test --test it -- --nocapture refund_races gateway_faults
 
+# The simulation on random seeds (SQLite, release build), e.g. `just simulate --runs 20 [--seed S] [--actions 50] [--backend postgres]`: each failure is shrunk and printed with its seed; a summary at the end.
+simulate *ARGS:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    set -- {{ARGS}}
+    export ATHM_SIM_RUNS=10
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            --runs) export ATHM_SIM_RUNS="$2"; shift 2 ;;
+            --seed) export ATHM_SIM_SEED="$2"; shift 2 ;;
+            --actions) export ATHM_SIM_ACTIONS="$2"; shift 2 ;;
+            --backend) export ATHM_SIM_BACKEND="$2"; shift 2 ;;
+            *) echo "usage: just simulate [--runs N] [--seed S] [--actions A] [--backend sqlite|postgres|mariadb]" >&2; exit 2 ;;
+        esac
+    done
+    cargo test --release --test sim -- --ignored --nocapture simulate
+
 # Everything CI runs, as CI runs it.
 ci:
     bash .ci/run

@@ -239,14 +239,25 @@ impl World {
         let permille = match ask {
             Ask::Rest => return None,
             Ask::Part(permille) => permille,
+            Ask::Dollars(dollars) => {
+                let left = self.sandbox.payment(id)?.refundable();
+                let whole = Decimal::from(dollars);
+                return Some(if left.is_zero() {
+                    whole
+                } else {
+                    whole.min(left)
+                });
+            }
             Ask::SameAsPending => {
+                // This payment's pending refund, else another payment's.
                 let pending = self
                     .services
                     .store
                     .pending_refunds()
                     .await
                     .unwrap_or_default();
-                match pending.iter().find(|r| r.ecommerce_id.uuid() == id) {
+                let mine = pending.iter().find(|r| r.ecommerce_id.uuid() == id);
+                match mine.or(pending.first()) {
                     Some(refund) => return Some(refund.amount.value()),
                     None => 500,
                 }
@@ -471,27 +482,56 @@ impl World {
 
     /// Genuine deliveries, one per ATH Móvil event, oldest first.
     pub fn genuine(&self) -> Vec<Value> {
+        self.genuine_with_ids()
+            .into_iter()
+            .map(|(_, b)| b)
+            .collect()
+    }
+
+    /// Posts genuine deliveries again, at once, in the order picked: mostly
+    /// ones that never reached the app (late), else any (duplicates).
+    async fn replay(&mut self, picks: &[u32]) {
+        let log = self.sandbox.deliveries();
+        let reached: std::collections::HashSet<u64> = log
+            .iter()
+            .filter(|d| d.delivered())
+            .map(|d| d.event_id)
+            .collect();
+        let lost: Vec<Value> = self
+            .genuine_with_ids()
+            .into_iter()
+            .filter(|(id, _)| !reached.contains(id))
+            .map(|(_, body)| body)
+            .collect();
+        let genuine = self.genuine();
+        let bodies: Vec<Value> = picks
+            .iter()
+            .filter_map(|p| {
+                let pool = if p % 10 < 7 && !lost.is_empty() {
+                    &lost
+                } else {
+                    &genuine
+                };
+                (!pool.is_empty()).then(|| pool[(*p / 10) as usize % pool.len()].clone())
+            })
+            .collect();
+        if bodies.is_empty() {
+            return;
+        }
+        let answers = join_all(bodies.iter().map(|b| self.post_webhook(b))).await;
+        let kinds: Vec<String> = bodies.iter().map(describe).collect();
+        self.note(format!("replayed {kinds:?}: {answers:?}"));
+    }
+
+    /// Genuine deliveries with their event numbers, one per event, oldest first.
+    fn genuine_with_ids(&self) -> Vec<(u64, Value)> {
         let mut seen = std::collections::HashSet::new();
         self.sandbox
             .deliveries()
             .into_iter()
             .filter(|d| seen.insert(d.event_id))
-            .map(|d| d.payload)
+            .map(|d| (d.event_id, d.payload))
             .collect()
-    }
-
-    async fn replay(&mut self, picks: &[u32]) {
-        let genuine = self.genuine();
-        if genuine.is_empty() {
-            return;
-        }
-        let bodies: Vec<Value> = picks
-            .iter()
-            .map(|p| genuine[*p as usize % genuine.len()].clone())
-            .collect();
-        let answers = join_all(bodies.iter().map(|b| self.post_webhook(b))).await;
-        let kinds: Vec<String> = bodies.iter().map(describe).collect();
-        self.note(format!("replayed {kinds:?}: {answers:?}"));
     }
 }
 

@@ -534,3 +534,26 @@ pub async fn events(store: &dyn Store) -> Vec<WebhookEvent> {
     }
     all
 }
+
+/// The genuine deliveries athm stored that did not end processed (their
+/// effect, if the checks pass, came another way: sync, another event): not
+/// a violation, but worth counting.
+pub async fn unprocessed_genuine(world: &World) -> Vec<String> {
+    let genuine = world.genuine();
+    events(world.app.store())
+        .await
+        .into_iter()
+        .filter(|e| e.status != EventStatus::Processed)
+        .filter_map(|e| {
+            let body = serde_json::from_str::<Value>(&e.payload).ok()?;
+            genuine.contains(&body).then(|| {
+                format!(
+                    "{} {}: {}",
+                    crate::actions::describe(&body),
+                    e.status.as_str(),
+                    e.error.unwrap_or_default()
+                )
+            })
+        })
+        .collect()
+}

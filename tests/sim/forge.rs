@@ -64,18 +64,37 @@ impl World {
                 refund_observed(reference, &fake_reference, amount(p.total), &date)
             }
             Forgery::RefundStolenReference => {
-                let Some(p) = &target else { return };
-                let Some(reference) = &p.reference_number else {
-                    return;
-                };
+                // Most harmful: a payment with a pending refund, and another
+                // payment's real refund of that very amount.
+                let pending = self
+                    .services
+                    .store
+                    .pending_refunds()
+                    .await
+                    .unwrap_or_default();
                 let refunds = self.sandbox.refunds();
-                let others: Vec<_> = refunds
-                    .iter()
-                    .filter(|r| r.ecommerce_id != p.ecommerce_id)
-                    .collect();
-                let Some(stolen) =
-                    (!others.is_empty()).then(|| others[salt as usize % others.len()])
-                else {
+                let pair = pending.iter().find_map(|mine| {
+                    let theirs = refunds.iter().find(|r| {
+                        r.ecommerce_id != mine.ecommerce_id.uuid()
+                            && r.amount == mine.amount.value()
+                    })?;
+                    Some((
+                        self.sandbox.payment(mine.ecommerce_id.uuid())?,
+                        theirs.clone(),
+                    ))
+                });
+                let pair = pair.or_else(|| {
+                    let p = target.clone()?;
+                    let others: Vec<_> = refunds
+                        .iter()
+                        .filter(|r| r.ecommerce_id != p.ecommerce_id)
+                        .collect();
+                    let stolen =
+                        (!others.is_empty()).then(|| others[salt as usize % others.len()])?;
+                    Some((p, stolen.clone()))
+                });
+                let Some((p, stolen)) = pair else { return };
+                let Some(reference) = &p.reference_number else {
                     return;
                 };
                 refund_observed(reference, &stolen.reference_number, stolen.amount, &date)

@@ -47,3 +47,10 @@ async fn the_books_mirror_the_ledger_for_the_ci_seeds_on_mariadb() {
 async fn simulate() {
     runner::from_env().await;
 }
+
+/// The oracle's own test: an app that takes webhooks at their word
+/// (`--verify-webhooks false`, for load tests only) is caught by the checks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_checks_catch_an_app_that_trusts_forged_webhooks() {
+    runner::catches_unverified_webhooks().await;
+}

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::check::{Kind, Violation, settle, verdict};
+use crate::check::{Kind, Violation, settle, unprocessed_genuine, verdict};
 use crate::schedule::{Action, generate};
 use crate::world::{Backend, World};
 
@@ -27,6 +27,8 @@ pub struct Run {
     pub violations: Vec<Violation>,
     /// What each action did.
     pub notes: Vec<String>,
+    /// Genuine events stored but not processed at the end (flagged, failed).
+    pub unprocessed: usize,
     pub elapsed: Duration,
 }
 
@@ -43,8 +45,19 @@ impl Run {
 /// Runs the actions `kept` of `schedule` (generated for `seed`) on a fresh
 /// world; `None` when the backend is not configured.
 pub async fn run(backend: Backend, seed: u64, schedule: &[Action], kept: &[usize]) -> Option<Run> {
+    run_with(backend, seed, schedule, kept, &[]).await
+}
+
+/// [`run`] with `extra` flags for the app.
+pub async fn run_with(
+    backend: Backend,
+    seed: u64,
+    schedule: &[Action],
+    kept: &[usize],
+    extra: &[&'static str],
+) -> Option<Run> {
     let started = Instant::now();
-    let mut world = World::start(backend).await?;
+    let mut world = World::start(backend, extra).await?;
     let mut stuck = Vec::new();
     for &index in kept {
         let action = &schedule[index];
@@ -62,6 +75,10 @@ pub async fn run(backend: Backend, seed: u64, schedule: &[Action], kept: &[usize
     settle(&mut world).await;
     let mut violations = stuck;
     violations.extend(verdict(&world).await);
+    let unprocessed = unprocessed_genuine(&world).await;
+    for line in &unprocessed {
+        world.note(format!("genuine event not processed: {line}"));
+    }
     let notes = world.notes.clone();
     world.finish().await;
     Some(Run {
@@ -71,6 +88,7 @@ pub async fn run(backend: Backend, seed: u64, schedule: &[Action], kept: &[usize
         kept: kept.to_vec(),
         violations,
         notes,
+        unprocessed: unprocessed.len(),
         elapsed: started.elapsed(),
     })
 }
@@ -257,7 +275,7 @@ pub async fn from_env() {
             .collect()
     });
     let started = Instant::now();
-    let (mut actions, mut failed) = (0, 0);
+    let (mut actions, mut failed, mut unprocessed) = (0, 0, 0);
     let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
     let mut text = String::new();
     for seed in first..first.saturating_add(runs) {
@@ -270,11 +288,13 @@ pub async fn from_env() {
         };
         actions += run.kept.len();
         eprintln!(
-            "seed {seed}: {} actions, {} violation(s), {:.1?}",
+            "seed {seed}: {} actions, {} violation(s), {} genuine event(s) left unprocessed, {:.1?}",
             run.kept.len(),
             run.violations.len(),
+            run.unprocessed,
             run.elapsed
         );
+        unprocessed += run.unprocessed;
         if std::env::var_os("ATHM_SIM_VERBOSE").is_some() {
             eprintln!("{}", report(&run, &schedule));
         }
@@ -297,7 +317,7 @@ pub async fn from_env() {
         text.push_str(&failure);
     }
     let summary = format!(
-        "simulation summary: {runs} run(s) on {}, seeds {first}..{}, {actions} actions, {failed} failed run(s) {kinds:?}, {:.1?}",
+        "simulation summary: {runs} run(s) on {}, seeds {first}..{}, {actions} actions, {failed} failed run(s) {kinds:?}, {unprocessed} genuine event(s) left unprocessed, {:.1?}",
         backend.name(),
         first.saturating_add(runs),
         started.elapsed()
@@ -321,4 +341,39 @@ fn shrink_budget(default: Duration) -> Duration {
         .ok()
         .and_then(|s| s.trim().parse().ok())
         .map_or(default, Duration::from_secs)
+}
+
+/// Runs a CI seed on an app whose webhook verification is off: forged
+/// events then change the books, and the checks must say so.
+pub async fn catches_unverified_webhooks() {
+    let seed = CI_SEEDS[0];
+    let schedule = generate(seed, CI_ACTIONS);
+    let all: Vec<usize> = (0..schedule.len()).collect();
+    let run = run_with(
+        Backend::Sqlite,
+        seed,
+        &schedule,
+        &all,
+        &["--verify-webhooks", "false"],
+    )
+    .await
+    .expect("SQLite is always there");
+    let forged_effects: Vec<&Violation> = run
+        .violations
+        .iter()
+        .filter(|v| {
+            matches!(
+                v.kind,
+                Kind::Phantom | Kind::Status | Kind::Refunds | Kind::RefundedTotal
+            )
+        })
+        .collect();
+    for violation in &forged_effects {
+        eprintln!("caught: {violation}");
+    }
+    assert!(
+        !forged_effects.is_empty(),
+        "forged webhooks taken at their word went unnoticed:\n{}",
+        report(&run, &schedule)
+    );
 }

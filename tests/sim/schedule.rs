@@ -37,6 +37,9 @@ pub enum Browser {
 pub enum Ask {
     /// `permille` ‰ of what ATH Móvil says is left (over 1000: more than is left).
     Part(u16),
+    /// Whole dollars (capped at what is left): refunds of equal amounts
+    /// across payments, which only a reference number tells apart.
+    Dollars(u8),
     /// All that is left (no amount given).
     Rest,
     /// The amount of a refund of the payment still pending at athm (an
@@ -310,10 +313,10 @@ fn permille(rng: &mut StdRng) -> u16 {
 }
 
 fn ask(rng: &mut StdRng) -> Ask {
-    if rng.random_bool(0.15) {
-        Ask::Rest
-    } else {
-        Ask::Part(permille(rng))
+    match rng.random_range(0..20) {
+        0..=2 => Ask::Rest,
+        3..=8 => Ask::Dollars(rng.random_range(1..=3)),
+        _ => Ask::Part(permille(rng)),
     }
 }
 

@@ -36,6 +36,12 @@ const APP_FLAGS: [&str; 4] = [
     "1",
 ];
 
+/// [`APP_FLAGS`], then the pairs of flag and value a run adds (e.g. the
+/// oracle's own test turns webhook verification off).
+fn app_flags(extra: &[&'static str]) -> Vec<&'static str> {
+    APP_FLAGS.iter().chain(extra).copied().collect()
+}
+
 /// The database a run uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -133,6 +139,8 @@ pub struct Answer {
 
 /// Everything a run drives and remembers.
 pub struct World {
+    /// The app's flags (kept for restarts).
+    flags: Vec<&'static str>,
     db: Option<TestDb>,
     pub sandbox: RunningSandbox,
     pub app: TestApp,
@@ -167,15 +175,17 @@ pub struct World {
 impl World {
     /// A new sandbox, a fresh database and the app on them; `None` when
     /// the backend's server is not configured.
-    pub async fn start(backend: Backend) -> Option<World> {
+    pub async fn start(backend: Backend, extra: &[&'static str]) -> Option<World> {
         let db = backend.database().await?;
         let sandbox = Sandbox::start(SandboxConfig::for_tests())
             .await
             .expect("the sandbox starts");
-        let (app, server) = spawn_app_on(&sandbox, &sandbox.base_url(), &db.url, &APP_FLAGS).await;
+        let flags = app_flags(extra);
+        let (app, server) = spawn_app_on(&sandbox, &sandbox.base_url(), &db.url, &flags).await;
         let services = library(&sandbox.base_url(), &db.url).await;
         let first_day = app.today();
         Some(World {
+            flags,
             db: Some(db),
             sandbox,
             app,
@@ -203,7 +213,7 @@ impl World {
         self.server.abort();
         let url = self.sandbox.base_url();
         let (app, server) =
-            spawn_app_on(&self.sandbox, &url, &self.app.database_url, &APP_FLAGS).await;
+            spawn_app_on(&self.sandbox, &url, &self.app.database_url, &self.flags).await;
         let old = std::mem::replace(&mut self.app, app);
         drop(old);
         self.server = server;
