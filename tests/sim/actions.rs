@@ -226,7 +226,7 @@ impl World {
                     .is_some_and(|p| p.status == Remote::Completed)
             })
             .collect();
-        let pool = if pick % 8 == 0 || completed.is_empty() {
+        let pool = if pick.is_multiple_of(8) || completed.is_empty() {
             &self.payments
         } else {
             &completed

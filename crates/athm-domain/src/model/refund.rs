@@ -214,8 +214,9 @@ impl Refund {
 
     /// How `remote`, a refund ATH Móvil reports, matches `refunds`: by its
     /// reference number first; else it settles a refund of the same amount
-    /// still waiting for ATH Móvil's word, oldest first. A failed refund
-    /// never matches, and news without a reference of its own matches none.
+    /// (and, when the news carries one, the same message) still waiting for
+    /// ATH Móvil's word, oldest first. A failed refund never matches, and
+    /// news without a reference of its own matches none.
     pub fn match_remote(refunds: &[Refund], remote: &AthmTransaction) -> RefundMatch {
         let amount = refund_amount(remote);
         if let Some(reference) = &remote.reference_number
@@ -231,8 +232,13 @@ impl Refund {
         if remote.reference_number.is_none() {
             return RefundMatch::New;
         }
+        // A refund whose message is not this one's was sent by someone else
+        // (the ATH Business app), whatever its amount.
+        let same_message =
+            |r: &Refund| remote.message.is_empty() || remote.message == r.message.as_str();
         let unreferenced = |r: &Refund| {
             r.amount == amount
+                && same_message(r)
                 && match r.status {
                     RefundStatus::Pending => true,
                     RefundStatus::Completed => r.reference_number.is_none(),

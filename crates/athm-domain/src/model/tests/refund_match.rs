@@ -170,3 +170,27 @@ fn a_refund_s_amount_is_its_total_else_its_refunded_amount() {
         Some(reference(REFUND_REF))
     );
 }
+
+/// A refund made in the ATH Business app while one of the same amount sent
+/// from here has an unknown outcome: its message says it is not ours, so it
+/// never settles ours (found by the simulation, seed 1).
+#[test]
+fn a_refund_with_another_message_never_settles_a_pending_refund() {
+    let mut ours = recorded("3.00", RefundStatus::Pending, None);
+    ours.message = "order 7 returned".parse().expect("a message");
+    let refunds = [ours];
+    let mut app = remote_refund(Some(REFUND_REF), "3.00");
+    app.message = "courtesy refund".into();
+    assert_eq!(Refund::match_remote(&refunds, &app), RefundMatch::New);
+    app.message = "order 7 returned".into();
+    assert_eq!(
+        Refund::match_remote(&refunds, &app),
+        RefundMatch::Settles(0)
+    );
+    app.message = String::new();
+    assert_eq!(
+        Refund::match_remote(&refunds, &app),
+        RefundMatch::Settles(0),
+        "no message says nothing either way"
+    );
+}
