@@ -153,11 +153,11 @@ async fn drain(world: &World) {
     }
 }
 
-/// The checks, repeated for a while until they hold (athm's mirror is
+/// The checks, repeated for `patience` until they hold (athm's mirror is
 /// eventually consistent: the watcher and the webhook queue may still be
 /// finishing), then what still fails.
-pub async fn verdict(world: &World) -> Vec<Violation> {
-    let deadline = Instant::now() + Duration::from_secs(12);
+pub async fn verdict(world: &World, patience: Duration) -> Vec<Violation> {
+    let deadline = Instant::now() + patience;
     loop {
         let found = check(world).await;
         let may_settle = found.iter().any(|v| v.kind.may_settle());
@@ -554,6 +554,23 @@ pub async fn unprocessed_genuine(world: &World) -> Vec<String> {
                     e.error.unwrap_or_default()
                 )
             })
+        })
+        .collect()
+}
+
+/// The forged bodies athm stored that did not end flagged (a forgery
+/// agreeing with ATH Móvil may be processed harmlessly; the checks decide).
+pub async fn unflagged_forgeries(world: &World) -> Vec<String> {
+    events(world.app.store())
+        .await
+        .into_iter()
+        .filter(|e| e.status != EventStatus::Flagged)
+        .filter_map(|e| {
+            let body = serde_json::from_str::<Value>(&e.payload).ok()?;
+            world
+                .forged
+                .contains(&body)
+                .then(|| format!("{} {}", crate::actions::describe(&body), e.status.as_str()))
         })
         .collect()
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::check::{Kind, Violation, settle, unprocessed_genuine, verdict};
+use crate::check::{Kind, Violation, settle, unflagged_forgeries, unprocessed_genuine, verdict};
 use crate::schedule::{Action, generate};
 use crate::world::{Backend, World};
 
@@ -45,8 +45,15 @@ impl Run {
 /// Runs the actions `kept` of `schedule` (generated for `seed`) on a fresh
 /// world; `None` when the backend is not configured.
 pub async fn run(backend: Backend, seed: u64, schedule: &[Action], kept: &[usize]) -> Option<Run> {
-    run_with(backend, seed, schedule, kept, &[]).await
+    run_with(backend, seed, schedule, kept, &[], PATIENCE).await
 }
+
+/// How long the checks wait for athm's mirror to catch up after settling.
+const PATIENCE: Duration = Duration::from_secs(12);
+
+/// The same, for the candidates of a shrink (the result is run again with
+/// [`PATIENCE`] before it is reported).
+const SHRINK_PATIENCE: Duration = Duration::from_secs(4);
 
 /// [`run`] with `extra` flags for the app.
 pub async fn run_with(
@@ -55,6 +62,7 @@ pub async fn run_with(
     schedule: &[Action],
     kept: &[usize],
     extra: &[&'static str],
+    patience: Duration,
 ) -> Option<Run> {
     let started = Instant::now();
     let mut world = World::start(backend, extra).await?;
@@ -74,10 +82,13 @@ pub async fn run_with(
     }
     settle(&mut world).await;
     let mut violations = stuck;
-    violations.extend(verdict(&world).await);
+    violations.extend(verdict(&world, patience).await);
     let unprocessed = unprocessed_genuine(&world).await;
     for line in &unprocessed {
         world.note(format!("genuine event not processed: {line}"));
+    }
+    for line in unflagged_forgeries(&world).await {
+        world.note(format!("forged event not flagged: {line}"));
     }
     let notes = world.notes.clone();
     world.finish().await;
@@ -98,6 +109,7 @@ pub async fn run_with(
 /// stops after `budget`. Returns the shortest failing run found.
 pub async fn shrink(failing: Run, schedule: &[Action], target: Kind, budget: Duration) -> Run {
     let started = Instant::now();
+    let failing_len = failing.kept.len();
     let mut best = failing;
     let mut chunk = best.kept.len().div_ceil(2).max(1);
     let mut tries = 0;
@@ -107,7 +119,7 @@ pub async fn shrink(failing: Run, schedule: &[Action], target: Kind, budget: Dur
         while at < best.kept.len() {
             if started.elapsed() >= budget {
                 eprintln!("shrinking stopped after {tries} runs ({budget:?} budget)");
-                return best;
+                return confirmed(best, failing_len, schedule, target).await;
             }
             let end = (at + chunk).min(best.kept.len());
             let candidate: Vec<usize> = best.kept[..at]
@@ -116,7 +128,16 @@ pub async fn shrink(failing: Run, schedule: &[Action], target: Kind, budget: Dur
                 .copied()
                 .collect();
             tries += 1;
-            let Some(run) = run(best.backend, best.seed, schedule, &candidate).await else {
+            let Some(run) = run_with(
+                best.backend,
+                best.seed,
+                schedule,
+                &candidate,
+                &[],
+                SHRINK_PATIENCE,
+            )
+            .await
+            else {
                 return best;
             };
             if run.has(target) {
@@ -134,9 +155,26 @@ pub async fn shrink(failing: Run, schedule: &[Action], target: Kind, budget: Dur
         if !progressed {
             if chunk == 1 {
                 eprintln!("shrinking done after {tries} runs");
-                return best;
+                return confirmed(best, failing_len, schedule, target).await;
             }
             chunk = chunk.div_ceil(2);
+        }
+    }
+}
+
+/// The shortened run `best`, run again with the full [`PATIENCE`]: the
+/// report shows a run that failed as a reproduction will.
+async fn confirmed(best: Run, original: usize, schedule: &[Action], target: Kind) -> Run {
+    if best.kept.len() == original {
+        return best;
+    }
+    match run(best.backend, best.seed, schedule, &best.kept).await {
+        Some(again) if again.has(target) => again,
+        _ => {
+            eprintln!(
+                "  the shortened schedule did not fail again (timing); shown as it failed once"
+            );
+            best
         }
     }
 }
@@ -178,11 +216,18 @@ pub fn report(run: &Run, schedule: &[Action]) -> String {
     text
 }
 
-/// The seeds `cargo test --test sim` runs on every backend.
-pub const CI_SEEDS: [u64; 3] = [1, 2, 3];
+/// The seeds `cargo test --test sim` runs on every backend, chosen from a
+/// scan of seeds 1–90 (60 actions) for what they drive: 31 and 84 lose
+/// webhooks of payments made elsewhere and of Business-app refunds, then
+/// sync; 2 and 7 repeat refund intents and refund a pending amount again
+/// in the Business app. See docs/reliability.md.
+pub const CI_SEEDS: [u64; 4] = [31, 84, 2, 7];
 
 /// Actions per CI seed.
-pub const CI_ACTIONS: usize = 45;
+pub const CI_ACTIONS: usize = 60;
+
+/// The seed of the oracle's own test.
+const ORACLE_SEED: u64 = 1;
 
 /// The CI seeds on `backend` (skipped, with a notice, when it is not
 /// configured); the first failure is shrunk within a bounded time.
@@ -224,15 +269,10 @@ pub async fn ci(backend: Backend) {
     }
     let mut text = String::new();
     for (i, (run, schedule)) in failures.into_iter().enumerate() {
-        let shown = if i == 0 && shrink_budget(Duration::from_secs(90)) > Duration::ZERO {
+        let budget = shrink_budget(Duration::from_secs(60));
+        let shown = if i == 0 && budget > Duration::ZERO {
             let target = shrink_target(&run);
-            shrink(
-                run,
-                &schedule,
-                target,
-                shrink_budget(Duration::from_secs(90)),
-            )
-            .await
+            shrink(run, &schedule, target, budget).await
         } else {
             run
         };
@@ -346,7 +386,7 @@ fn shrink_budget(default: Duration) -> Duration {
 /// Runs a CI seed on an app whose webhook verification is off: forged
 /// events then change the books, and the checks must say so.
 pub async fn catches_unverified_webhooks() {
-    let seed = CI_SEEDS[0];
+    let seed = ORACLE_SEED;
     let schedule = generate(seed, CI_ACTIONS);
     let all: Vec<usize> = (0..schedule.len()).collect();
     let run = run_with(
@@ -355,6 +395,7 @@ pub async fn catches_unverified_webhooks() {
         &schedule,
         &all,
         &["--verify-webhooks", "false"],
+        PATIENCE,
     )
     .await
     .expect("SQLite is always there");
