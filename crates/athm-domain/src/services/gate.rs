@@ -192,6 +192,11 @@ impl TrustGate {
                 refunded_total: None,
             }));
         }
+        if source == Source::Report && names_another_payment(tx, &record.payment, own.as_ref()) {
+            return Ok(Verdict::Forged(format!(
+                "the report row names another payment than {id}"
+            )));
+        }
         let refund = match (&own, source) {
             (Some(reference), Source::Webhook) => {
                 let Some(row) = self.report_row(reference, tx.date).await? else {
@@ -205,7 +210,7 @@ impl TrustGate {
                         refund_amount(&row)
                     )));
                 }
-                if names_another_payment(&row, &record.payment) {
+                if names_another_payment(&row, &record.payment, Some(reference)) {
                     return Ok(Verdict::Forged(format!(
                         "the report says refund {reference} is another payment's"
                     )));
@@ -286,7 +291,13 @@ impl TrustGate {
                 per_page: MAX_CANDIDATES,
                 ..ListQuery::default()
             };
-            for payment in self.store.list_payments(&query).await?.items {
+            let page = self.store.list_payments(&query).await?;
+            if page.total > MAX_CANDIDATES {
+                // Too many of this customer's payments to weigh: any one
+                // that fits might not be the only one.
+                return Ok(None);
+            }
+            for payment in page.items {
                 if !candidates.contains(&payment.ecommerce_id) {
                     candidates.push(payment.ecommerce_id);
                 }
@@ -354,16 +365,21 @@ impl TrustGate {
 }
 
 /// Whether a report row names a payment (its `ecommerceId`, or a
-/// `referenceTransactionId` that is not the refund's own) other than
-/// `payment`. Rows as documented name none; when one does, it is ATH
-/// Móvil's word.
-fn names_another_payment(row: &AthmTransaction, payment: &crate::model::Payment) -> bool {
+/// `referenceTransactionId` that is neither the refund's `own` reference
+/// nor `payment`'s) other than `payment`. Rows as documented name none;
+/// when one does, it is ATH Móvil's word.
+fn names_another_payment(
+    row: &AthmTransaction,
+    payment: &crate::model::Payment,
+    own: Option<&crate::model::ReferenceNumber>,
+) -> bool {
     let by_id = row
         .ecommerce_id
         .is_some_and(|id| id != payment.ecommerce_id);
-    let by_reference = row.related_reference.as_ref().is_some_and(|r| {
-        Some(r) != row.reference_number.as_ref() && Some(r) != payment.reference_number.as_ref()
-    });
+    let by_reference = row
+        .related_reference
+        .as_ref()
+        .is_some_and(|r| Some(r) != own && Some(r) != payment.reference_number.as_ref());
     by_id || by_reference
 }
 
