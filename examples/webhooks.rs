@@ -36,12 +36,12 @@ fn completed(ecommerce_id: &str, reference: &str) -> String {
 }
 
 /// A refund event as documented (lower-case kinds, amounts as strings,
-/// the refund's own reference number).
-fn refund(reference: &str) -> String {
+/// the refund's own reference number and the customer's phone).
+fn refund(reference: &str, phone: &str) -> String {
     format!(
         r#"{{"transactionType": "refund", "status": "completed",
  "date": "2025-12-08 17:00:00.0", "referenceNumber": "{reference}",
- "dailyTransactionID": "0003", "name": "Test Customer", "phoneNumber": "(787) 555-1234",
+ "dailyTransactionID": "0003", "name": "Test Customer", "phoneNumber": "{phone}",
  "total": "1.00", "totalRefundedAmount": "1.00"}}"#
     )
 }
@@ -135,8 +135,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .refund
         .reference_number
         .ok_or("a refund reference")?;
+    // ATH Móvil's report has whole seconds: a refund is in it from the next one.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let customer = record
+        .payment
+        .customer_phone
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
     let (refund, _) = processor
-        .store_event(refund(refund_reference.as_str()).as_bytes())
+        .store_event(refund(refund_reference.as_str(), &customer).as_bytes())
         .await?;
     assert_eq!(processor.process(&refund).await?, ProcessOutcome::Applied);
     let record = store
