@@ -489,20 +489,20 @@ async fn record(store: &dyn Store, key: PaymentKey) -> Option<PaymentRecord> {
     store.payment(&key).await.expect("the store answers")
 }
 
-/// Every stored payment.
-async fn payments(store: &dyn Store) -> Vec<Payment> {
+/// Every row of a listing, read 500 a page.
+async fn every<T, F, Fut>(mut page_of: F) -> Vec<T>
+where
+    F: FnMut(ListQuery) -> Fut,
+    Fut: std::future::Future<Output = Vec<T>>,
+{
     let mut all = Vec::new();
     for page in 1.. {
-        let query = ListQuery {
+        let items = page_of(ListQuery {
             page,
             per_page: 500,
             ..ListQuery::default()
-        };
-        let items = store
-            .list_payments(&query)
-            .await
-            .expect("list payments")
-            .items;
+        })
+        .await;
         let done = items.len() < 500;
         all.extend(items);
         if done {
@@ -512,27 +512,22 @@ async fn payments(store: &dyn Store) -> Vec<Payment> {
     all
 }
 
+/// Every stored payment.
+async fn payments(store: &dyn Store) -> Vec<Payment> {
+    every(|query| async move {
+        let page = store.list_payments(&query).await;
+        page.expect("list payments").items
+    })
+    .await
+}
+
 /// Every stored webhook event.
 pub async fn events(store: &dyn Store) -> Vec<WebhookEvent> {
-    let mut all = Vec::new();
-    for page in 1.. {
-        let query = ListQuery {
-            page,
-            per_page: 500,
-            ..ListQuery::default()
-        };
-        let items = store
-            .list_webhook_events(&query)
-            .await
-            .expect("list webhook events")
-            .items;
-        let done = items.len() < 500;
-        all.extend(items);
-        if done {
-            break;
-        }
-    }
-    all
+    every(|query| async move {
+        let page = store.list_webhook_events(&query).await;
+        page.expect("list webhook events").items
+    })
+    .await
 }
 
 /// The genuine deliveries athm stored that did not end processed (their
