@@ -74,6 +74,10 @@ pub(crate) async fn sync(
     println!("Created: {}", summary.created);
     println!("Updated: {}", summary.updated);
     println!("Skipped: {}", summary.skipped);
+    println!("Made elsewhere: {}", summary.elsewhere.len());
+    for row in &summary.elsewhere {
+        eprintln!("  {row}");
+    }
     println!("Needs a person: {}", summary.unmatched.len());
     for row in &summary.unmatched {
         eprintln!("  {row}");

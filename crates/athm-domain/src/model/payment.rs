@@ -187,6 +187,31 @@ impl Payment {
         Some(payment)
     }
 
+    /// Whether a completed report row that names no ecommerceId could be
+    /// this payment, completed at ATH Móvil while it still waits here (no
+    /// reference number yet): the same total and metadata, the same customer
+    /// phone when both are known, completed within the customer's time to
+    /// approve (give or take five minutes of clock drift). A candidate only:
+    /// findPayment says which one it is.
+    pub fn could_be(&self, row: &AthmTransaction) -> bool {
+        const DRIFT_SECS: i64 = 300;
+        let in_time = row.date.is_some_and(|at| {
+            let since = (at - self.created_at).num_seconds();
+            (-DRIFT_SECS..=i64::from(self.timeout.secs()) + DRIFT_SECS).contains(&since)
+        });
+        let same_phone = match (&self.customer_phone, &row.customer_phone) {
+            (Some(here), Some(there)) => here == there,
+            _ => true,
+        };
+        self.reference_number.is_none()
+            && self.status != PaymentStatus::Completed
+            && row.total == Some(self.total)
+            && self.metadata_1 == Metadata::lossy(&row.metadata_1)
+            && self.metadata_2 == Metadata::lossy(&row.metadata_2)
+            && same_phone
+            && in_time
+    }
+
     /// Whether the customer's time to approve has run out at `now`.
     pub fn is_past_timeout(&self, now: DateTime<Utc>) -> bool {
         now.signed_duration_since(self.created_at).num_seconds() >= i64::from(self.timeout.secs())

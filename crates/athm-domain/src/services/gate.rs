@@ -13,6 +13,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 
 use super::GateError;
+use super::waiting::{Completion, WaitingPayments};
 use crate::model::{
     Amount, AthmTransaction, EcommerceId, PaymentStatus, Refund, RefundMatch, RemoteStatus,
     TransactionType, refund_amount,
@@ -118,10 +119,17 @@ impl TrustGate {
         announced: PaymentStatus,
         tx: &AthmTransaction,
     ) -> Result<Verdict, GateError> {
-        let Some(ecommerce_id) = tx.ecommerce_id else {
-            return Ok(Verdict::Forged(
-                "an ecommerce event without ecommerceId cannot be verified".into(),
-            ));
+        let ecommerce_id = match tx.ecommerce_id {
+            Some(id) => id,
+            None => match self.unnamed_completion(announced, tx).await? {
+                Unnamed::Known(id) => id,
+                Unnamed::Confirmed(verdict) => return Ok(verdict),
+                Unnamed::Unknown => {
+                    return Ok(Verdict::Forged(
+                        "an ecommerce event without ecommerceId that names no payment here".into(),
+                    ));
+                }
+            },
         };
         let Some(remote) = self.find_payment(&ecommerce_id).await? else {
             return Ok(Verdict::Forged(format!(
@@ -145,6 +153,33 @@ impl TrustGate {
             remote: Box::new(with_customer(remote, tx)),
             announced,
         }))
+    }
+
+    /// The payment an ecommerce event without ecommerceId (the documented
+    /// lower-case shape) is about: the one its reference number names here,
+    /// else, for a completion, the waiting payment findPayment says it is.
+    async fn unnamed_completion(
+        &self,
+        announced: PaymentStatus,
+        tx: &AthmTransaction,
+    ) -> Result<Unnamed, GateError> {
+        let Some(reference) = &tx.reference_number else {
+            return Ok(Unnamed::Unknown);
+        };
+        let key = PaymentKey::Reference(reference.clone());
+        if let Some(record) = self.store.payment(&key).await? {
+            return Ok(Unnamed::Known(record.payment.ecommerce_id));
+        }
+        if announced != PaymentStatus::Completed {
+            return Ok(Unnamed::Unknown);
+        }
+        let mut waiting = WaitingPayments::around(std::slice::from_ref(tx));
+        Ok(match waiting.find(self.store.as_ref(), self, tx).await? {
+            Completion::Found { remote, .. } => {
+                Unnamed::Confirmed(Verdict::Trusted(Trusted::Payment { remote, announced }))
+            }
+            Completion::Elsewhere | Completion::TooMany(_) => Unnamed::Unknown,
+        })
     }
 
     /// Checks a refund claim: which payment it refunds, that ATH Móvil made
@@ -353,7 +388,10 @@ impl TrustGate {
     }
 
     /// findPayment; `None` when ATH Móvil does not know the payment.
-    async fn find_payment(&self, id: &EcommerceId) -> Result<Option<AthmTransaction>, GateError> {
+    pub(crate) async fn find_payment(
+        &self,
+        id: &EcommerceId,
+    ) -> Result<Option<AthmTransaction>, GateError> {
         match self.gateway.find_payment(id).await {
             Ok(remote) => Ok(Some(remote)),
             Err(GatewayError::Refused { code, .. }) if code.class() == ErrorClass::NotFound => {
@@ -362,6 +400,16 @@ impl TrustGate {
             Err(error) => Err(error.into()),
         }
     }
+}
+
+/// What an ecommerce event without ecommerceId names here.
+enum Unnamed {
+    /// The payment its reference number names.
+    Known(EcommerceId),
+    /// A waiting payment findPayment confirmed: the verdict is given.
+    Confirmed(Verdict),
+    /// No payment here.
+    Unknown,
 }
 
 /// Whether a report row names a payment (its `ecommerceId`, or a
@@ -385,7 +433,10 @@ fn names_another_payment(
 
 /// ATH Móvil's figures, with the customer data only the news carries where
 /// ATH Móvil's answer has none. Money fields always come from ATH Móvil.
-fn with_customer(mut remote: AthmTransaction, news: &AthmTransaction) -> AthmTransaction {
+pub(crate) fn with_customer(
+    mut remote: AthmTransaction,
+    news: &AthmTransaction,
+) -> AthmTransaction {
     for (mine, theirs) in [
         (&mut remote.customer_name, &news.customer_name),
         (&mut remote.customer_email, &news.customer_email),

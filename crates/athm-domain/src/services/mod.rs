@@ -13,6 +13,7 @@ mod gate;
 mod outbox;
 mod payment;
 mod reconcile;
+mod waiting;
 mod watcher;
 mod webhook;
 

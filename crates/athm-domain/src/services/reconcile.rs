@@ -7,10 +7,11 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::gate::{Source, TrustGate, Trusted, Verdict};
 use super::next_step;
+use super::waiting::{Completion, MAX_ASKED, WaitingPayments};
 use crate::error::RuleError;
 use crate::model::{
-    Amount, AthmTransaction, EcommerceId, Payment, ReferenceNumber, Refund, RefundId, RefundMatch,
-    RefundStatus, RemoteStatus, TransactionType, refund_amount,
+    Amount, AthmTransaction, EcommerceId, Payment, Refund, RefundId, RefundMatch, RefundStatus,
+    RemoteStatus, TransactionType, refund_amount,
 };
 use crate::ports::{
     AthmGateway, Clock, GatewayError, PaymentKey, PaymentRecord, PaymentStep, PaymentWrite, Store,
@@ -27,6 +28,10 @@ pub enum RowOutcome {
     Updated,
     /// The row needed nothing, or is not a completed ecommerce payment or refund.
     Skipped,
+    /// A completed payment that no payment here is: made elsewhere (the ATH
+    /// Business app, another integration). It is reported, not recorded:
+    /// athm has no ecommerce payment to mirror it on. The message names it.
+    Elsewhere(String),
     /// The row cannot be matched to one payment here (a refund that names
     /// none, with several or no candidates; a refund ATH Móvil's totals do
     /// not cover): a person must look. The message says why.
@@ -44,6 +49,8 @@ pub struct ReconcileSummary {
     pub updated: usize,
     /// Rows that needed nothing.
     pub skipped: usize,
+    /// Completed payments made elsewhere, each named.
+    pub elsewhere: Vec<String>,
     /// Rows a person must look at, each with its reason.
     pub unmatched: Vec<String>,
     /// Rows that failed, each with its reason.
@@ -56,6 +63,7 @@ impl ReconcileSummary {
             RowOutcome::Created => self.created += 1,
             RowOutcome::Updated => self.updated += 1,
             RowOutcome::Skipped => self.skipped += 1,
+            RowOutcome::Elsewhere(message) => self.elsewhere.push(message.clone()),
             RowOutcome::Unmatched(message) => self.unmatched.push(message.clone()),
             RowOutcome::Error(message) => self.errors.push(message.clone()),
         }
@@ -118,11 +126,12 @@ impl Reconciler {
     ) -> ReconcileSummary {
         let mut summary = ReconcileSummary::default();
         let mut done = 0;
+        let mut waiting = WaitingPayments::around(rows);
         for batch in rows.chunks(Self::BATCH) {
             let outcomes = if dry_run {
-                self.preview(batch).await
+                self.preview(batch, &mut waiting).await
             } else {
-                self.apply(batch).await
+                self.apply(batch, &mut waiting).await
             };
             for outcome in outcomes {
                 done += 1;
@@ -134,12 +143,16 @@ impl Reconciler {
     }
 
     /// Applies a batch of rows in one [`Store::update_payments`] call.
-    async fn apply(&self, rows: &[AthmTransaction]) -> Vec<RowOutcome> {
+    async fn apply(
+        &self,
+        rows: &[AthmTransaction],
+        waiting: &mut WaitingPayments,
+    ) -> Vec<RowOutcome> {
         let now = self.clock.now();
         let mut steps = Vec::new();
         let mut planned = Vec::with_capacity(rows.len());
         for row in rows {
-            match self.plan_row(row).await {
+            match self.plan_row(row, waiting).await {
                 Err(outcome) => planned.push(Err(outcome)),
                 Ok(plan) => {
                     let created = Arc::new(AtomicBool::new(false));
@@ -167,11 +180,15 @@ impl Reconciler {
     }
 
     /// What applying a batch of rows would do, reading only.
-    async fn preview(&self, rows: &[AthmTransaction]) -> Vec<RowOutcome> {
+    async fn preview(
+        &self,
+        rows: &[AthmTransaction],
+        waiting: &mut WaitingPayments,
+    ) -> Vec<RowOutcome> {
         let now = self.clock.now();
         let mut outcomes = Vec::with_capacity(rows.len());
         for row in rows {
-            outcomes.push(match self.plan_row(row).await {
+            outcomes.push(match self.plan_row(row, waiting).await {
                 Err(outcome) => outcome,
                 Ok(plan) => {
                     let result = self.store.payment(&plan.key).await.and_then(|record| {
@@ -187,25 +204,25 @@ impl Reconciler {
 
     /// How a row is reconciled, or why it needs nothing. A completed
     /// ECOMMERCE row is a read of ATH Móvil: its figures are written as they
-    /// are. A REFUND row names no payment: the trust gate finds the one it
-    /// refunds and checks that ATH Móvil's refunded total covers it.
-    async fn plan_row(&self, row: &AthmTransaction) -> Result<RowPlan, RowOutcome> {
+    /// are, on the payment its reference number names here, else on the
+    /// waiting payment findPayment says it is ([`WaitingPayments`]). A
+    /// REFUND row names no payment: the trust gate finds the one it refunds
+    /// and checks that ATH Móvil's refunded total covers it.
+    async fn plan_row(
+        &self,
+        row: &AthmTransaction,
+        waiting: &mut WaitingPayments,
+    ) -> Result<RowPlan, RowOutcome> {
         if row.status != RemoteStatus::Completed {
             return Err(RowOutcome::Skipped);
         }
         match row.transaction_type {
             TransactionType::Ecommerce => {
-                let key =
-                    payment_key(row.ecommerce_id, &row.reference_number).ok_or_else(|| {
-                        RowOutcome::Error(
-                            "a completed row has neither ecommerceId nor referenceNumber".into(),
-                        )
-                    })?;
-                let row = row.clone();
+                let (key, news) = self.locate_completion(row, waiting).await?;
                 Ok(RowPlan {
-                    name: name(&key, &row),
+                    name: name(&key, &news),
                     key,
-                    decide: Box::new(move |record, now| plan_completion(record, &row, now)),
+                    decide: Box::new(move |record, now| plan_completion(record, &news, now)),
                 })
             }
             TransactionType::Refund => {
@@ -236,6 +253,57 @@ impl Reconciler {
                 }
             }
             _ => Err(RowOutcome::Skipped),
+        }
+    }
+
+    /// The payment a completed ECOMMERCE row is about, and the news to
+    /// write on it: by its ecommerceId (rows of older shapes carry one), by
+    /// its trimmed reference number, else among the payments still waiting
+    /// here, confirmed by findPayment. A row no payment here is was made
+    /// elsewhere.
+    async fn locate_completion(
+        &self,
+        row: &AthmTransaction,
+        waiting: &mut WaitingPayments,
+    ) -> Result<(PaymentKey, AthmTransaction), RowOutcome> {
+        if let Some(id) = row.ecommerce_id {
+            return Ok((PaymentKey::Ecommerce(id), row.clone()));
+        }
+        let Some(reference) = &row.reference_number else {
+            return Err(RowOutcome::Error(
+                "a completed row has neither ecommerceId nor referenceNumber".into(),
+            ));
+        };
+        let failed =
+            |error: &dyn std::fmt::Display| RowOutcome::Error(format!("{reference}: {error}"));
+        let key = PaymentKey::Reference(reference.clone());
+        if self
+            .store
+            .payment(&key)
+            .await
+            .map_err(|e| failed(&e))?
+            .is_some()
+        {
+            return Ok((key, row.clone()));
+        }
+        match waiting
+            .find(self.store.as_ref(), &self.gate, row)
+            .await
+            .map_err(|e| failed(&e))?
+        {
+            Completion::Found { id, remote } => Ok((PaymentKey::Ecommerce(id), *remote)),
+            Completion::Elsewhere => Err(RowOutcome::Elsewhere(format!(
+                "payment {reference} of {} on {} ({}): no payment here is it",
+                row.total.unwrap_or_default(),
+                row.date
+                    .map(|d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+                    .unwrap_or_default(),
+                customer(row),
+            ))),
+            Completion::TooMany(count) => Err(RowOutcome::Unmatched(format!(
+                "payment {reference} of {}: {count} payments waiting here fit it, more than the {MAX_ASKED} athm asks ATH Móvil about; find it by its metadata",
+                row.total.unwrap_or_default()
+            ))),
         }
     }
 
@@ -452,15 +520,14 @@ fn outcome(name: &str, result: Result<Option<bool>, StoreError>) -> RowOutcome {
     }
 }
 
-/// The payment a row is about: by ecommerce id, else by a reference number.
-fn payment_key(
-    ecommerce_id: Option<EcommerceId>,
-    reference: &Option<ReferenceNumber>,
-) -> Option<PaymentKey> {
-    match (ecommerce_id, reference) {
-        (Some(id), _) => Some(PaymentKey::Ecommerce(id)),
-        (None, Some(reference)) => Some(PaymentKey::Reference(reference.clone())),
-        (None, None) => None,
+/// Who a row's customer is, for messages: name and phone, as far as known.
+fn customer(row: &AthmTransaction) -> String {
+    let phone = row.customer_phone.as_ref().map(|p| p.as_str().to_string());
+    match (row.customer_name.as_str(), phone) {
+        ("", None) => "customer unknown".into(),
+        (name, None) => name.into(),
+        ("", Some(phone)) => phone,
+        (name, Some(phone)) => format!("{name}, {phone}"),
     }
 }
 

@@ -176,3 +176,50 @@ async fn an_event_without_ecommerce_id_or_of_a_kind_that_moves_no_money_is_forge
         forged(check(MockAthmGateway::new(), kind, &donation).await);
     }
 }
+
+/// The documented lower-case shape: no ecommerceId, the payment's reference.
+fn unnamed_completion() -> AthmTransaction {
+    let mut event = completed_json();
+    event.as_object_mut().map(|o| o.remove("ecommerceId"));
+    event["transactionType"] = json!("ecommerce");
+    event["status"] = json!("completed");
+    AthmTransaction::from_json(&event).expect("a valid event")
+}
+
+#[tokio::test]
+async fn a_completion_without_ecommerce_id_is_checked_on_the_payment_its_reference_names() {
+    let mut store = MockStore::new();
+    store.expect_payment().returning(|_| {
+        Ok(Some(crate::test_support::record(
+            crate::test_support::completed_payment(),
+        )))
+    });
+    let gate = TrustGate::new(Arc::new(finds(found_completed())), Arc::new(store), clock());
+
+    let verdict = gate
+        .check_event(EventKind::EcommerceCompleted, &unnamed_completion())
+        .await;
+
+    assert!(
+        matches!(verdict, Ok(Verdict::Trusted(Trusted::Payment { .. }))),
+        "{verdict:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_completion_without_ecommerce_id_naming_nothing_here_is_flagged_without_a_call() {
+    let mut store = MockStore::new();
+    store.expect_payment().returning(|_| Ok(None));
+    store
+        .expect_payments_in_status()
+        .returning(|_, _, _| Ok(Vec::new()));
+    let mut gateway = MockAthmGateway::new();
+    gateway.expect_find_payment().never();
+    let gate = TrustGate::new(Arc::new(gateway), Arc::new(store), clock());
+
+    let verdict = gate
+        .check_event(EventKind::EcommerceCompleted, &unnamed_completion())
+        .await;
+
+    assert!(forged(verdict).contains("names no payment here"));
+}

@@ -9,6 +9,7 @@ mod gate_refund;
 mod outbox;
 mod payment;
 mod reconcile;
+mod reconcile_production;
 mod reconcile_refund;
 mod refund;
 mod refund_intent;

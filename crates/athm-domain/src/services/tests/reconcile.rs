@@ -101,6 +101,7 @@ impl Stored {
             PaymentKey::Reference(r) | PaymentKey::Refund(r) if r.as_str() == UNMATCHED_REF => {
                 Ok(None)
             }
+            PaymentKey::Reference(_) => Ok(stored.row(key)?.record()),
             _ if dry_run => Ok(stored.row(key)?.record()),
             other => panic!("only a dry run reads {other:?}"),
         });
