@@ -15,6 +15,7 @@ mod text;
 mod time;
 mod timeout;
 mod transaction;
+mod unlinked;
 
 #[cfg(test)]
 mod tests;
@@ -33,3 +34,4 @@ pub use text::{Metadata, RefundMessage};
 pub use time::{PUERTO_RICO_OFFSET_HOURS, format_athm_time, parse_athm_time, puerto_rico};
 pub use timeout::PaymentTimeout;
 pub use transaction::{AthmTransaction, RemoteStatus, TransactionType};
+pub use unlinked::UnlinkedTransaction;

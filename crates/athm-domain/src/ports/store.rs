@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::error::RuleError;
 use crate::model::{
     Client, ClientUpdate, EcommerceId, LifecycleEvent, Payment, PaymentStatus, PhoneNumber,
-    ReferenceNumber, Refund, WebhookEventId,
+    ReferenceNumber, Refund, UnlinkedTransaction, WebhookEventId,
 };
 use crate::webhook::{EventStatus, WebhookEvent};
 
@@ -397,6 +397,27 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// [`StoreError::Database`].
     async fn client(&self, phone: &PhoneNumber) -> Result<Option<Client>, StoreError>;
+
+    /// Records a report row that is none of the payments or refunds here
+    /// under its reference number, or brings its record up to date
+    /// ([`UnlinkedTransaction::updated_by`]); whether anything was written.
+    /// Reading the same report twice writes nothing the second time.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    async fn record_unlinked(&self, transaction: &UnlinkedTransaction) -> Result<bool, StoreError>;
+
+    /// Lists the unlinked transactions for the admin, newest first (by
+    /// ATH Móvil's date), leaving out those whose reference number a payment
+    /// or refund here has since taken (`query.status`: `refund` for refunds
+    /// only, `payment` for everything else).
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    async fn list_unlinked(
+        &self,
+        query: &ListQuery,
+    ) -> Result<Page<UnlinkedTransaction>, StoreError>;
 
     /// Lists clients for the admin.
     ///

@@ -11,7 +11,7 @@ use super::waiting::{Completion, MAX_ASKED, WaitingPayments};
 use crate::error::RuleError;
 use crate::model::{
     Amount, AthmTransaction, EcommerceId, Payment, Refund, RefundId, RefundMatch, RefundStatus,
-    RemoteStatus, TransactionType, refund_amount,
+    RemoteStatus, TransactionType, UnlinkedTransaction, refund_amount,
 };
 use crate::ports::{
     AthmGateway, Clock, GatewayError, PaymentKey, PaymentRecord, PaymentStep, PaymentWrite, Store,
@@ -153,7 +153,7 @@ impl Reconciler {
         let mut planned = Vec::with_capacity(rows.len());
         for row in rows {
             match self.plan_row(row, waiting).await {
-                Err(outcome) => planned.push(Err(outcome)),
+                Err(outcome) => planned.push(Err(self.record_unlinked(row, outcome, now).await)),
                 Ok(plan) => {
                     let created = Arc::new(AtomicBool::new(false));
                     let seen = created.clone();
@@ -177,6 +177,27 @@ impl Reconciler {
                 ),
             })
             .collect()
+    }
+
+    /// Records a row that is no payment or refund here (made elsewhere, or
+    /// left for a person) under its reference number, so athm's books hold
+    /// all of ATH Móvil's; the row's outcome stays what it was.
+    async fn record_unlinked(
+        &self,
+        row: &AthmTransaction,
+        outcome: RowOutcome,
+        now: DateTime<Utc>,
+    ) -> RowOutcome {
+        let (RowOutcome::Elsewhere(reason) | RowOutcome::Unmatched(reason)) = &outcome else {
+            return outcome;
+        };
+        let Some(unlinked) = UnlinkedTransaction::from_row(row, reason, now) else {
+            return outcome;
+        };
+        match self.store.record_unlinked(&unlinked).await {
+            Ok(_) => outcome,
+            Err(error) => RowOutcome::Error(format!("{reason} (not recorded: {error})")),
+        }
     }
 
     /// What applying a batch of rows would do, reading only.
@@ -251,6 +272,17 @@ impl Reconciler {
                         crate::error_chain(&error)
                     ))),
                 }
+            }
+            TransactionType::Payment | TransactionType::Donation => {
+                Err(RowOutcome::Elsewhere(format!(
+                    "{} {} of {} ({}): made in the ATH Business app, not through athm",
+                    row.transaction_type.as_str(),
+                    row.reference_number
+                        .as_ref()
+                        .map_or("without a reference", |r| r.as_str()),
+                    row.total.unwrap_or_default(),
+                    customer(row),
+                )))
             }
             _ => Err(RowOutcome::Skipped),
         }

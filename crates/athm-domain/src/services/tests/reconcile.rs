@@ -107,8 +107,13 @@ impl Stored {
         });
         let stored = self.clone();
         if dry_run {
+            store.expect_record_unlinked().never();
             store.expect_update_payments().never();
         } else {
+            store
+                .expect_record_unlinked()
+                .withf(|u| u.reference_number.as_str() == UNMATCHED_REF && u.is_refund())
+                .returning(|_| Ok(true));
             store.expect_update_payments().returning(move |steps| {
                 steps
                     .iter()

@@ -44,6 +44,7 @@ fn store(payments: Vec<Payment>, rows: Arc<Vec<Row>>) -> MockStore {
         PaymentKey::Reference(r) if r.as_str() == PAYMENT_REF => Ok(None),
         other => panic!("unexpected read of {other:?}"),
     });
+    store.expect_record_unlinked().returning(|_| Ok(true));
     store
         .expect_payments_in_status()
         .times(1)
