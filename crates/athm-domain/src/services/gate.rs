@@ -15,8 +15,8 @@ use chrono::{DateTime, Duration, Utc};
 use super::GateError;
 use super::waiting::{Completion, WaitingPayments};
 use crate::model::{
-    Amount, AthmTransaction, EcommerceId, PaymentStatus, Refund, RefundMatch, RemoteStatus,
-    TransactionType, refund_amount,
+    Amount, AthmTransaction, EcommerceId, PaymentStatus, ReferenceNumber, Refund, RefundMatch,
+    RemoteStatus, TransactionType, refund_amount,
 };
 use crate::ports::{
     AthmGateway, Clock, ErrorClass, GatewayError, ListQuery, PaymentKey, PaymentRecord, Store,
@@ -202,6 +202,51 @@ impl TrustGate {
                 "no payment here matches this refund of {amount}"
             )));
         };
+        self.check_refund_on(record, own, tx, source).await
+    }
+
+    /// Checks that refund `reference`, a report row athm could not link,
+    /// refunded payment `id`, as a person says: the row is in ATH Móvil's
+    /// report around `date`, went to the payment's customer, names no other
+    /// payment, and ATH Móvil's refunded total for the payment covers it.
+    ///
+    /// # Errors
+    /// Gateway and store failures.
+    pub(crate) async fn check_link(
+        &self,
+        reference: &ReferenceNumber,
+        date: Option<DateTime<Utc>>,
+        id: EcommerceId,
+    ) -> Result<Verdict, GateError> {
+        let Some(record) = self.store.payment(&PaymentKey::Ecommerce(id)).await? else {
+            return Ok(Verdict::Forged(format!("there is no payment {id} here")));
+        };
+        let Some(row) = self.report_row(reference, date).await? else {
+            return Ok(Verdict::Forged(format!(
+                "refund {reference} is not in ATH Móvil's transaction report around that date"
+            )));
+        };
+        if let (Some(paid), Some(refunded)) = (&record.payment.customer_phone, &row.customer_phone)
+            && paid != refunded
+        {
+            return Ok(Verdict::Forged(format!(
+                "the report says refund {reference} went to another customer than payment {id}'s"
+            )));
+        }
+        self.check_refund_on(record, Some(reference.clone()), &row, Source::Report)
+            .await
+    }
+
+    /// [`Self::check_refund`] once the payment is known: `own` is the
+    /// refund's own reference number, when known.
+    async fn check_refund_on(
+        &self,
+        record: PaymentRecord,
+        own: Option<ReferenceNumber>,
+        tx: &AthmTransaction,
+        source: Source,
+    ) -> Result<Verdict, GateError> {
+        let amount = refund_amount(tx);
         let claim = AthmTransaction {
             reference_number: own.clone(),
             ..tx.clone()
@@ -295,7 +340,7 @@ impl TrustGate {
     async fn locate(
         &self,
         tx: &AthmTransaction,
-    ) -> Result<Option<(PaymentRecord, Option<crate::model::ReferenceNumber>)>, GateError> {
+    ) -> Result<Option<(PaymentRecord, Option<ReferenceNumber>)>, GateError> {
         let references = [&tx.reference_number, &tx.related_reference];
         for (i, reference) in references.iter().enumerate() {
             let Some(reference) = reference else { continue };
@@ -371,7 +416,7 @@ impl TrustGate {
     /// news `date` may be its payment's, older than the refund).
     async fn report_row(
         &self,
-        reference: &crate::model::ReferenceNumber,
+        reference: &ReferenceNumber,
         date: Option<DateTime<Utc>>,
     ) -> Result<Option<AthmTransaction>, GateError> {
         let now = self.clock.now();
@@ -419,7 +464,7 @@ enum Unnamed {
 fn names_another_payment(
     row: &AthmTransaction,
     payment: &crate::model::Payment,
-    own: Option<&crate::model::ReferenceNumber>,
+    own: Option<&ReferenceNumber>,
 ) -> bool {
     let by_id = row
         .ecommerce_id

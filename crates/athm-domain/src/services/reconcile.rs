@@ -10,8 +10,8 @@ use super::next_step;
 use super::waiting::{Completion, MAX_ASKED, WaitingPayments};
 use crate::error::RuleError;
 use crate::model::{
-    Amount, AthmTransaction, EcommerceId, Payment, Refund, RefundId, RefundMatch, RefundStatus,
-    RemoteStatus, TransactionType, UnlinkedTransaction, refund_amount,
+    Amount, AthmTransaction, EcommerceId, Payment, ReferenceNumber, Refund, RefundId, RefundMatch,
+    RefundStatus, RemoteStatus, TransactionType, UnlinkedTransaction, refund_amount,
 };
 use crate::ports::{
     AthmGateway, Clock, GatewayError, PaymentKey, PaymentRecord, PaymentStep, PaymentWrite, Store,
@@ -337,6 +337,45 @@ impl Reconciler {
                 row.total.unwrap_or_default()
             ))),
         }
+    }
+
+    /// Links refund `reference`, a report row athm recorded as unlinked, to
+    /// payment `id`, as a person decided, once ATH Móvil confirms it (its
+    /// report holds the refund around `date`, to that payment's customer,
+    /// and its refunded total for the payment covers it): the refund is
+    /// recorded on the payment, announced once, and leaves the unlinked
+    /// list. [`RowOutcome::Updated`] when recorded, [`RowOutcome::Skipped`]
+    /// when it was already, [`RowOutcome::Unmatched`] with ATH Móvil's
+    /// objection otherwise.
+    ///
+    /// # Errors
+    /// Store and gateway failures: nothing was written.
+    pub async fn link_refund(
+        &self,
+        reference: &ReferenceNumber,
+        date: Option<DateTime<Utc>>,
+        id: EcommerceId,
+    ) -> Result<RowOutcome, super::GateError> {
+        let (key, refund, refunded_total) = match self.gate.check_link(reference, date, id).await? {
+            Verdict::Trusted(Trusted::Refund {
+                key,
+                refund,
+                refunded_total,
+            }) => (key, refund, refunded_total),
+            Verdict::Trusted(Trusted::Payment { .. }) => return Ok(RowOutcome::Skipped),
+            Verdict::Forged(reason) => return Ok(RowOutcome::Unmatched(reason)),
+        };
+        let now = self.clock.now();
+        let written = self
+            .store
+            .update_payment(&key, &move |record| {
+                plan_refund(record, &refund, refunded_total, now)
+            })
+            .await;
+        Ok(outcome(
+            reference.as_str(),
+            written.map(|w| w.map(|_| false)),
+        ))
     }
 
     /// How long a refund may stay pending before a read that finds no trace

@@ -496,3 +496,97 @@ async fn totals_that_hold_an_unrecorded_refund_settle_nothing() {
     assert_eq!(statuses(&row), [RefundStatus::Pending]);
     assert!(row.writes().is_empty(), "nothing announced or failed");
 }
+
+/// A gateway whose report holds refund [`REFUND_REF`] of 5.00 and whose
+/// findPayment says `refunded` is refunded.
+fn report_and_total(refunded: &'static str) -> MockAthmGateway {
+    let mut gateway = MockAthmGateway::new();
+    gateway
+        .expect_transaction_report()
+        .times(1)
+        .returning(|_, _| Ok(vec![remote_refund(Some(REFUND_REF), "5.00")]));
+    gateway
+        .expect_find_payment()
+        .returning(move |_| Ok(remote_refunded(refunded)));
+    gateway
+}
+
+#[tokio::test]
+async fn a_person_links_an_unlinked_refund_ath_movil_confirms_and_it_is_recorded_once() {
+    let row = with(Vec::new());
+    let reconciler = reconciler(report_and_total("5.00"), &row);
+    let date = Some(now() - Duration::minutes(10));
+
+    let outcome = reconciler
+        .link_refund(
+            &reference(REFUND_REF),
+            date,
+            crate::test_support::ecommerce_id(),
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(outcome, RowOutcome::Updated);
+    let stored = row.record().unwrap();
+    assert_eq!(stored.refunds.len(), 1);
+    assert_eq!(
+        (
+            stored.refunds[0].reference_number.clone(),
+            stored.refunds[0].amount,
+            stored.refunds[0].status
+        ),
+        (
+            Some(reference(REFUND_REF)),
+            amount("5.00"),
+            RefundStatus::Completed
+        )
+    );
+    assert_eq!(stored.payment.total_refunded_amount, amount("5.00"));
+}
+
+#[tokio::test]
+async fn a_link_ath_movil_s_total_does_not_cover_is_refused_and_writes_nothing() {
+    let row = with(Vec::new());
+    let reconciler = reconciler(report_and_total("0.00"), &row);
+
+    let outcome = reconciler
+        .link_refund(
+            &reference(REFUND_REF),
+            None,
+            crate::test_support::ecommerce_id(),
+        )
+        .await
+        .unwrap();
+
+    assert!(
+        matches!(&outcome, RowOutcome::Unmatched(why) if why.contains("does not cover")),
+        "{outcome:?}"
+    );
+    assert!(row.writes().is_empty());
+}
+
+#[tokio::test]
+async fn a_link_to_a_refund_the_report_does_not_hold_is_refused() {
+    let row = with(Vec::new());
+    let mut gateway = MockAthmGateway::new();
+    gateway
+        .expect_transaction_report()
+        .returning(|_, _| Ok(vec![remote_refund(Some("00000-other"), "5.00")]));
+    gateway.expect_find_payment().never();
+    let reconciler = reconciler(gateway, &row);
+
+    let outcome = reconciler
+        .link_refund(
+            &reference(REFUND_REF),
+            None,
+            crate::test_support::ecommerce_id(),
+        )
+        .await
+        .unwrap();
+
+    assert!(
+        matches!(&outcome, RowOutcome::Unmatched(why) if why.contains("not in ATH Móvil's transaction report")),
+        "{outcome:?}"
+    );
+    assert!(row.writes().is_empty());
+}
