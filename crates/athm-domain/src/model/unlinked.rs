@@ -94,3 +94,56 @@ impl UnlinkedTransaction {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn row(total: f64) -> AthmTransaction {
+        AthmTransaction::from_json(&json!({
+            "transactionType": "PAYMENT", "status": "COMPLETED", "date": "2021-07-08 00:35:43.0",
+            "referenceNumber": "402894d56b240610016b2e6c78a6003a ", "dailyTransactionID": 33,
+            "name": "Valeria Herrero", "phoneNumber": "(787) 123-4567", "total": total,
+            "fee": 0.0, "netAmount": total, "totalRefundAmount": 0.0
+        }))
+        .expect("the captured shape parses")
+    }
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(seconds, 0).expect("an instant")
+    }
+
+    #[test]
+    fn a_row_is_recorded_under_its_trimmed_reference_with_its_figures() {
+        let unlinked = UnlinkedTransaction::from_row(&row(5.0), "made elsewhere", at(10)).unwrap();
+        assert_eq!(
+            unlinked.reference_number.as_str(),
+            "402894d56b240610016b2e6c78a6003a"
+        );
+        assert_eq!(unlinked.total.to_string(), "5.00");
+        assert_eq!(unlinked.customer_phone.as_ref().unwrap().as_str(), "7871234567");
+        assert!(!unlinked.is_refund());
+        let mut nameless = row(5.0);
+        nameless.reference_number = None;
+        assert_eq!(UnlinkedTransaction::from_row(&nameless, "", at(10)), None);
+    }
+
+    #[test]
+    fn a_newer_read_updates_the_figures_keeps_the_first_sighting_and_the_same_read_changes_nothing()
+    {
+        let first = UnlinkedTransaction::from_row(&row(5.0), "made elsewhere", at(10)).unwrap();
+        let same = UnlinkedTransaction::from_row(&row(5.0), "made elsewhere", at(20)).unwrap();
+        assert_eq!(first.updated_by(&same), None);
+
+        let mut refunded = row(5.0);
+        refunded.total_refunded_amount = Some("2.00".parse().unwrap());
+        let newer = UnlinkedTransaction::from_row(&refunded, "made elsewhere", at(30)).unwrap();
+        let updated = first.updated_by(&newer).unwrap();
+        assert_eq!(updated.total_refunded_amount.to_string(), "2.00");
+        assert_eq!(
+            (updated.first_seen_at, updated.updated_at),
+            (at(10), at(30))
+        );
+    }
+}
