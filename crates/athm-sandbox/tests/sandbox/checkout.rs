@@ -41,13 +41,14 @@ async fn a_full_checkout_moves_open_confirm_completed_with_production_fields() {
         "{reference}"
     );
     assert_eq!(done["dailyTransactionId"], "0001");
-    // 2.5 % of 25.00 is 0.625, + 0.10 = 0.725, rounded half away from zero.
-    assert_eq!(done["fee"], json!(0.73));
+    // 2.5 % of 25.00 is 0.625, + 0.10 = 0.725, rounded half away from zero,
+    // written as production does: a 32-bit float widened (0.73 + noise).
+    assert_eq!(done["fee"], json!(0.73f32 as f64));
     assert_eq!(done["netAmount"], json!(24.27));
     assert_eq!(done["totalRefundedAmount"], json!(0));
-    assert_eq!(done["name"], "Ana Pérez");
-    assert_eq!(done["email"], "ana@example.com");
-    assert_eq!(done["phoneNumber"], "7871234567");
+    for customer_field in ["name", "email", "phoneNumber"] {
+        assert!(done.get(customer_field).is_none(), "{customer_field}");
+    }
     let date = done["transactionDate"].as_str().unwrap();
     assert!(
         chrono::NaiveDateTime::parse_from_str(date, "%Y-%m-%d %H:%M:%S").is_ok(),
@@ -81,7 +82,7 @@ async fn a_cancelled_payment_reads_cancel_and_cannot_be_confirmed_or_authorized(
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["data"]["ecommerceStatus"], "CANCEL");
+    assert_eq!(body["data"], "Payment Cancelled.");
     assert_eq!(api.find(id).await["ecommerceStatus"], "CANCEL");
     assert_eq!(
         api.sandbox
