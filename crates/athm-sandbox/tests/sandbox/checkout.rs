@@ -266,3 +266,71 @@ async fn shutdown_stops_serving() {
     sandbox.shutdown().await;
     assert!(http.post(url).send().await.is_err());
 }
+
+#[tokio::test]
+async fn the_phone_page_speaks_spanish_first_and_english_on_request() {
+    let api = Api::start().await;
+    let page = |lang: Option<&'static str>, query: &'static str| {
+        let mut request = api.http.get(api.url(&format!("/sandbox/phone{query}")));
+        if let Some(lang) = lang {
+            request = request.header("accept-language", lang);
+        }
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    assert!(page(None, "").await.contains("<html lang=\"es\">"));
+    assert!(
+        page(Some("es-PR,es;q=0.9,en;q=0.5"), "")
+            .await
+            .contains("Aprobar")
+    );
+    let english = page(Some("en-US,en;q=0.9"), "").await;
+    assert!(english.contains("<html lang=\"en\">") && english.contains("?lang=es"));
+    assert!(
+        page(Some("en-US"), "?lang=es")
+            .await
+            .contains("<html lang=\"es\">")
+    );
+}
+
+#[tokio::test]
+async fn the_customer_side_takes_every_phone_form_the_button_takes() {
+    let api = Api::start().await;
+    let (id, _) = api.create().await;
+    for typed in [
+        "787-123-4567",
+        "(787) 123-4567",
+        "7871234567",
+        "+1 787 123 4567",
+    ] {
+        let encoded: String = typed
+            .chars()
+            .map(|c| match c {
+                ' ' => "%20".to_owned(),
+                '+' => "%2B".to_owned(),
+                '(' => "%28".to_owned(),
+                ')' => "%29".to_owned(),
+                c => c.to_string(),
+            })
+            .collect();
+        let url = api.url(&format!("/sandbox/payments?status=OPEN&phone={encoded}"));
+        let (status, list) = api.send(api.http.get(url)).await;
+        assert_eq!(status, 200, "{typed}: {list}");
+        assert_eq!(list[0]["ecommerceId"], id.to_string(), "{typed}");
+    }
+    let (status, confirmed) = api
+        .post(
+            &format!("/sandbox/payments/{id}/confirm"),
+            json!({"phoneNumber": "+1 (787) 123-4567"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{confirmed}");
+    assert_eq!(
+        api.sandbox
+            .payment(id)
+            .unwrap()
+            .customer
+            .unwrap()
+            .phone_number,
+        "7871234567"
+    );
+}
