@@ -69,8 +69,18 @@ pub enum Command {
         #[command(subcommand)]
         command: WebhooksCommand,
     },
-    /// Run the local ATH Móvil sandbox alone.
-    Sandbox,
+    /// Run the local ATH Móvil sandbox alone (on `--sandbox-listen`), for
+    /// the business of `--public-token`/`--private-token` (demo tokens when
+    /// neither is given).
+    Sandbox {
+        /// Accept `http://` webhook listeners (production demands HTTPS).
+        #[arg(long)]
+        allow_http_listener: bool,
+        /// Keep the sandbox's payments and refunds in this JSON file across
+        /// restarts (default: memory only).
+        #[arg(long)]
+        ledger_file: Option<std::path::PathBuf>,
+    },
     /// Check the configuration, ATH Móvil, the database and the clock.
     Doctor,
 }
@@ -115,7 +125,16 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
         Command::Webhooks {
             command: WebhooksCommand::Reprocess,
         } => commands::reprocess(settings).await,
-        Command::Sandbox => commands::sandbox(settings).await,
+        Command::Sandbox {
+            allow_http_listener,
+            ledger_file,
+        } => {
+            let options = crate::sandbox::StandaloneOptions {
+                allow_http_listener,
+                ledger_file,
+            };
+            commands::sandbox(settings, options).await
+        }
         Command::Doctor => commands::doctor(settings).await,
     }
 }
@@ -143,5 +162,35 @@ mod tests {
         ])
         .unwrap();
         assert!(matches!(cli.command, Command::Sync { dry_run: true, .. }));
+    }
+
+    #[test]
+    fn the_sandbox_takes_its_switches_and_the_global_tokens() {
+        let cli = Cli::try_parse_from([
+            "athm",
+            "sandbox",
+            "--public-token",
+            "pub-1",
+            "--private-token",
+            "priv-1",
+            "--allow-http-listener",
+            "--ledger-file",
+            "ledger.json",
+        ])
+        .unwrap();
+        assert!(matches!(
+            &cli.command,
+            Command::Sandbox { allow_http_listener: true, ledger_file: Some(path) }
+                if path.as_os_str() == "ledger.json"
+        ));
+        assert_eq!(cli.settings.public_token.as_deref(), Some("pub-1"));
+        let plain = Cli::try_parse_from(["athm", "sandbox"]).unwrap();
+        assert!(matches!(
+            plain.command,
+            Command::Sandbox {
+                allow_http_listener: false,
+                ledger_file: None
+            }
+        ));
     }
 }

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -164,6 +165,17 @@ pub struct SandboxConfig {
     /// Accept `http://` listener URLs in the subscription endpoint
     /// (production demands HTTPS); off by default.
     pub allow_http_listener: bool,
+    /// Add inspection fields production never sends, for debugging only:
+    /// report rows get `sandboxEcommerceId` (and REFUND rows
+    /// `sandboxPaymentReferenceNumber`, the refunded payment's reference).
+    /// Off by default and in [`SandboxConfig::for_tests`]: code under test
+    /// must not rely on them.
+    pub inspection_fields: bool,
+    /// Keep the ledger (payments, refunds, daily counters, the auth-token
+    /// key) in this JSON file across restarts: loaded at start when it
+    /// exists, rewritten atomically after each change. `None` (the default,
+    /// and in [`SandboxConfig::for_tests`]): memory only.
+    pub ledger_file: Option<PathBuf>,
     /// The base clock; real time by default.
     pub clock: Arc<dyn Clock>,
     /// How often (real time) expired payments are swept; 200 ms.
@@ -181,6 +193,8 @@ impl Default for SandboxConfig {
             auto_confirm: None,
             webhooks: WebhookConfig::default(),
             allow_http_listener: false,
+            inspection_fields: false,
+            ledger_file: None,
             clock: Arc::new(SystemClock),
             sweep_interval: Duration::from_millis(200),
         }

@@ -7,44 +7,68 @@ use serde_json::{Value, json};
 pub mod codes;
 
 /// An error answer: `{"status":"error","message":…,"errorcode":…,"data":null}`.
+///
+/// `message` is the code's published text ([`codes::message`]), so that
+/// the sandbox never answers a kinder sentence than production; the
+/// sandbox's own explanation is kept in `detail` (logged, never sent).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{code}: {message}")]
+#[error("{code}: {message} ({detail})")]
 pub struct ApiError {
     /// HTTP status of the answer (400 business errors, 401 token errors,
     /// 500 internal errors).
     pub status: u16,
     /// `errorcode`.
     pub code: &'static str,
-    /// `message`.
+    /// `message`: the published text of `code`.
     pub message: String,
+    /// Why the sandbox refused, in its own words (not sent).
+    pub detail: String,
 }
 
 impl ApiError {
-    /// A business error (HTTP 400).
-    pub fn bad(code: &'static str, message: impl Into<String>) -> Self {
+    /// An answer with `code`'s published text; `detail` fills its `%s`
+    /// (days, a parameter's name) or stands in for an unpublished code.
+    fn new(status: u16, code: &'static str, detail: impl Into<String>) -> Self {
+        let detail = detail.into();
+        let message = match codes::message(code) {
+            Some(text) if text.contains("%s") => text.replace("%s", &detail),
+            Some(text) => text.to_owned(),
+            None => detail.clone(),
+        };
         Self {
-            status: 400,
+            status,
             code,
-            message: message.into(),
+            message,
+            detail,
         }
     }
 
+    /// A business error (HTTP 400).
+    pub fn bad(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(400, code, detail)
+    }
+
     /// An authentication error (HTTP 401).
-    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(401, code, detail)
+    }
+
+    /// An answer whose `message` is a published example's sentence rather
+    /// than the table's text (e.g. BTRA_0006 "Required request body is
+    /// missing", `token.expired` "The Token has expired on …").
+    pub fn verbatim(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        let message = message.into();
         Self {
-            status: 401,
+            status,
             code,
-            message: message.into(),
+            detail: message.clone(),
+            message,
         }
     }
 
     /// The internal error answer (HTTP 500, BTRA_9999).
     pub fn internal() -> Self {
-        Self {
-            status: 500,
-            code: codes::INTERNAL,
-            message: "Internal error".to_owned(),
-        }
+        Self::new(500, codes::INTERNAL, "internal error")
     }
 
     /// The JSON body.
@@ -86,4 +110,7 @@ pub enum SandboxError {
     /// The webhook HTTP client could not be built.
     #[error("could not build the webhook HTTP client")]
     HttpClient(#[source] reqwest::Error),
+    /// The ledger file could not be read.
+    #[error("the sandbox ledger could not be loaded")]
+    Ledger(#[from] crate::ledger::LedgerFileError),
 }

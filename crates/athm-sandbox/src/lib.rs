@@ -43,6 +43,7 @@ pub use config::{
 };
 pub use error::{ApiError, SandboxError, codes};
 pub use faults::{Fault, Faults, Operation};
+pub use ledger::LedgerFileError;
 pub use model::{Customer, CustomerInput, Item, Payment, PaymentStatus, Refund};
 pub use money::ROUNDING;
 pub use server::{RunningSandbox, Sandbox};

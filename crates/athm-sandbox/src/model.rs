@@ -35,7 +35,7 @@ impl PaymentStatus {
 }
 
 /// One line of a payment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Item {
     /// `name`.
     pub name: String,
@@ -52,7 +52,7 @@ pub struct Item {
 }
 
 /// The customer who approved a payment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Customer {
     /// Full name.
     pub name: String,
@@ -76,7 +76,7 @@ pub struct CustomerInput {
 }
 
 /// One ecommerce payment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Payment {
     /// `ecommerceId`.
@@ -131,7 +131,7 @@ impl Payment {
 }
 
 /// One executed refund.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Refund {
     /// The refund's own reference number.

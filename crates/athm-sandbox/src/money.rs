@@ -44,6 +44,30 @@ pub(crate) fn json_number(amount: Decimal) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// An amount as a JSON number always written with a fraction (`5.0`,
+/// `0.73`), as the transaction report (a Java `double`) writes them.
+pub(crate) fn json_double(amount: Decimal) -> Value {
+    let amount = round2(amount).normalize();
+    let text = if amount.is_integer() {
+        format!("{amount}.0")
+    } else {
+        amount.to_string()
+    };
+    Number::from_str(&text)
+        .map(Value::Number)
+        .unwrap_or(Value::Null)
+}
+
+/// An amount as production's findPayment writes its `fee`: a 32-bit float
+/// widened to 64 bits, noise included (`0.6` becomes `0.6000000238418579`).
+/// Only the wire form passes through floats; the ledger keeps decimals.
+pub(crate) fn json_float_noise(amount: Decimal) -> Value {
+    let narrow = round2(amount).to_f32().unwrap_or(0.0);
+    Number::from_f64(f64::from(narrow))
+        .map(Value::Number)
+        .unwrap_or(Value::Null)
+}
+
 /// An amount as a fixed two-place string (`"1.00"`), the documented shape.
 pub(crate) fn fixed2(amount: Decimal) -> String {
     let mut amount = round2(amount);
@@ -71,6 +95,17 @@ mod tests {
         assert_eq!(json_number(Decimal::new(300, 2)), json!(3));
         assert_eq!(json_number(Decimal::new(7, 2)).to_string(), "0.07");
         assert_eq!(fixed2(Decimal::new(1, 0)), "1.00");
+        assert_eq!(json_double(Decimal::new(5, 0)).to_string(), "5.0");
+        assert_eq!(json_double(Decimal::new(73, 2)).to_string(), "0.73");
+    }
+
+    #[test]
+    fn the_find_payment_fee_carries_production_float_noise() {
+        assert_eq!(
+            json_float_noise(Decimal::new(6, 1)).to_string(),
+            "0.6000000238418579"
+        );
+        assert_eq!(json_float_noise(Decimal::ZERO).to_string(), "0.0");
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::config::{SandboxConfig, WebhookShape};
 use crate::conn::{KillSwitch, KillableListener};
 use crate::error::{ApiError, SandboxError};
 use crate::faults::Faults;
-use crate::ledger::Ledger;
+use crate::ledger::{Books, Ledger, LedgerFile, Snapshot};
 use crate::model::{CustomerInput, Payment, Refund};
 use crate::state::Shared;
 use crate::token::TokenSigner;
@@ -60,13 +60,14 @@ impl Sandbox {
         let hub = Arc::new(hub);
         let (events, events_rx) = mpsc::unbounded_channel();
         let (shutdown, _) = watch::channel(false);
+        let (ledger, tokens) = open_ledger(&config, events)?;
         let shared = Arc::new(Shared {
-            ledger: Ledger::new(config.fee, events),
+            ledger,
             config,
             clock,
             faults: Faults::default(),
             hub: hub.clone(),
-            tokens: TokenSigner::new(),
+            tokens,
             shutdown,
         });
         runtime.spawn(hub.dispatch(events_rx, shared.shutdown.subscribe()));
@@ -270,6 +271,34 @@ impl Sandbox {
     pub fn config(&self) -> &SandboxConfig {
         &self.shared.config
     }
+}
+
+/// The ledger and the auth-token signer: from the ledger file when there is
+/// one (fresh ones when it does not exist yet), else fresh in memory.
+fn open_ledger(
+    config: &SandboxConfig,
+    events: mpsc::UnboundedSender<crate::ledger::Event>,
+) -> Result<(Ledger, TokenSigner), SandboxError> {
+    let Some(path) = &config.ledger_file else {
+        return Ok((
+            Ledger::new(config.fee, events, Books::default(), None),
+            TokenSigner::new(),
+        ));
+    };
+    let snapshot = crate::ledger::load(path)?;
+    let tokens = snapshot
+        .as_ref()
+        .and_then(|s| TokenSigner::from_hex(&s.token_key))
+        .unwrap_or_else(TokenSigner::new);
+    let books = snapshot.map(Snapshot::into_books).unwrap_or_default();
+    if !books.is_empty() {
+        tracing::info!(path = %path.display(), "sandbox ledger loaded");
+    }
+    let file = LedgerFile {
+        path: path.clone(),
+        token_key: tokens.key_hex(),
+    };
+    Ok((Ledger::new(config.fee, events, books, Some(file)), tokens))
 }
 
 async fn sweep(shared: Weak<Shared>, every: Duration, mut shutdown: watch::Receiver<bool>) {

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use uuid::Uuid;
 
+use crate::clock::puerto_rico_offset;
 use crate::error::{ApiError, codes};
 
 type HmacSha256 = Hmac<Sha256>;
@@ -22,6 +23,26 @@ impl TokenSigner {
         Self {
             secret: rand::random(),
         }
+    }
+
+    /// A signer with the key `hex` (as [`TokenSigner::key_hex`] wrote it);
+    /// `None` when it is not 64 hex digits.
+    pub(crate) fn from_hex(hex: &str) -> Option<Self> {
+        let bytes = hex.as_bytes();
+        if bytes.len() != 64 {
+            return None;
+        }
+        let mut secret = [0u8; 32];
+        for (byte, pair) in secret.iter_mut().zip(bytes.chunks(2)) {
+            let pair = std::str::from_utf8(pair).ok()?;
+            *byte = u8::from_str_radix(pair, 16).ok()?;
+        }
+        Some(Self { secret })
+    }
+
+    /// The key in hex, to keep it in the ledger file.
+    pub(crate) fn key_hex(&self) -> String {
+        self.secret.iter().map(|b| format!("{b:02x}")).collect()
     }
 
     fn mac(&self) -> HmacSha256 {
@@ -94,9 +115,18 @@ impl TokenSigner {
             .and_then(Value::as_i64)
             .ok_or_else(invalid)?;
         if now.timestamp() >= exp {
-            return Err(ApiError::unauthorized(
+            // As the published example: "The Token has expired on Fri Oct
+            // 28 15:21:00 AST 2022." (Puerto Rico time, AST).
+            let at = DateTime::<Utc>::from_timestamp(exp, 0)
+                .unwrap_or(now)
+                .with_timezone(&puerto_rico_offset());
+            return Err(ApiError::verbatim(
+                401,
                 codes::TOKEN_EXPIRED,
-                "Token expired",
+                format!(
+                    "The Token has expired on {}.",
+                    at.format("%a %b %d %H:%M:%S AST %Y")
+                ),
             ));
         }
         claims
@@ -124,6 +154,20 @@ mod tests {
             .verify(Some(&header), now + TimeDelta::seconds(61))
             .unwrap_err();
         assert_eq!(late.code, codes::TOKEN_EXPIRED);
+    }
+
+    #[test]
+    fn a_signer_restored_from_its_key_accepts_its_tokens() {
+        let signer = TokenSigner::new();
+        let now = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap();
+        let id = Uuid::new_v4();
+        let token = signer.issue(id, now, now + TimeDelta::seconds(60));
+        let restored = TokenSigner::from_hex(&signer.key_hex()).unwrap();
+        assert_eq!(
+            restored.verify(Some(&format!("Bearer {token}")), now),
+            Ok(id)
+        );
+        assert!(TokenSigner::from_hex("zz").is_none());
     }
 
     #[test]

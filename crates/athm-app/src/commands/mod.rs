@@ -2,12 +2,14 @@
 
 mod doctor;
 mod refund;
+mod sandbox;
 mod serve;
 mod sync;
 mod webhooks;
 
 pub(crate) use doctor::doctor;
 pub(crate) use refund::refund;
-pub(crate) use serve::{migrate, sandbox, serve};
+pub(crate) use sandbox::sandbox;
+pub(crate) use serve::{migrate, serve};
 pub(crate) use sync::sync;
 pub(crate) use webhooks::{install_webhook, reprocess};

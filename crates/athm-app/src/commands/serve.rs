@@ -1,4 +1,4 @@
-//! `athm serve`, `athm migrate` and `athm sandbox`.
+//! `athm serve` and `athm migrate`.
 
 use std::process::ExitCode;
 
@@ -16,6 +16,9 @@ pub(crate) async fn serve(settings: Settings) -> Result<ExitCode, AppError> {
         println!("No ATH Móvil tokens are set: payments go to the in-process sandbox.");
         println!("  demo checkout:     {base}/");
         println!("  customer's phone:  {}/sandbox/phone", sandbox.base_url());
+        for line in crate::sandbox::token_lines(sandbox, None) {
+            println!("{line}");
+        }
     }
     println!("  admin pages:       {base}{prefix}/admin");
     // The path secret, when set, is not printed.
@@ -35,17 +38,5 @@ pub(crate) async fn serve(settings: Settings) -> Result<ExitCode, AppError> {
 pub(crate) async fn migrate(settings: Settings) -> Result<ExitCode, AppError> {
     store(&settings).await?;
     println!("The database is migrated.");
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Runs the ATH Móvil sandbox alone until Ctrl-C.
-pub(crate) async fn sandbox(settings: Settings) -> Result<ExitCode, AppError> {
-    let sandbox = crate::sandbox::start(&settings).await?;
-    println!("ATH Móvil sandbox listening on {}", sandbox.base_url());
-    println!("  customer's phone:  {}/sandbox/phone", sandbox.base_url());
-    println!("  demo public token: {}", athm_sandbox::DEMO_PUBLIC_TOKEN);
-    println!("Press Ctrl-C to stop.");
-    tokio::signal::ctrl_c().await?;
-    sandbox.shutdown().await;
     Ok(ExitCode::SUCCESS)
 }

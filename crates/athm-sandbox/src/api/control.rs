@@ -24,7 +24,7 @@ use crate::money::json_number;
 use crate::state::Shared;
 use crate::webhook::Subscription;
 use crate::wire::answer::payment_data;
-use crate::wire::fields::invalid;
+use crate::wire::fields::{invalid, typed_phone};
 use crate::wire::request::app_refund;
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
@@ -85,9 +85,13 @@ fn refund_json(r: &Refund) -> Value {
 /// and in `status` (`OPEN`, `CONFIRM`, `COMPLETED`, `CANCEL`).
 async fn list(State(s): State<Arc<Shared>>, Query(q): Query<ListQuery>) -> Response {
     s.ledger.expire_due(s.now());
-    let phone = q
-        .phone
-        .map(|p| p.chars().filter(char::is_ascii_digit).collect::<String>());
+    let phone = match q.phone.as_deref().filter(|p| !p.trim().is_empty()) {
+        None => None,
+        Some(typed) => match typed_phone(typed) {
+            Some(digits) => Some(digits),
+            None => return invalid("Invalid phone number").into_response(),
+        },
+    };
     let refunds = s.ledger.refunds();
     let rows: Vec<_> = s
         .ledger

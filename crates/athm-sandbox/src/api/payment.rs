@@ -17,7 +17,7 @@ use super::{Conn, answer};
 use crate::error::{ApiError, codes};
 use crate::faults::Operation;
 use crate::state::Shared;
-use crate::wire::answer::{payment_data, success};
+use crate::wire::answer::{CANCELLED, PHONE_UPDATED, payment_data, success};
 use crate::wire::{fields, request};
 
 /// POST …/ecommerce/payment
@@ -116,11 +116,8 @@ pub(crate) async fn update_phone(
                 ));
             }
             let phone = fields::phone(&fields::string(&obj, "phoneNumber")?)?;
-            let payment = shared.ledger.update_phone(id, phone, shared.now())?;
-            Ok(success(payment_data(
-                &payment,
-                shared.owner(&payment.public_token)?,
-            )))
+            shared.ledger.update_phone(id, phone, shared.now())?;
+            Ok(success(json!(PHONE_UPDATED)))
         })())
     })
     .await
@@ -134,10 +131,10 @@ pub(crate) async fn cancel(State(s): State<Arc<Shared>>, conn: Conn, body: Bytes
             let obj = fields::object(&body)?;
             let merchant = shared.merchant(&fields::string(&obj, "publicToken")?)?;
             let id = request::ecommerce_id(&obj)?;
-            let payment = shared
+            shared
                 .ledger
                 .cancel(&merchant.public_token, id, shared.now())?;
-            Ok(success(payment_data(&payment, merchant)))
+            Ok(success(json!(CANCELLED)))
         })())
     })
     .await

@@ -28,7 +28,7 @@ pub(crate) async fn refund(State(s): State<Arc<Shared>>, conn: Conn, body: Bytes
                 shared
                     .ledger
                     .refund(&merchant.public_token, request, shared.now())?;
-            Ok(success(refund_data(&refund, &payment, merchant)))
+            Ok(success(refund_data(&refund, &payment)))
         })())
     })
     .await

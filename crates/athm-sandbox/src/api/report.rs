@@ -28,7 +28,12 @@ pub(crate) async fn report(State(s): State<Arc<Shared>>, conn: Conn, body: Bytes
             let to = fields::opt_string(&obj, "toDate")?.unwrap_or_default();
             let range =
                 ReportRange::parse(&from, &to, shared.config.report_max_days, shared.now())?;
-            Ok(Json(shared.ledger.report(merchant, range)?).into_response())
+            Ok(Json(
+                shared
+                    .ledger
+                    .report(merchant, range, shared.config.inspection_fields)?,
+            )
+            .into_response())
         })())
     })
     .await

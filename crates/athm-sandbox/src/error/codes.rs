@@ -1,5 +1,6 @@
 //! ATH Móvil's published error codes (Payment Button API README, "Error
-//! messages"), with a short English text for each, as this sandbox reads them.
+//! messages", github.com/evertec/ATHM-Payment-Button-API), each with the
+//! README's English text.
 
 /// Communication error.
 pub const COMMUNICATION: &str = "BTRA_9998";
@@ -130,104 +131,145 @@ pub const REPORT_FROM_IN_FUTURE: &str = "BTRA_0047";
 /// Report: `toDate` in the future.
 pub const REPORT_TO_IN_FUTURE: &str = "BTRA_0048";
 
-/// Every published code with its text, as an error answer's `message`.
+/// Every published code with its English text, as an error answer's
+/// `message`: the texts of the Payment Button API README's "Error
+/// messages" table (`error.code.en.*`, typos included), and for
+/// `token.invalid.header` / `token.expired` those of its example answers.
+/// `%s` stands for a value the answer fills in (a number of days, a
+/// parameter's name).
 pub const PUBLISHED: &[(&str, &str)] = &[
-    (COMMUNICATION, "Communication error"),
-    (INTERNAL, "Internal error"),
-    (COMMUNICATION_0015, "Communication error"),
-    (COMMUNICATION_0016, "Communication error"),
-    (TOKEN_INVALID_HEADER, "Missing or invalid token"),
-    (TOKEN_EXPIRED, "Token expired"),
-    (AUTH_INVALID, "Invalid token"),
-    (AUTH_EXPIRED, "Token expired"),
-    (AUTH_FORBIDDEN, "Invalid token"),
-    (INVALID_TOKEN, "Invalid token"),
-    (AMOUNT_UNDER_MINIMUM, "Amount is under the minimum"),
-    (AMOUNT_OVER_LIMIT, "Amount exceeds the limits"),
-    (AMOUNT_ZERO, "Amount cannot be zero"),
-    (AMOUNT_OUT_OF_BOUNDS, "Amount out of bounds"),
-    (AMOUNT_UNDER_A_CENT, "Amount is under 0.01"),
-    (TIP_OVER_LIMIT, "Tip exceeds the limits"),
+    (COMMUNICATION, "Communication Error"),
+    (INTERNAL, "Internal Error"),
+    (COMMUNICATION_0015, "Communication Error"),
+    (COMMUNICATION_0016, "Communication Error"),
+    (TOKEN_INVALID_HEADER, "No authorization header present."),
+    (TOKEN_EXPIRED, "The Token has expired."),
+    (AUTH_INVALID, "Invalid authorization token"),
+    (AUTH_EXPIRED, "Authorization token expired"),
+    (AUTH_FORBIDDEN, "Invalid authorization token"),
+    (INVALID_TOKEN, "Invalid authorization token"),
+    (
+        AMOUNT_UNDER_MINIMUM,
+        "The transfer amount is under Minimum allowed",
+    ),
+    (AMOUNT_OVER_LIMIT, "Amount is Over the limits"),
+    (AMOUNT_ZERO, "Amount is Zero"),
+    (
+        AMOUNT_OUT_OF_BOUNDS,
+        "numeric value out of bounds (<4 digits>.<2 digits> expected)",
+    ),
+    (AMOUNT_UNDER_A_CENT, "is less than 0.01"),
+    (TIP_OVER_LIMIT, "Tip amount is over limits"),
     (
         OVER_INSTITUTION_LIMIT,
-        "Amount exceeds the financial institution's limits",
+        "Amount is Over limits of the Financial Institution",
     ),
-    (OVER_CARD_LIMIT, "Amount exceeds the card's limits"),
-    (TIP_OVER_AMOUNT, "Tip exceeds the amount"),
+    (OVER_CARD_LIMIT, "Amount is Over the limits of the card"),
+    (
+        TIP_OVER_AMOUNT,
+        "The amount of the tip must not exceed the value of the amount of the transaction",
+    ),
     (
         CUSTOMER_PENDING_VERIFICATION,
-        "Customer pending regain access verification",
+        "Customer status is Pending Regain Access Verification",
     ),
     (
         SAME_CARD_AS_BUSINESS,
-        "Customer card is the same as the business card",
+        "Card number from the customer is the same than the business",
     ),
-    (CARD_NOT_OF_BUSINESS, "Card does not belong to the business"),
+    (
+        CARD_NOT_OF_BUSINESS,
+        "Card number does not belong to the business",
+    ),
     (
         SAME_SOURCE_AND_TARGET,
-        "Source and target cards are the same",
+        "Source and Target card numbers are the same",
     ),
     (CUSTOMER_NOT_FOUND, "customerId does not exist"),
     (BUSINESS_INACTIVE, "Business is not active"),
-    (BUSINESS_NOT_ACTIVE, "Business is not active"),
-    (NOT_NON_PROFIT, "Business is not a non-profit"),
+    (BUSINESS_NOT_ACTIVE, "Business status is not Active"),
     (
-        NOT_PAYMENT_OWNER,
-        "Business is not the owner of the payment",
+        NOT_NON_PROFIT,
+        "The organization is not a Non Profit organization",
     ),
-    (TIPS_DISABLED, "Tips are disabled"),
+    (NOT_PAYMENT_OWNER, "The business ins't owner of payment"),
+    (
+        TIPS_DISABLED,
+        "Tip configuration is disabled for the business",
+    ),
     (INVALID_FORMAT, "Invalid format"),
-    (FIELD_BLANK, "Field cannot be blank"),
-    (FIELD_NULL, "Field cannot be null"),
-    (INVALID_TRANSACTION_TYPE, "transactionType is not valid"),
-    (MISSING_PARAMETER, "Required parameter is missing"),
-    (METADATA_TOO_LONG, "Metadata exceeds 40 characters"),
-    (MESSAGE_TOO_LONG, "Message exceeds 50 characters"),
+    (FIELD_BLANK, "must not be blank"),
+    (FIELD_NULL, "must not be null"),
+    (INVALID_TRANSACTION_TYPE, "TransactionType is not valid"),
+    (
+        MISSING_PARAMETER,
+        "Required String parameter '%s' is not present",
+    ),
+    (
+        METADATA_TOO_LONG,
+        "The metadata field exceeds the maximum supported characters (40)",
+    ),
+    (MESSAGE_TOO_LONG, "The message can not exceed 50 characters"),
     (
         TIP_AND_PERCENTAGE,
-        "tipAmount and percentage cannot both be sent",
+        "Cannot fill both fields (tipAmount and percentage), just fill one",
     ),
-    (TRANSACTION_NOT_FOUND, "transactionId does not exist"),
+    (TRANSACTION_NOT_FOUND, "TransactionId does not exist"),
     (
         TRANSACTION_NOT_OF_BUSINESS,
-        "transactionId does not belong to this business",
+        "TransactionId does not belong to the business",
     ),
     (
         TRANSACTION_NOT_OF_CURRENT_BUSINESS,
-        "transactionId does not belong to the current business",
+        "TransactionId does not exist for the current business",
     ),
-    (ECOMMERCE_NOT_FOUND, "Ecommerce transaction does not exist"),
-    (REFERENCE_NOT_FOUND, "Reference number does not exist"),
-    (TRANSACTION_FAILED, "Transaction failed with status error"),
-    (REFUND_FAILED, "Refund failed with status error"),
-    (NOT_CONFIRMED, "Ecommerce transaction is not in CONFIRM"),
-    (ECOMMERCE_NOT_CREATED, "Error creating the ecommerce record"),
-    (ECOMMERCE_EXISTS, "Ecommerce record already exists"),
+    (ECOMMERCE_NOT_FOUND, "EcommerceId does not exist"),
+    (REFERENCE_NOT_FOUND, "ReferenceNumber not found"),
+    (TRANSACTION_FAILED, "Transaction failed. Status error"),
+    (REFUND_FAILED, "The refund failed with a status error"),
+    (NOT_CONFIRMED, "The status of the e-commerce is not confirm"),
+    (
+        ECOMMERCE_NOT_CREATED,
+        "Error creating BusinessEcommerce recordb",
+    ),
+    (ECOMMERCE_EXISTS, "BusinessEcommerce exists in the dynamoDB"),
     (
         UNEXPECTED_STATUS,
-        "Transaction is not in the expected status",
+        "The e-commerce transaction has not the expected status",
     ),
     (
         ASSIGNED_TO_ANOTHER_CUSTOMER,
-        "Transaction is already assigned to another customer",
+        "The e-commerce you are trying to confirm is already assigned to another customer",
     ),
-    (NOT_OPEN, "Cannot confirm a cancelled or failed transaction"),
-    (TIME_EXPIRED, "The valid time to execute has expired"),
-    (PHONE_ALREADY_ASSIGNED, "Phone number already assigned"),
-    (REPORT_NO_RECORDS, "No transactions found"),
-    (REPORT_BAD_FROM, "Invalid fromDate"),
-    (REPORT_BAD_TO, "Invalid toDate"),
-    (REPORT_FROM_AFTER_TO, "fromDate is after toDate"),
+    (
+        NOT_OPEN,
+        "Cannot confirm a transaction with status Canceled or Failed",
+    ),
+    (
+        TIME_EXPIRED,
+        "Valid time to execute the transaction has expired",
+    ),
+    (
+        PHONE_ALREADY_ASSIGNED,
+        "The e-commerce transaction already has a phone number assigned",
+    ),
+    (REPORT_NO_RECORDS, "Not record for report"),
+    (REPORT_BAD_FROM, "Error with the From date"),
+    (REPORT_BAD_TO, "Error with the To date"),
+    (
+        REPORT_FROM_AFTER_TO,
+        "The From date must be before the To date",
+    ),
     (
         REPORT_RANGE_TOO_LONG,
-        "The date range exceeds the maximum number of days",
+        "The difference between dates must be lower than %s days",
     ),
     (
         REPORT_NONE_IN_RANGE,
-        "No transactions found in the date range",
+        "There are no transactions for the indicated date range",
     ),
-    (REPORT_FROM_IN_FUTURE, "fromDate cannot be in the future"),
-    (REPORT_TO_IN_FUTURE, "toDate cannot be in the future"),
+    (REPORT_FROM_IN_FUTURE, "Date from cannot be future"),
+    (REPORT_TO_IN_FUTURE, "Date to cannot be future"),
 ];
 
 /// The published text of `code`, or `None` for a code ATH Móvil does not publish.
@@ -254,12 +296,13 @@ mod tests {
 
     #[test]
     fn texts_are_found_by_code_and_unknown_codes_have_none() {
-        assert_eq!(message("BTRA_0015"), Some("Communication error"));
+        assert_eq!(message("BTRA_0015"), Some("Communication Error"));
+        assert_eq!(message("btra_0047"), Some("Date from cannot be future"));
+        assert_eq!(message("BTRA_0048"), Some("Date to cannot be future"));
         assert_eq!(
-            message("btra_0047"),
-            Some("fromDate cannot be in the future")
+            message("BTRA_0038"),
+            Some("The metadata field exceeds the maximum supported characters (40)")
         );
-        assert_eq!(message("BTRA_0048"), Some("toDate cannot be in the future"));
         assert_eq!(message("BTRA_7777"), None);
     }
 }

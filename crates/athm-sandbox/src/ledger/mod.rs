@@ -1,12 +1,14 @@
 //! The sandbox's books: every payment and refund, behind one lock, and the
 //! events their changes raise for the webhook dispatcher.
 
+mod file;
 mod payments;
 mod refunds;
 mod report;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -18,6 +20,8 @@ use crate::clock::local;
 use crate::config::FeeRule;
 use crate::model::{Payment, PaymentStatus, Refund};
 
+pub use file::LedgerFileError;
+pub(crate) use file::{Snapshot, load};
 pub(crate) use report::ReportRange;
 
 /// A change that webhooks announce.
@@ -34,11 +38,19 @@ pub(crate) enum Event {
 }
 
 #[derive(Default)]
-struct Books {
+pub(crate) struct Books {
     payments: HashMap<Uuid, Payment>,
     order: Vec<Uuid>,
     refunds: Vec<Refund>,
     daily: HashMap<(String, NaiveDate), u32>,
+    /// Something changed since the books were last written to the file.
+    changed: bool,
+}
+
+/// Where the books are kept between runs, and the auth-token key kept with them.
+pub(crate) struct LedgerFile {
+    pub(crate) path: PathBuf,
+    pub(crate) token_key: String,
 }
 
 /// All payments and refunds.
@@ -46,19 +58,42 @@ pub(crate) struct Ledger {
     books: Mutex<Books>,
     events: UnboundedSender<Event>,
     fee: FeeRule,
+    file: Option<LedgerFile>,
 }
 
 impl Ledger {
-    pub(crate) fn new(fee: FeeRule, events: UnboundedSender<Event>) -> Self {
+    /// A ledger holding `books` (empty, or loaded from `file`), written back
+    /// to `file` after each change when there is one.
+    pub(crate) fn new(
+        fee: FeeRule,
+        events: UnboundedSender<Event>,
+        books: Books,
+        file: Option<LedgerFile>,
+    ) -> Self {
         Self {
-            books: Mutex::default(),
+            books: Mutex::new(books),
             events,
             fee,
+            file,
         }
     }
 
     fn books(&self) -> MutexGuard<'_, Books> {
         self.books.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Writes the books to the ledger file if they changed. A failed write
+    /// is logged, not fatal: the sandbox keeps serving from memory.
+    fn commit(&self, books: &mut Books) {
+        if !books.changed {
+            return;
+        }
+        books.changed = false;
+        if let Some(file) = &self.file
+            && let Err(error) = file::save(&file.path, &Snapshot::of(books, &file.token_key))
+        {
+            tracing::warn!(error = %error, "the sandbox ledger file was not written");
+        }
     }
 
     fn emit(&self, event: Event) {
@@ -78,6 +113,7 @@ impl Ledger {
         for id in &due {
             self.settle(&mut books, *id, now);
         }
+        self.commit(&mut books);
         due.len()
     }
 
@@ -87,6 +123,7 @@ impl Ledger {
             && is_due(p, now)
         {
             p.status = PaymentStatus::Expired;
+            books.changed = true;
             self.emit(Event::Expired(p.clone()));
         }
     }
@@ -117,6 +154,11 @@ fn is_due(p: &Payment, now: DateTime<Utc>) -> bool {
 }
 
 impl Books {
+    /// No payment at all.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
     /// The next daily transaction number of a business, counted per
     /// Puerto Rico calendar day.
     fn next_daily_id(&mut self, public_token: &str, now: DateTime<Utc>) -> u32 {
@@ -125,7 +167,9 @@ impl Books {
             .entry((public_token.to_owned(), local(now).date()))
             .or_insert(0);
         *counter += 1;
-        *counter
+        let next = *counter;
+        self.changed = true;
+        next
     }
 }
 

@@ -6,8 +6,12 @@ use uuid::Uuid;
 use super::{Books, Event, Ledger, new_reference_number};
 use crate::error::{ApiError, codes};
 use crate::model::{Customer, CustomerInput, Payment, PaymentStatus};
-use crate::wire::fields::phone;
+use crate::wire::fields::{invalid, typed_phone};
 use crate::wire::request::NewPayment;
+
+fn bad_phone() -> ApiError {
+    invalid("Invalid phone number: ten digits expected")
+}
 
 fn not_found() -> ApiError {
     ApiError::bad(
@@ -50,6 +54,8 @@ impl Ledger {
         let mut books = self.books();
         books.order.push(payment.ecommerce_id);
         books.payments.insert(payment.ecommerce_id, payment.clone());
+        books.changed = true;
+        self.commit(&mut books);
         payment
     }
 
@@ -64,12 +70,26 @@ impl Ledger {
     ) -> Result<T, ApiError> {
         let mut books = self.books();
         self.settle(&mut books, id, now);
+        let out = Self::change(&mut books, id, owner, change);
+        self.commit(&mut books);
+        out
+    }
+
+    fn change<T>(
+        books: &mut Books,
+        id: Uuid,
+        owner: Option<&str>,
+        change: impl FnOnce(&mut Payment, &mut Books) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
         let mut payment = books.payments.get(&id).cloned().ok_or_else(not_found)?;
         if owner.is_some_and(|owner| owner != payment.public_token) {
             return Err(not_found());
         }
-        let out = change(&mut payment, &mut books)?;
-        books.payments.insert(id, payment);
+        let out = change(&mut payment, books)?;
+        if books.payments.get(&id) != Some(&payment) {
+            books.changed = true;
+            books.payments.insert(id, payment);
+        }
         Ok(out)
     }
 
@@ -90,7 +110,12 @@ impl Ledger {
         who: CustomerInput,
         now: DateTime<Utc>,
     ) -> Result<Payment, ApiError> {
-        let phone_number = who.phone_number.as_deref().map(phone).transpose()?;
+        let phone_number = who
+            .phone_number
+            .as_deref()
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| typed_phone(p).ok_or_else(bad_phone))
+            .transpose()?;
         self.with_payment(id, None, now, |p, _| {
             if p.status != PaymentStatus::Open {
                 return Err(ApiError::bad(

@@ -36,7 +36,9 @@ impl Ledger {
             })
             .map(|p| p.ecommerce_id)
             .ok_or_else(reference_not_found)?;
-        self.execute(&mut books, id, request.amount, request.message, now)
+        let out = self.execute(&mut books, id, request.amount, request.message, now);
+        self.commit(&mut books);
+        out
     }
 
     /// Executes a refund the business makes in the ATH Business app: of
@@ -51,6 +53,18 @@ impl Ledger {
         check_refund(request.amount, &request.message)?;
         let mut books = self.books();
         self.settle(&mut books, id, now);
+        let out = self.refund_settled(&mut books, id, request, now);
+        self.commit(&mut books);
+        out
+    }
+
+    fn refund_settled(
+        &self,
+        books: &mut Books,
+        id: Uuid,
+        request: AppRefund,
+        now: DateTime<Utc>,
+    ) -> Result<(Refund, Payment), ApiError> {
         let payment = books.payments.get(&id).ok_or_else(|| {
             ApiError::bad(
                 codes::ECOMMERCE_NOT_FOUND,
@@ -70,7 +84,7 @@ impl Ledger {
                 "Nothing is left to refund",
             ));
         }
-        self.execute(&mut books, id, amount, request.message, now)
+        self.execute(books, id, amount, request.message, now)
     }
 
     /// Refunds `amount` of completed payment `id`: at most what is left
@@ -110,6 +124,7 @@ impl Ledger {
             daily_transaction_id: daily,
         };
         books.refunds.push(refund.clone());
+        books.changed = true;
         self.emit(Event::Refunded(payment.clone(), refund.clone()));
         Ok((refund, payment))
     }

@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 
 use crate::clock::{format_local, format_local_tenths};
 use crate::config::Merchant;
-use crate::model::{Item, Payment, Refund};
-use crate::money::json_number;
+use crate::model::{Customer, Item, Payment, Refund};
+use crate::money::{json_float_noise, json_number};
 
 /// `{"status":"success","data":…}` with HTTP 200.
 pub(crate) fn success(data: Value) -> Response {
@@ -38,9 +38,11 @@ pub(crate) fn item_numbers(item: &Item) -> Value {
     })
 }
 
-/// The `data` of findPayment, authorization, cancel and updatePhoneNumber.
+/// The `data` of findPayment and authorization, as the published answers:
+/// no customer name, phone or email; `subTotal` with a capital T; `""` for
+/// the reference, date and daily id until completion; the fee with
+/// production's float noise.
 pub(crate) fn payment_data(p: &Payment, merchant: &Merchant) -> Value {
-    let customer = p.customer.as_ref();
     json!({
         "ecommerceStatus": p.status.wire(),
         "ecommerceId": p.ecommerce_id.to_string(),
@@ -54,30 +56,32 @@ pub(crate) fn payment_data(p: &Payment, merchant: &Merchant) -> Value {
         "subTotal": json_number(p.subtotal.unwrap_or_default()),
         "tax": json_number(p.tax.unwrap_or_default()),
         "total": json_number(p.total),
-        "fee": json_number(p.fee),
+        "fee": json_float_noise(p.fee),
         "netAmount": json_number(p.net_amount),
         "totalRefundedAmount": json_number(p.total_refunded),
         "metadata1": p.metadata1,
         "metadata2": p.metadata2,
         "items": p.items.iter().map(item_numbers).collect::<Vec<_>>(),
         "isNonProfit": merchant.is_non_profit,
-        "phoneNumber": p.customer.as_ref().map(|c| c.phone_number.clone())
-            .or_else(|| p.phone_number.clone()).unwrap_or_default(),
-        "name": customer.map(|c| c.name.clone()).unwrap_or_default(),
-        "email": customer.map(|c| c.email.clone()).unwrap_or_default(),
     })
 }
 
-/// The `data` of a refund answer.
-pub(crate) fn refund_data(refund: &Refund, p: &Payment, merchant: &Merchant) -> Value {
-    let customer = p
-        .customer
-        .clone()
-        .unwrap_or_else(|| crate::model::Customer {
-            name: String::new(),
-            email: String::new(),
-            phone_number: String::new(),
-        });
+/// The `data` of cancel (production answers a sentence, not the payment).
+pub(crate) const CANCELLED: &str = "Payment Cancelled.";
+/// The `data` of updatePhoneNumber.
+pub(crate) const PHONE_UPDATED: &str = "Update Phone Number";
+
+/// The `data` of a refund answer, as the published example: the refund
+/// (number `dailyTransactionID`, a stray leading space in the name, the phone
+/// formatted) and the original transaction (typed `PAYMENT`, no
+/// `ecommerceId`, `items` empty).
+pub(crate) fn refund_data(refund: &Refund, p: &Payment) -> Value {
+    let customer = p.customer.clone().unwrap_or_else(|| Customer {
+        name: String::new(),
+        email: String::new(),
+        phone_number: String::new(),
+    });
+    let phone = formatted_phone(&customer.phone_number);
     json!({
         "refund": {
             "transactionType": "REFUND",
@@ -88,21 +92,19 @@ pub(crate) fn refund_data(refund: &Refund, p: &Payment, merchant: &Merchant) -> 
             "dailyTransactionID": refund.daily_transaction_id,
             // Production's names carry a stray leading space.
             "name": format!(" {}", customer.name),
-            "phoneNumber": formatted_phone(&customer.phone_number),
+            "phoneNumber": phone,
             "email": customer.email,
-            "message": refund.message,
         },
         "originalTransaction": {
             "transactionType": "PAYMENT",
             "status": "COMPLETED",
-            "referenceNumber": refund.payment_reference_number,
-            "ecommerceId": p.ecommerce_id.to_string(),
             "date": p.completed_at.map(format_local_tenths).unwrap_or_default(),
+            "referenceNumber": refund.payment_reference_number,
             "dailyTransactionID": p.daily_transaction_id.unwrap_or_default(),
             "name": customer.name,
-            "phoneNumber": formatted_phone(&customer.phone_number),
+            "phoneNumber": phone,
             "email": customer.email,
-            "businessName": merchant.business_name,
+            "message": "",
             "total": json_number(p.total),
             "tax": json_number(p.tax.unwrap_or_default()),
             "subtotal": json_number(p.subtotal.unwrap_or_default()),
@@ -111,6 +113,7 @@ pub(crate) fn refund_data(refund: &Refund, p: &Payment, merchant: &Merchant) -> 
             "totalRefundedAmount": json_number(p.total_refunded),
             "metadata1": p.metadata1,
             "metadata2": p.metadata2,
+            "items": [],
         },
     })
 }

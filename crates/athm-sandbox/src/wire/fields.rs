@@ -19,7 +19,11 @@ pub(crate) fn object(body: &[u8]) -> Result<Object, ApiError> {
     let text = std::str::from_utf8(body).map_err(|_| invalid("Invalid format"))?;
     let text = text.trim_start_matches('\u{feff}');
     if text.trim().is_empty() {
-        return Err(invalid("Body is missing"));
+        return Err(ApiError::verbatim(
+            400,
+            codes::INVALID_FORMAT,
+            "Required request body is missing",
+        ));
     }
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => Ok(map),
@@ -86,6 +90,24 @@ pub(crate) fn phone(value: &str) -> Result<String, ApiError> {
     }
 }
 
+/// A phone typed by a person on the sandbox's customer side (the phone
+/// page, the control API), in any form the payment button accepts:
+/// `787-555-1234`, `(787) 555-1234`, `7875551234`, `+1 787 555 1234`.
+/// `None` unless it comes down to ten digits (after an optional leading 1).
+pub(crate) fn typed_phone(value: &str) -> Option<String> {
+    let allowed = |c: char| c.is_ascii_digit() || " -().+".contains(c);
+    if !value.chars().all(allowed) {
+        return None;
+    }
+    let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+    let digits = match digits.len() {
+        11 if digits.starts_with('1') => digits[1..].to_owned(),
+        10 => digits,
+        _ => return None,
+    };
+    Some(digits)
+}
+
 /// `metadata1`/`metadata2`: at most 40 characters (BTRA_0038).
 pub(crate) fn metadata(obj: &Object, name: &str) -> Result<String, ApiError> {
     let value = opt_string(obj, name)?.unwrap_or_default();
@@ -96,4 +118,26 @@ pub(crate) fn metadata(obj: &Object, name: &str) -> Result<String, ApiError> {
         ));
     }
     Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::typed_phone;
+
+    #[test]
+    fn every_phone_form_of_the_button_comes_down_to_ten_digits() {
+        for typed in [
+            "787-555-1234",
+            "(787) 555-1234",
+            "7875551234",
+            "+1 787 555 1234",
+            " 787 555 1234 ",
+            "17875551234",
+        ] {
+            assert_eq!(typed_phone(typed).as_deref(), Some("7875551234"), "{typed}");
+        }
+        for bad in ["555-1234", "+44 20 7946 0958", "787555123x", ""] {
+            assert_eq!(typed_phone(bad), None, "{bad}");
+        }
+    }
 }

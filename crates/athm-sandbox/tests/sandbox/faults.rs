@@ -271,7 +271,7 @@ async fn an_error_code_applied_refunds_yet_answers_the_error() {
     let answer = api.refund(reference, json!("5.00")).await;
     assert_eq!(answer.0, 400);
     assert_error(&answer, "BTRA_0015");
-    assert_eq!(answer.1["message"], "Communication error");
+    assert_eq!(answer.1["message"], "Communication Error");
 
     assert_eq!(api.sandbox.refunds_executed(), 1, "the money moved");
     let (status, ledger) = api

@@ -152,3 +152,62 @@ async fn the_business_app_refund_is_also_a_rust_call() {
         .unwrap_err();
     assert_eq!(error.code, "BTRA_0004");
 }
+
+#[tokio::test]
+async fn a_sandbox_restarted_on_its_ledger_file_still_refunds_and_authorizes() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("athm-sandbox.json");
+    let config = || athm_sandbox::SandboxConfig {
+        ledger_file: Some(file.clone()),
+        ..athm_sandbox::SandboxConfig::for_tests()
+    };
+    assert!(
+        athm_sandbox::SandboxConfig::for_tests()
+            .ledger_file
+            .is_none()
+    );
+
+    let first = Api::start_with(config()).await;
+    let data = first.completed().await;
+    let reference = data["referenceNumber"].as_str().unwrap().to_owned();
+    let (pending, token) = first.create().await;
+    first
+        .sandbox
+        .confirm(pending, athm_sandbox::CustomerInput::default())
+        .unwrap();
+    first.sandbox.handle().stop();
+    drop(first);
+    assert!(file.exists());
+
+    let second = Api::start_with(config()).await;
+    assert_eq!(second.sandbox.payments().len(), 2);
+    let (status, refund) = second.refund(&reference, json!("5.00")).await;
+    assert_eq!(status, 200, "{refund}");
+    assert_eq!(
+        refund["data"]["originalTransaction"]["totalRefundedAmount"],
+        json!(5)
+    );
+    // The daily counter went on: the payment was 1, the refund is 2.
+    assert_eq!(refund["data"]["refund"]["dailyTransactionID"], json!(2));
+    let (status, authorized) = second.authorize(&token).await;
+    assert_eq!(
+        status, 200,
+        "a token issued before the restart: {authorized}"
+    );
+}
+
+#[tokio::test]
+async fn a_ledger_file_that_is_not_a_ledger_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("athm-sandbox.json");
+    std::fs::write(&file, "not json").unwrap();
+    let config = athm_sandbox::SandboxConfig {
+        ledger_file: Some(file),
+        ..athm_sandbox::SandboxConfig::for_tests()
+    };
+    let error = athm_sandbox::Sandbox::start(config).await.unwrap_err();
+    assert!(
+        matches!(error, athm_sandbox::SandboxError::Ledger(_)),
+        "{error}"
+    );
+}

@@ -7,6 +7,7 @@ mod helpers;
 mod ledger;
 mod refunds;
 mod report;
+mod shapes;
 mod tokens;
 mod validation;
 mod webhooks;

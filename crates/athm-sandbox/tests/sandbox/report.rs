@@ -36,11 +36,24 @@ async fn the_report_lists_completed_payments_and_refunds_in_the_range() {
     let rows = rows.as_array().unwrap();
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert_eq!(rows[0]["transactionType"], "ECOMMERCE");
-    assert_eq!(rows[0]["referenceNumber"], reference);
-    assert_eq!(rows[0]["totalRefundAmount"], json!(5));
-    assert_eq!(rows[0]["total"], json!(25));
+    assert_eq!(rows[0]["referenceNumber"], format!("{reference} "));
+    assert_eq!(rows[0]["totalRefundAmount"], json!(5.0));
+    assert_eq!(rows[0]["total"], json!(25.0));
+    assert_eq!(rows[0]["dailyTransactionID"], json!(1));
+    assert_eq!(rows[0]["phoneNumber"], "(787) 123-4567");
     assert_eq!(rows[1]["transactionType"], "REFUND");
-    assert_eq!(rows[1]["total"], json!(5));
+    assert_eq!(rows[1]["total"], json!(5.0));
+    assert_ne!(rows[1]["referenceNumber"], rows[0]["referenceNumber"]);
+    for row in rows {
+        for absent in [
+            "ecommerceId",
+            "businessName",
+            "referenceTransactionId",
+            "transactionDate",
+        ] {
+            assert!(row.get(absent).is_none(), "{absent} in {row}");
+        }
+    }
 
     let earlier = (fmt(now - TimeDelta::days(3)), fmt(now - TimeDelta::days(2)));
     assert_error(&api.report(&earlier.0, &earlier.1).await, "BTRA_0046");
@@ -90,4 +103,29 @@ async fn a_transaction_leaves_a_range_when_the_clock_moves_on() {
         &api.report(&fmt(now - TimeDelta::days(1)), &fmt(now)).await,
         "BTRA_0046",
     );
+}
+
+#[tokio::test]
+async fn inspection_fields_appear_only_when_switched_on() {
+    let config = athm_sandbox::SandboxConfig {
+        inspection_fields: true,
+        ..athm_sandbox::SandboxConfig::for_tests()
+    };
+    assert!(!athm_sandbox::SandboxConfig::for_tests().inspection_fields);
+    assert!(!athm_sandbox::SandboxConfig::default().inspection_fields);
+    let api = Api::start_with(config).await;
+    let now = local_now(&api);
+    let data = api.completed().await;
+    let reference = data["referenceNumber"].as_str().unwrap();
+    assert_eq!(api.refund(reference, json!("1.00")).await.0, 200);
+    let (status, rows) = api
+        .report(
+            &fmt(now - TimeDelta::hours(1)),
+            &fmt(now + TimeDelta::minutes(1)),
+        )
+        .await;
+    assert_eq!(status, 200, "{rows}");
+    assert_eq!(rows[0]["sandboxEcommerceId"], data["ecommerceId"]);
+    assert_eq!(rows[1]["sandboxEcommerceId"], data["ecommerceId"]);
+    assert_eq!(rows[1]["sandboxPaymentReferenceNumber"], reference);
 }
