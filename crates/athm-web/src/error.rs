@@ -16,7 +16,7 @@
 //!
 //! ATH Móvil's failures and the internal error are worded in English and in
 //! Spanish: the English body is the response's, the Spanish one rides along
-//! in a [`SpanishBody`] extension, and the shared layers send it instead when
+//! in a `SpanishBody` extension, and the shared layers send it instead when
 //! the caller's `Accept-Language` prefers Spanish. A refusal is told with
 //! ATH Móvil's published text for its code ([`AthmErrorCode::message`]).
 
