@@ -52,9 +52,6 @@ pub enum Problem {
         /// The most characters allowed.
         max: usize,
     },
-    /// The amounts do not add up.
-    #[error("{0}")]
-    Inconsistent(String),
 }
 
 /// A business rule of payments or refunds that an operation would break.

@@ -13,16 +13,23 @@
 //! | store failure (logged, generic message) | 500 |
 //! | [`GatewayError::Refused`] / `Undecodable` (ATH Móvil's message and code) | 502 |
 //! | ATH Móvil unavailable, rate limited or outcome unknown; timeouts | 503 |
+//!
+//! ATH Móvil's failures and the internal error are worded in English and in
+//! Spanish: the English body is the response's, the Spanish one rides along
+//! in a `SpanishBody` extension, and the shared layers send it instead when
+//! the caller's `Accept-Language` prefers Spanish. A refusal is told with
+//! ATH Móvil's published text for its code ([`AthmErrorCode::message`]).
 
 use std::time::Duration;
 
-use athm_domain::ports::{GatewayError, StoreError};
+use athm_domain::Language;
+use athm_domain::ports::{AthmErrorCode, GatewayError, StoreError};
 use athm_domain::services::{PaymentError, WebhookError};
 use athm_domain::{FieldError, RuleError};
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// Why a request failed; each variant has one status.
 #[derive(Debug, thiserror::Error)]
@@ -87,27 +94,81 @@ impl ApiError {
         }
     }
 
-    /// The message a client sees: never a store detail or a secret.
-    fn public_message(&self) -> String {
-        match self {
-            Self::Gateway(GatewayError::Refused { message, .. }) => {
-                format!("ATH Móvil refused the operation: {message}")
+    /// The message a client sees in `language`: never a store detail or a
+    /// secret. Only ATH Móvil's failures and the internal error have a
+    /// Spanish wording; the other messages name fields and are in English.
+    fn public_message(&self, language: Language) -> String {
+        match (self, language) {
+            (Self::Gateway(error), _) => gateway_message(error, language),
+            (Self::Internal(_), Language::En) => {
+                "internal error; the details are in the server log".into()
             }
-            Self::Gateway(GatewayError::Undecodable { operation, .. }) => {
-                format!("ATH Móvil's answer to {operation} could not be read")
+            (Self::Internal(_), Language::Es) => {
+                "error interno; los detalles están en el registro del servidor".into()
             }
-            Self::Gateway(GatewayError::OutcomeUnknown { operation, .. }) => {
-                format!("ATH Móvil did not answer {operation}; check the payment's status")
-            }
-            Self::Gateway(error) => format!(
-                "ATH Móvil is unavailable for {}; try again later",
-                error.operation()
-            ),
-            Self::Internal(_) => "internal error; the details are in the server log".into(),
-            other => other.to_string(),
+            (other, _) => other.to_string(),
         }
     }
 }
+
+/// What to tell a person about a failed call to ATH Móvil, in `language`:
+/// for a refusal, ATH Móvil's published text for its code (its own message
+/// for a code it does not publish); never a transport detail.
+pub(crate) fn gateway_message(error: &GatewayError, language: Language) -> String {
+    let operation = error.operation();
+    match (error, language) {
+        (GatewayError::Refused { code, message, .. }, _) => {
+            let text = refusal_text(code, message, language);
+            match language {
+                Language::En => format!("ATH Móvil refused the operation: {text}"),
+                Language::Es => format!("ATH Móvil rechazó la operación: {text}"),
+            }
+        }
+        (GatewayError::Undecodable { .. }, Language::En) => {
+            format!("ATH Móvil's answer to {operation} could not be read")
+        }
+        (GatewayError::Undecodable { .. }, Language::Es) => {
+            format!("no se pudo leer la respuesta de ATH Móvil a {operation}")
+        }
+        (GatewayError::OutcomeUnknown { .. }, Language::En) => {
+            format!("ATH Móvil did not answer {operation}; check the payment's status")
+        }
+        (GatewayError::OutcomeUnknown { .. }, Language::Es) => {
+            format!("ATH Móvil no respondió a {operation}; verifique el estado del pago")
+        }
+        (_, Language::En) => format!("ATH Móvil is unavailable for {operation}; try again later"),
+        (_, Language::Es) => {
+            format!("ATH Móvil no está disponible para {operation}; intente más tarde")
+        }
+    }
+}
+
+/// A failed call to ATH Móvil told briefly, for a page that already says
+/// what failed: a refusal's published text and code (`El ReferenceNumber no
+/// existe (BTRA_0053)`), else as [`gateway_message`] tells it.
+pub(crate) fn gateway_reason(error: &GatewayError, language: Language) -> String {
+    match error {
+        GatewayError::Refused { code, message, .. } => {
+            format!("{} ({code})", refusal_text(code, message, language))
+        }
+        other => gateway_message(other, language),
+    }
+}
+
+/// ATH Móvil's published text for `code` in `language`, or `message` (its
+/// answer's own text) for a code it does not publish.
+fn refusal_text<'a>(code: &AthmErrorCode, message: &'a str, language: Language) -> &'a str {
+    if code.is_documented() || message.trim().is_empty() {
+        code.message(language)
+    } else {
+        message
+    }
+}
+
+/// The Spanish body of an error answer, carried in the response's
+/// extensions for the shared layers to send when the caller prefers Spanish.
+#[derive(Debug, Clone)]
+pub(crate) struct SpanishBody(pub(crate) Value);
 
 /// The full chain of an error, for the logs.
 pub(crate) use athm_domain::error_chain as chain;
@@ -118,9 +179,11 @@ impl IntoResponse for ApiError {
         if status.is_server_error() {
             tracing::error!(status = status.as_u16(), error = %chain(&self), "request failed");
         }
-        let mut body = json!({ "error": self.public_message() });
+        let mut body = json!({ "error": self.public_message(Language::En) });
+        let mut spanish = json!({ "error": self.public_message(Language::Es) });
         if let Self::Gateway(GatewayError::Refused { code, .. }) = &self {
             body["code"] = json!(code.as_str());
+            spanish["code"] = json!(code.as_str());
         }
         let retry_after = match &self {
             Self::RateLimited { retry_after, .. } => Some(retry_after.as_secs().max(1)),
@@ -129,7 +192,11 @@ impl IntoResponse for ApiError {
             }
             _ => None,
         };
+        let worded_twice = spanish != body;
         let mut response = (status, Json(body)).into_response();
+        if worded_twice {
+            response.extensions_mut().insert(SpanishBody(spanish));
+        }
         if let Some(secs) = retry_after {
             response
                 .headers_mut()

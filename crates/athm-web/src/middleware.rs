@@ -1,5 +1,5 @@
-//! The layers every route shares: tracing, metrics, JSON error bodies,
-//! timeout and body limit.
+//! The layers every route shares: tracing, metrics, JSON error bodies in
+//! the caller's language, timeout and body limit.
 
 use axum::Router;
 use axum::body::Body;
@@ -13,8 +13,9 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, SpanishBody};
 use crate::metrics;
+use crate::pages::Lang;
 use crate::state::AppState;
 
 /// Wraps `router` in the shared layers (outermost first): trace, metrics,
@@ -43,11 +44,26 @@ pub(crate) fn layered(router: Router<AppState>, state: &AppState) -> Router {
 }
 
 /// Gives the errors that do not come from a handler (unknown route, wrong
-/// method, oversize body, timeout) the same `{"error": ...}` body as the rest.
+/// method, oversize body, timeout) the same `{"error": ...}` body as the
+/// rest, and sends an error's Spanish body ([`SpanishBody`]) to a caller whose
+/// `Accept-Language` prefers Spanish (English otherwise: the API's default).
 async fn json_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let response = next.run(req).await;
+    let lang = Lang::accepted(req.headers()).unwrap_or(Lang::En);
+    let mut response = next.run(req).await;
+    if let Some(SpanishBody(spanish)) = response.extensions_mut().remove::<SpanishBody>() {
+        let headers = response.headers_mut();
+        headers.append(header::VARY, HeaderValue::from_static("accept-language"));
+        let code = HeaderValue::from_static(lang.code());
+        headers.insert(header::CONTENT_LANGUAGE, code);
+        if lang == Lang::Es {
+            let (mut parts, _) = response.into_parts();
+            parts.headers.remove(header::CONTENT_LENGTH);
+            return Response::from_parts(parts, Body::from(spanish.to_string()));
+        }
+        return response;
+    }
     let status = response.status();
     let is_json = response
         .headers()

@@ -3,6 +3,7 @@
 mod client;
 mod ids;
 mod item;
+mod language;
 mod lenient;
 mod lifecycle;
 mod money;
@@ -23,6 +24,7 @@ mod tests;
 pub use client::{Client, ClientUpdate};
 pub use ids::{AuthToken, EcommerceId, ReferenceNumber, RefundId, RefundIntent, WebhookEventId};
 pub use item::Item;
+pub use language::Language;
 pub use lifecycle::{LifecycleEvent, LifecycleKind};
 pub use money::{Amount, Total};
 pub use payment::{Payment, PaymentStatus};

@@ -5,8 +5,13 @@
 //! (authorization, cancel, refund, updatePhoneNumber) refused with a code
 //! outside the definitive classes, or with a code the table lacks, may have
 //! taken effect; its outcome is unknown until read back.
+//!
+//! Each code also carries ATH Móvil's published text in Spanish and English
+//! ([`AthmErrorCode::message`]), to tell a person what went wrong in their language.
 
 use std::fmt;
+
+use crate::model::Language;
 
 /// What kind of failure an ATH Móvil error code reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -58,82 +63,96 @@ impl ErrorClass {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AthmErrorCode(String);
 
-/// One published code: (code, class, Spanish message, English message).
+/// One published code: (code, class, Spanish text, English text).
 type Entry = (&'static str, ErrorClass, &'static str, &'static str);
 
-/// Every published code.
+/// Every published code, with the texts the Payment Button API README
+/// publishes for it ("Error messages": `error.code.es.BTRA_…` and
+/// `error.code.en.BTRA_…`), verbatim except where a line says otherwise:
+/// - the README's Spanish column repeats the English text for BTRA_9998,
+///   BTRA_9999, BTRA_0015, BTRA_0016, BTRA_0017 and BTRA_0401–0403: their
+///   Spanish here is the project's translation (`es: ours`);
+/// - `token.invalid.header` and `token.expired` are in no table; their
+///   English is the README's example message (without the expiry date),
+///   their Spanish the project's;
+/// - fragments that ATH Móvil completes with a field name (BTRA_0018,
+///   0019, 0028) are given a subject, and first letters are capitalised;
+/// - `%s` placeholders (BTRA_0026, 0029), which ATH Móvil fills with a value
+///   this table cannot know, are put in words;
+/// - typing slips are corrected (`fix`): missing accents, `ins't`,
+///   `recordb`, `Not record`, `is not confirm`, `the same than`.
 #[rustfmt::skip]
 const CODES: &[Entry] = {
     use ErrorClass::*;
     &[
-        ("BTRA_9998", Transient, "Error de comunicación", "Communication error"),
-        ("BTRA_9999", Transient, "Error interno", "Internal error"),
-        ("BTRA_0015", Transient, "Error de comunicación", "Communication error"),
-        ("BTRA_0016", Transient, "Error de comunicación", "Communication error"),
+        ("BTRA_9998", Transient, "Error de comunicación", "Communication Error"), // es: ours
+        ("BTRA_9999", Transient, "Error interno", "Internal Error"), // es: ours
+        ("BTRA_0015", Transient, "Error de comunicación", "Communication Error"), // es: ours
+        ("BTRA_0016", Transient, "Error de comunicación", "Communication Error"), // es: ours
 
-        ("token.invalid.header", Authentication, "Token inválido o ausente", "Missing or invalid auth token"),
-        ("token.expired", Authentication, "El token ha expirado", "The auth token has expired"),
-        ("BTRA_0401", Authentication, "Token inválido", "Invalid token"),
-        ("BTRA_0402", Authentication, "El token ha expirado", "The token has expired"),
-        ("BTRA_0403", Authentication, "Token inválido", "Invalid token"),
-        ("BTRA_0017", Authentication, "Token del negocio inválido", "Invalid business token"),
+        ("token.invalid.header", Authentication, "No se envió el encabezado de autorización", "No authorization header present"), // es: ours
+        ("token.expired", Authentication, "El token ha expirado", "The Token has expired"), // es: ours
+        ("BTRA_0401", Authentication, "Token de autorización inválido", "Invalid authorization token"), // es: ours
+        ("BTRA_0402", Authentication, "Token de autorización expirado", "Authorization token expired"), // es: ours
+        ("BTRA_0403", Authentication, "Token de autorización inválido", "Invalid authorization token"), // es: ours
+        ("BTRA_0017", Authentication, "Token de autorización inválido", "Invalid authorization token"), // es: ours
 
-        ("BTRA_0001", Amount, "El monto es menor al mínimo", "The amount is under the minimum"),
-        ("BTRA_0004", Amount, "El monto excede los límites", "The amount exceeds the limits"),
-        ("BTRA_0013", Amount, "El monto no puede ser cero", "The amount cannot be zero"),
-        ("BTRA_0020", Amount, "El monto está fuera de los límites (<4 dígitos>.<2 dígitos>)", "The amount is out of bounds (<4 digits>.<2 digits>)"),
-        ("BTRA_0028", Amount, "El monto es menor a 0.01", "The amount is under 0.01"),
-        ("BTRA_0042", Amount, "La propina excede los límites", "The tip exceeds the limits"),
-        ("BTRA_0044", Amount, "El monto excede los límites de la institución financiera", "The amount exceeds the financial institution's limits"),
-        ("BTRA_0045", Amount, "El monto excede los límites de la tarjeta", "The amount exceeds the card's limits"),
-        ("BTRA_0051", Amount, "La propina excede el monto", "The tip exceeds the amount"),
+        ("BTRA_0001", Amount, "El monto de la transferencia está por debajo del mínimo permitido", "The transfer amount is under Minimum allowed"),
+        ("BTRA_0004", Amount, "El monto está por encima de los límites", "Amount is Over the limits"),
+        ("BTRA_0013", Amount, "El monto es cero", "Amount is Zero"),
+        ("BTRA_0020", Amount, "Valor numérico fuera de los límites (<4 dígitos>.<2 dígitos> esperados)", "Numeric value out of bounds (<4 digits>.<2 digits> expected)"),
+        ("BTRA_0028", Amount, "El monto es menor de 0.01", "The amount is less than 0.01"), // subject added
+        ("BTRA_0042", Amount, "El monto de la propina está por encima de los límites", "Tip amount is over limits"),
+        ("BTRA_0044", Amount, "El monto está por encima de los límites de la Institución Financiera", "Amount is Over limits of the Financial Institution"), // fix: del
+        ("BTRA_0045", Amount, "El monto está por encima de los límites de la tarjeta", "Amount is Over the limits of the card"),
+        ("BTRA_0051", Amount, "El monto de la propina no debe exceder el valor del monto de la transacción", "The amount of the tip must not exceed the value of the amount of the transaction"), // fix: accent
 
-        ("BTRA_0002", Customer, "El cliente tiene pendiente la verificación para recuperar acceso", "The customer is pending regain-access verification"),
-        ("BTRA_0003", Customer, "La tarjeta del cliente es la misma del negocio", "The customer's card is the business's card"),
-        ("BTRA_0011", Customer, "La tarjeta no pertenece al negocio", "The card does not belong to the business"),
-        ("BTRA_0012", Customer, "La tarjeta de origen y la de destino son la misma", "The source and target cards are the same"),
-        ("BTRA_0049", Customer, "El customerId no existe", "The customerId does not exist"),
+        ("BTRA_0002", Customer, "Estatus del cliente es Pendiente Recuperar Verificación de Acceso", "Customer status is Pending Regain Access Verification"),
+        ("BTRA_0003", Customer, "Número de tarjeta del cliente es el mismo que el del negocio", "Card number from the customer is the same as the business"), // fix: than
+        ("BTRA_0011", Customer, "Número de la tarjeta no pertenece al negocio", "Card number does not belong to the business"),
+        ("BTRA_0012", Customer, "Números de tarjetas origen y destino son los mismos", "Source and Target card numbers are the same"),
+        ("BTRA_0049", Customer, "El customerId no existe", "customerId does not exist"),
 
-        ("BTRA_0009", Business, "El negocio no está activo", "The business is not active"),
-        ("BTRA_0010", Business, "El negocio no está activo", "The business is not active"),
-        ("BTRA_0027", Business, "El negocio no es una organización sin fines de lucro", "The business is not a non-profit"),
-        ("BTRA_0043", Business, "El negocio no es el dueño del pago", "The business is not the owner of the payment"),
-        ("BTRA_0050", Business, "Las propinas están deshabilitadas", "Tips are disabled"),
+        ("BTRA_0009", Business, "El negocio no está activo", "Business is not active"),
+        ("BTRA_0010", Business, "El negocio no está activo", "Business status is not Active"),
+        ("BTRA_0027", Business, "La organización no es una organización sin fines de lucro", "The organization is not a Non Profit organization"),
+        ("BTRA_0043", Business, "El comercio no es dueño del pago", "The business isn't owner of payment"), // fix: ins't
+        ("BTRA_0050", Business, "La configuración para recibir propinas está deshabilitada para el negocio", "Tip configuration is disabled for the business"), // fix: accents
 
-        ("BTRA_0006", Format, "Formato inválido", "Invalid format or missing body"),
-        ("BTRA_0018", Format, "Un campo está en blanco", "A field is blank"),
-        ("BTRA_0019", Format, "Un campo es nulo", "A field is null"),
-        ("BTRA_0021", Format, "El transactionType no es válido", "The transactionType is not valid"),
-        ("BTRA_0029", Format, "Falta un parámetro requerido", "A required parameter is missing"),
-        ("BTRA_0038", Format, "La metadata excede 40 caracteres", "Metadata is over 40 characters"),
-        ("BTRA_0040", Format, "El mensaje excede 50 caracteres", "The message is over 50 characters"),
-        ("BTRA_0052", Format, "No se pueden enviar tipAmount y porcentaje a la vez", "Both tipAmount and percentage were sent"),
+        ("BTRA_0006", Format, "Formato inválido", "Invalid format"),
+        ("BTRA_0018", Format, "El campo no debe estar vacío", "The field must not be blank"), // subject added
+        ("BTRA_0019", Format, "El campo no debe ser nulo", "The field must not be null"), // subject added
+        ("BTRA_0021", Format, "TransactionType no es válido", "TransactionType is not valid"),
+        ("BTRA_0029", Format, "El parámetro requerido no está presente", "Required parameter is not present"), // %s in words
+        ("BTRA_0038", Format, "El campo metadata excede el máximo de caracteres soportado (40)", "The metadata field exceeds the maximum supported characters (40)"), // fix: accent
+        ("BTRA_0040", Format, "El mensaje no puede superar los 50 caracteres", "The message can not exceed 50 characters"),
+        ("BTRA_0052", Format, "No puede llenar ambos campos (tipAmount y percentage), solo use uno", "Cannot fill both fields (tipAmount and percentage), just fill one"),
 
-        ("BTRA_0007", NotFound, "El transactionId no existe", "The transactionId does not exist"),
-        ("BTRA_0008", NotFound, "El transactionId no pertenece a este negocio", "The transactionId does not belong to this business"),
-        ("BTRA_0014", NotFound, "El transactionId no pertenece al negocio actual", "The transactionId does not belong to the current business"),
-        ("BTRA_0031", NotFound, "El ecommerceId no existe", "The ecommerce id does not exist"),
-        ("BTRA_0053", NotFound, "El número de referencia no existe", "The reference number does not exist"),
+        ("BTRA_0007", NotFound, "TransactionId no existe", "TransactionId does not exist"),
+        ("BTRA_0008", NotFound, "TransactionId no pertenece al negocio", "TransactionId does not belong to the business"),
+        ("BTRA_0014", NotFound, "TransactionId no existe para el negocio actual", "TransactionId does not exist for the current business"),
+        ("BTRA_0031", NotFound, "El ecommerceId no existe", "EcommerceId does not exist"),
+        ("BTRA_0053", NotFound, "El ReferenceNumber no existe", "ReferenceNumber not found"),
 
-        ("BTRA_0005", State, "La transacción falló con estado de error", "The transaction failed with status error"),
-        ("BTRA_0030", State, "El reembolso falló con estado de error", "The refund failed with status error"),
-        ("BTRA_0032", State, "La transacción no está en estado CONFIRM", "The payment is not in CONFIRM"),
-        ("BTRA_0033", State, "Error al crear el registro de ecommerce", "Error creating the ecommerce record"),
-        ("BTRA_0034", State, "El registro de ecommerce ya existe", "The ecommerce record already exists"),
-        ("BTRA_0035", State, "La transacción no tiene el estado esperado", "The transaction is not in the expected status"),
-        ("BTRA_0036", State, "La transacción ya está asignada a otro cliente", "The transaction is already assigned to another customer"),
-        ("BTRA_0037", State, "No se puede confirmar una transacción cancelada o fallida", "A cancelled or failed transaction cannot be confirmed"),
-        ("BTRA_0039", State, "El tiempo válido para ejecutar ha expirado", "The valid time to execute has expired"),
-        ("BTRA_0041", State, "El número de teléfono ya está asignado", "The phone number is already assigned"),
+        ("BTRA_0005", State, "Transacción fallida. Estatus de error", "Transaction failed. Status error"),
+        ("BTRA_0030", State, "El refund falló con un estatus de error", "The refund failed with a status error"), // fix: accent
+        ("BTRA_0032", State, "El estatus del e-commerce no está confirmado", "The status of the e-commerce is not confirmed"), // fix: accent, confirm
+        ("BTRA_0033", State, "Error al crear el registro del BusinessEcommerce", "Error creating BusinessEcommerce record"), // fix: recordb
+        ("BTRA_0034", State, "El BusinessEcommerce ya existe en dynamoDB", "BusinessEcommerce exists in the dynamoDB"),
+        ("BTRA_0035", State, "El estatus del registro de Transacción e-commerce no es el esperado", "The e-commerce transaction has not the expected status"), // fix: espereado
+        ("BTRA_0036", State, "El e-commerce que tratas de confirmar, ya está asignado a otro customer", "The e-commerce you are trying to confirm is already assigned to another customer"), // fix: accent
+        ("BTRA_0037", State, "No se puede confirmar una transacción con status Cancelado o Fallido", "Cannot confirm a transaction with status Canceled or Failed"),
+        ("BTRA_0039", State, "Tiempo válido para ejecutar la transacción ha expirado", "Valid time to execute the transaction has expired"), // fix: accent
+        ("BTRA_0041", State, "La transacción e-commerce ya tiene asignado un número telefónico", "The e-commerce transaction already has a phone number assigned"), // fix: accents
 
-        ("BTRA_0022", Report, "No hay transacciones", "No transactions found"),
-        ("BTRA_0023", Report, "Fecha inicial inválida", "Invalid from date"),
-        ("BTRA_0024", Report, "Fecha final inválida", "Invalid to date"),
-        ("BTRA_0025", Report, "La fecha inicial es posterior a la final", "The from date is after the to date"),
-        ("BTRA_0026", Report, "El rango de fechas excede el máximo de días", "The date range is longer than the maximum number of days"),
-        ("BTRA_0046", Report, "No hay transacciones en el rango", "No transactions in the range"),
-        ("BTRA_0047", Report, "La fecha inicial está en el futuro", "The from date is in the future"),
-        ("BTRA_0048", Report, "La fecha final está en el futuro", "The to date is in the future"),
+        ("BTRA_0022", Report, "Reporte sin transacciones", "No records for report"), // fix: Not record
+        ("BTRA_0023", Report, "Error con la fecha Desde", "Error with the From date"),
+        ("BTRA_0024", Report, "Error con la fecha Hasta", "Error with the To date"),
+        ("BTRA_0025", Report, "La fecha Desde debe ser anterior a la fecha Hasta", "The From date must be before the To date"),
+        ("BTRA_0026", Report, "La diferencia entre fechas debe ser inferior al máximo de días permitido", "The difference between dates must be lower than the maximum number of days allowed"), // %s in words
+        ("BTRA_0046", Report, "No hay transacciones para el rango de fechas indicado", "There are no transactions for the indicated date range"),
+        ("BTRA_0047", Report, "La fecha desde no puede ser futura", "Date from cannot be future"),
+        ("BTRA_0048", Report, "La fecha hasta no puede ser futura", "Date to cannot be future"),
     ]
 };
 
@@ -191,15 +210,16 @@ impl AthmErrorCode {
         self.is("BTRA_0026")
     }
 
-    /// The message in Spanish, for undocumented codes a generic one.
-    pub fn message_es(&self) -> &'static str {
-        self.entry()
-            .map_or("Error desconocido de ATH Móvil", |e| e.2)
-    }
-
-    /// The message in English, for undocumented codes a generic one.
-    pub fn message_en(&self) -> &'static str {
-        self.entry().map_or("Unknown ATH Móvil error", |e| e.3)
+    /// ATH Móvil's published text for this code in `language` (see
+    /// `CODES` for where it departs from the README); for a code the table
+    /// lacks, a generic text saying the error is unknown.
+    pub fn message(&self, language: Language) -> &'static str {
+        match (self.entry(), language) {
+            (Some(entry), Language::Es) => entry.2,
+            (Some(entry), Language::En) => entry.3,
+            (None, Language::Es) => "Error desconocido de ATH Móvil",
+            (None, Language::En) => "Unknown ATH Móvil error",
+        }
     }
 }
 

@@ -40,7 +40,8 @@ impl PaymentService {
     /// Creates the payment at ATH Móvil and records it OPEN with its auth token.
     ///
     /// # Errors
-    /// [`PaymentError::Invalid`] when subtotal and tax do not add up; gateway and store failures.
+    /// [`PaymentError::Invalid`] when the subtotal or the tax is over ATH
+    /// Móvil's amount format ([`PaymentRequest::validate`]); gateway and store failures.
     pub async fn initiate(
         &self,
         request: PaymentRequest,

@@ -14,7 +14,8 @@ use serde::Deserialize;
 use super::payment::{found, load, refundable, render};
 use super::session::{CsrfForm, Session, see_other};
 use super::{AdminState, Ctx, failure};
-use crate::pages::{fill, money};
+use crate::error::gateway_reason;
+use crate::pages::{Lang, fill, money};
 
 /// The refund forms (review and confirm).
 #[derive(Debug, Deserialize)]
@@ -29,6 +30,19 @@ pub(crate) struct RefundForm {
     /// twice (a double click, a resubmitted page) is one refund.
     #[serde(default)]
     intent: String,
+}
+
+/// Why a refund was not made, in the admin's language: ATH Móvil's
+/// published text and code when ATH Móvil refused or failed, else the error.
+fn refusal(error: &PaymentError, lang: Lang) -> String {
+    match error {
+        PaymentError::Gateway(gateway)
+        | PaymentError::RefundRefused {
+            source: Some(gateway),
+            ..
+        } => gateway_reason(gateway, lang.language()),
+        other => other.to_string(),
+    }
 }
 
 fn forbidden(ctx: &Ctx, session: &Session) -> Response {
@@ -187,7 +201,7 @@ pub(crate) async fn confirm_refund(
                 Ok(Some(found)) => found,
                 _ => (record, events),
             };
-            let reason = fill(t.refund_failed, &[("reason", &error.to_string())]);
+            let reason = fill(t.refund_failed, &[("reason", &refusal(&error, ctx.lang))]);
             render(
                 &ctx,
                 &session,
@@ -359,7 +373,10 @@ pub(crate) async fn install_webhook(
                         StatusCode::BAD_GATEWAY,
                         (
                             false,
-                            fill(t.install_failed, &[("reason", &error.to_string())]),
+                            fill(
+                                t.install_failed,
+                                &[("reason", &gateway_reason(&error, ctx.lang.language()))],
+                            ),
                         ),
                     )
                 }

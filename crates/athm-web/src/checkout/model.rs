@@ -12,10 +12,10 @@ use serde_json::Value;
 pub struct Checkout {
     /// What the customer pays (1.00–1500.00).
     pub total: Total,
-    /// The total before tax.
+    /// The subtotal shown to the customer (a display value: not checked against `total`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subtotal: Option<Amount>,
-    /// The tax.
+    /// The tax shown to the customer (a display value, like `subtotal`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tax: Option<Amount>,
     /// The merchant's first metadata field (≤ 40 characters).
@@ -68,7 +68,8 @@ impl Checkout {
         }
     }
 
-    /// Checks the rules between fields (subtotal + tax = total) and the URLs.
+    /// Checks what the field types cannot ([`PaymentRequest::validate`]:
+    /// subtotal and tax within ATH Móvil's amount format) and the URLs.
     ///
     /// # Errors
     /// A [`FieldError`] naming the first field refused.
@@ -86,9 +87,9 @@ impl Checkout {
 pub struct CheckoutRequest {
     /// Required: 1.00–1500.00.
     pub total: Option<Value>,
-    /// Optional.
+    /// Optional display value, 0.00–9999.99; not checked against `total`.
     pub subtotal: Option<Value>,
-    /// Optional.
+    /// Optional display value, 0.00–9999.99; not checked against `total`.
     pub tax: Option<Value>,
     /// Optional, ≤ 40 characters.
     pub metadata1: Option<String>,

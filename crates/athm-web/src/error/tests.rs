@@ -49,7 +49,7 @@ async fn each_domain_error_maps_to_one_status_and_a_json_body() {
         (
             PaymentError::Gateway(refused()).into(),
             502,
-            "ATH Móvil refused the operation: The payment is not in CONFIRM",
+            "ATH Móvil refused the operation: The status of the e-commerce is not confirmed",
         ),
         (
             PaymentError::Gateway(GatewayError::Unavailable {
@@ -133,4 +133,65 @@ async fn a_missing_api_key_asks_for_a_bearer_token() {
     let response = ApiError::Unauthorized("authorization: required".into()).into_response();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer");
+}
+
+fn spanish(error: ApiError) -> Option<Value> {
+    let response = error.into_response();
+    response
+        .extensions()
+        .get::<SpanishBody>()
+        .map(|SpanishBody(body)| body.clone())
+}
+
+#[tokio::test]
+async fn a_refusal_is_worded_in_spanish_too_with_the_published_text() {
+    let body = spanish(ApiError::Gateway(refused())).expect("a Spanish body");
+    assert_eq!(
+        body["error"],
+        "ATH Móvil rechazó la operación: El estatus del e-commerce no está confirmado"
+    );
+    assert_eq!(body["code"], "BTRA_0032");
+}
+
+#[tokio::test]
+async fn an_unpublished_code_is_told_with_ath_movils_own_message() {
+    let error = GatewayError::Refused {
+        operation: Operation::Refund,
+        code: AthmErrorCode::new("BTRA_7777"),
+        message: "Something new".into(),
+    };
+    let (_, body, _) = answer(ApiError::Gateway(error)).await;
+    assert_eq!(
+        body["error"],
+        "ATH Móvil refused the operation: Something new"
+    );
+}
+
+#[tokio::test]
+async fn messages_without_a_spanish_wording_carry_no_spanish_body() {
+    let field: ApiError = FieldError::new("total", Problem::Missing).into();
+    assert!(spanish(field).is_none());
+    let internal = ApiError::Internal("boom password=x".into());
+    let body = spanish(internal).expect("a Spanish body");
+    assert_eq!(
+        body["error"],
+        "error interno; los detalles están en el registro del servidor"
+    );
+}
+
+#[test]
+fn a_page_tells_a_refusal_by_its_text_and_code() {
+    let error = GatewayError::Refused {
+        operation: Operation::Refund,
+        code: AthmErrorCode::new("BTRA_0053"),
+        message: "ReferenceNumber not found".into(),
+    };
+    assert_eq!(
+        gateway_reason(&error, Language::Es),
+        "El ReferenceNumber no existe (BTRA_0053)"
+    );
+    assert_eq!(
+        gateway_reason(&error, Language::En),
+        "ReferenceNumber not found (BTRA_0053)"
+    );
 }

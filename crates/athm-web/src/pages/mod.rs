@@ -5,7 +5,7 @@ mod texts;
 
 use std::time::Duration;
 
-use athm_domain::{Amount, PaymentStatus, RefundStatus};
+use athm_domain::{Amount, Language, PaymentStatus, RefundStatus};
 use axum::Router;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -41,12 +41,29 @@ impl Lang {
         }
     }
 
+    /// The language of a tag such as `es`, `en-US` or `es-PR`.
     pub(crate) fn parse(text: &str) -> Option<Self> {
-        match text.trim().get(..2).map(str::to_ascii_lowercase).as_deref() {
-            Some("es") => Some(Self::Es),
-            Some("en") => Some(Self::En),
-            _ => None,
+        Language::from_tag(text).map(Self::from)
+    }
+
+    /// The domain's name for this language (ATH Móvil's error texts are kept there).
+    pub(crate) fn language(self) -> Language {
+        match self {
+            Self::Es => Language::Es,
+            Self::En => Language::En,
         }
+    }
+
+    /// The language `Accept-Language` prefers of the two, by quality
+    /// (`q=0` refuses a language; equal qualities keep the header's order);
+    /// `None` when the header is absent or names neither. Each page or API
+    /// picks its own default.
+    pub(crate) fn accepted(headers: &HeaderMap) -> Option<Self> {
+        let header = headers.get(header::ACCEPT_LANGUAGE)?.to_str().ok()?;
+        accept_language::parse_with_quality(header)
+            .into_iter()
+            .filter(|(_, quality)| *quality > 0.0)
+            .find_map(|(tag, _)| Self::parse(&tag))
     }
 
     pub(crate) fn texts(self) -> &'static Texts {
@@ -73,16 +90,7 @@ impl Lang {
         if let Some(lang) = cookie(&parts.headers, LANG_COOKIE).and_then(|v| Self::parse(&v)) {
             return (lang, false);
         }
-        let accepted = parts
-            .headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        let lang = accepted
-            .split(',')
-            .find_map(|tag| Self::parse(tag.split(';').next().unwrap_or_default()))
-            .unwrap_or(Self::Es);
-        (lang, false)
+        (Self::accepted(&parts.headers).unwrap_or(Self::Es), false)
     }
 
     /// The `Set-Cookie` value that remembers this language under `path`.
@@ -92,6 +100,15 @@ impl Lang {
             self.code(),
             if path.is_empty() { "/" } else { path }
         )
+    }
+}
+
+impl From<Language> for Lang {
+    fn from(language: Language) -> Self {
+        match language {
+            Language::Es => Self::Es,
+            Language::En => Self::En,
+        }
     }
 }
 
@@ -344,5 +361,30 @@ mod tests {
             Some((Lang::En, false))
         );
         assert_eq!(lang(request("/", None, None)).ok(), Some((Lang::Es, false)));
+    }
+
+    #[test]
+    fn accept_language_is_read_by_quality() {
+        let accepted = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_str(value).ok()?);
+            Lang::accepted(&headers)
+        };
+        let table = [
+            ("es-PR", Some(Lang::Es)),
+            ("es-PR,es;q=0.9,en;q=0.8", Some(Lang::Es)),
+            ("en-US,en;q=0.9,es;q=0.8", Some(Lang::En)),
+            ("es;q=0.4, en;q=0.6", Some(Lang::En)),
+            ("fr-FR, es;q=0.5", Some(Lang::Es)),
+            ("es;q=0, en;q=0.1", Some(Lang::En)),
+            ("es;q=0", None),
+            ("fr, de", None),
+            ("*", None),
+            ("est, eng", None),
+            ("", None),
+        ];
+        for (value, expected) in table {
+            assert_eq!(accepted(value), expected, "{value:?}");
+        }
     }
 }

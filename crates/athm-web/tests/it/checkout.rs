@@ -6,7 +6,7 @@ use athm_web::{Checkout, session_token, sign_checkout};
 use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{PHONE, spawn};
+use crate::helpers::{API_KEY, PHONE, spawn};
 
 #[tokio::test]
 async fn a_customer_pays_a_server_bound_checkout_from_initiation_to_completion() {
@@ -173,4 +173,29 @@ async fn ath_movil_being_down_is_a_503_and_counted() {
         text.contains("athm_payment_operations_total{operation=\"payment\",outcome=\"gateway_"),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn subtotal_and_tax_are_display_values_the_checkout_api_does_not_sum() {
+    let app = spawn().await;
+    for (subtotal, tax, total) in [("0.00", "0.00", "1.00"), ("20.00", "1.00", "25.00")] {
+        let answer = app
+            .post(
+                "/athm/api/checkouts",
+                json!({"total": total, "subtotal": subtotal, "tax": tax}),
+                &[("authorization", &format!("Bearer {}", API_KEY))],
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        assert_eq!(answer.body["total"], total);
+    }
+    let over = app
+        .post(
+            "/athm/api/checkouts",
+            json!({"total": "1.00", "subtotal": "10000.00"}),
+            &[("authorization", &format!("Bearer {}", API_KEY))],
+        )
+        .await;
+    assert_eq!(over.status, StatusCode::BAD_REQUEST, "{}", over.body);
+    assert!(over.error().starts_with("subtotal:"), "{}", over.body);
 }

@@ -10,16 +10,18 @@ use athm_sandbox::{
     CustomerInput, DEMO_PRIVATE_TOKEN, DEMO_PUBLIC_TOKEN, RunningSandbox, SandboxConfig,
 };
 use athm_store::SqlStore;
+use athm_web::admin::AdminConfig;
 use athm_web::{AppState, WebConfig, mount};
 use axum::Router;
 use axum::body::{Body, to_bytes};
-use axum::http::{HeaderMap, Method, Request, StatusCode};
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use serde_json::Value;
 use tower::ServiceExt;
 
 pub const SECRET: &str = "test-checkout-secret";
 pub const API_KEY: &str = "merchant-api-key";
 pub const PHONE: &str = "787-555-1234";
+pub const ADMIN_PASSWORD: &str = "admin-password";
 
 /// The router over a fresh in-memory database and a started sandbox.
 pub struct TestApp {
@@ -138,6 +140,37 @@ impl TestApp {
             .to_string()
     }
 
+    /// The API router with the admin pages (password [`ADMIN_PASSWORD`]) merged in.
+    pub fn with_admin(&self) -> Router {
+        mount(self.state.clone(), "/athm").merge(athm_web::admin::router(
+            self.state.clone(),
+            AdminConfig::new(ADMIN_PASSWORD),
+            "/athm",
+        ))
+    }
+
+    /// A payment of `total` initiated, approved by the customer and
+    /// authorized: COMPLETED here and at the sandbox. Its ecommerce id.
+    pub async fn completed_payment(&self, total: &str) -> String {
+        let started = self.initiate(total).await;
+        assert_eq!(started.status, StatusCode::OK, "{}", started.body);
+        let id = started.body["ecommerce_id"]
+            .as_str()
+            .expect("an id")
+            .to_string();
+        let session = started.body["session"].as_str().expect("a session");
+        self.confirm(&id);
+        let done = self
+            .post(
+                "/athm/api/authorize",
+                serde_json::json!({ "ecommerce_id": id }),
+                &[("x-athm-session", session)],
+            )
+            .await;
+        assert_eq!(done.body["status"], "COMPLETED", "{}", done.body);
+        id
+    }
+
     /// Initiates a payment of `total`; the answer.
     pub async fn initiate(&self, total: &str) -> Answer {
         let token = self.checkout(serde_json::json!({ "total": total })).await;
@@ -188,4 +221,90 @@ pub async fn send(router: &Router, request: Request<Body>) -> Answer {
         headers,
         body,
     }
+}
+
+/// The HTML of `GET path`, with `cookie`.
+pub async fn html(router: &Router, path: &str, cookie: &str) -> (StatusCode, String) {
+    let req = axum::http::Request::builder()
+        .method(Method::GET)
+        .uri(path)
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .expect("a request");
+    let response = router.clone().oneshot(req).await.expect("infallible");
+    let status = response.status();
+    let bytes = to_bytes(response.into_body(), 1 << 22)
+        .await
+        .expect("a body");
+    (status, String::from_utf8(bytes.to_vec()).expect("utf-8"))
+}
+
+/// The `name=value` of each `Set-Cookie` of `response`, joined for a `Cookie` header.
+pub fn cookies(response: &axum::response::Response) -> String {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_string))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Logs in to the admin of `router` with `password`; the session cookie.
+pub async fn log_in(router: &Router, password: &str) -> String {
+    let page = router
+        .clone()
+        .oneshot(request(
+            Method::GET,
+            "/athm/admin/login",
+            Body::empty(),
+            &[],
+        ))
+        .await
+        .expect("infallible");
+    let login_cookie = cookies(&page);
+    let body = to_bytes(page.into_body(), 1 << 20).await.expect("a body");
+    let body = String::from_utf8(body.to_vec()).expect("utf-8");
+    let csrf = hidden(&body, "csrf").expect("a CSRF token in the login form");
+    let form = format!("csrf={csrf}&password={password}&next=");
+    let req = axum::http::Request::builder()
+        .method(Method::POST)
+        .uri("/athm/admin/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, login_cookie)
+        .body(Body::from(form))
+        .expect("a request");
+    let answer = router.clone().oneshot(req).await.expect("infallible");
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER, "logged in");
+    cookies(&answer)
+}
+
+/// The status and HTML of a form `POST path` (`application/x-www-form-urlencoded`), with `cookie`.
+pub async fn post_form(
+    router: &Router,
+    path: &str,
+    form: &str,
+    cookie: &str,
+) -> (StatusCode, String) {
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, cookie)
+        .body(Body::from(form.to_string()))
+        .expect("a request");
+    let response = router.clone().oneshot(req).await.expect("infallible");
+    let status = response.status();
+    let bytes = to_bytes(response.into_body(), 1 << 22)
+        .await
+        .expect("a body");
+    (status, String::from_utf8(bytes.to_vec()).expect("utf-8"))
+}
+
+/// The value of the hidden input `name` in `html`.
+pub fn hidden(html: &str, name: &str) -> Option<String> {
+    html.split(&format!("name=\"{name}\" value=\""))
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(str::to_string)
 }

@@ -61,8 +61,8 @@ async fn a_bad_checkout_request_names_the_field() {
             "total: must be between 1.00 and 1500.00",
         ),
         (
-            json!({"total": 10, "subtotal": 9, "tax": 2}),
-            "total: subtotal 9.00 + tax 2.00 must equal the total 10.00",
+            json!({"total": 10, "tax": "10000.00"}),
+            "tax: must be between 0 and 9999.99",
         ),
         (
             json!({"total": 10, "metadata1": "x".repeat(41)}),

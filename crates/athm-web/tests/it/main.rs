@@ -6,5 +6,6 @@ mod hardening;
 mod helpers;
 mod ingest;
 mod inputs;
+mod language;
 mod ops;
 mod webhook;

@@ -1,6 +1,7 @@
 use std::collections::HashSet;
 
 use super::*;
+use crate::model::Language;
 
 /// The published table (shared/ath-movil-api.md, "Errors"), written out
 /// again by class rather than copied from `CODES`.
@@ -53,8 +54,11 @@ fn every_published_code_has_its_class_and_both_messages() {
         let c = AthmErrorCode::new(code.as_str());
         assert!(c.is_documented(), "{code}");
         assert_eq!(c.class(), *class, "{code}");
-        assert!(!c.message_es().is_empty() && !c.message_en().is_empty());
-        assert_ne!(c.message_en(), "Unknown ATH Móvil error", "{code}");
+        for language in Language::ALL {
+            let unknown = AthmErrorCode::new("BTRA_7777").message(language);
+            assert!(!c.message(language).trim().is_empty(), "{code} {language}");
+            assert_ne!(c.message(language), unknown, "{code} {language}");
+        }
     }
     assert_eq!(published.len(), 60);
     assert_eq!(
@@ -111,8 +115,8 @@ fn undocumented_codes_are_classed_undocumented_with_generic_messages() {
     assert_eq!(code.as_str(), "BTRA_7777");
     assert!(!code.is_documented());
     assert_eq!(code.class(), ErrorClass::Undocumented);
-    assert_eq!(code.message_en(), "Unknown ATH Móvil error");
-    assert_eq!(code.message_es(), "Error desconocido de ATH Móvil");
+    assert_eq!(code.message(Language::En), "Unknown ATH Móvil error");
+    assert_eq!(code.message(Language::Es), "Error desconocido de ATH Móvil");
 }
 
 #[test]
@@ -132,18 +136,62 @@ fn report_codes_with_a_meaning_of_their_own_are_recognised() {
 }
 
 #[test]
-fn messages_follow_the_published_meanings() {
-    let table = [
-        ("BTRA_0015", "Communication error"),
-        ("BTRA_9999", "Internal error"),
-        ("BTRA_0047", "The from date is in the future"),
-        ("BTRA_0048", "The to date is in the future"),
-    ];
-    for (code, en) in table {
-        assert_eq!(AthmErrorCode::new(code).message_en(), en, "{code}");
+fn each_code_speaks_spanish_and_english_differently() {
+    // The README's Spanish column repeats the English for a few codes; the
+    // table translates those, so no code says the same thing in both.
+    for (code, ..) in CODES {
+        let c = AthmErrorCode::new(*code);
+        assert_ne!(c.message(Language::Es), c.message(Language::En), "{code}");
     }
-    assert_eq!(
-        AthmErrorCode::new("BTRA_0047").message_es(),
-        "La fecha inicial está en el futuro"
-    );
+}
+
+#[test]
+fn messages_are_the_published_texts() {
+    // The README's `error.code.es.…` / `error.code.en.…` lines, verbatim.
+    let table = [
+        (
+            "BTRA_0053",
+            "El ReferenceNumber no existe",
+            "ReferenceNumber not found",
+        ),
+        (
+            "BTRA_0038",
+            "El campo metadata excede el máximo de caracteres soportado (40)",
+            "The metadata field exceeds the maximum supported characters (40)",
+        ),
+        (
+            "BTRA_0004",
+            "El monto está por encima de los límites",
+            "Amount is Over the limits",
+        ),
+        (
+            "BTRA_0046",
+            "No hay transacciones para el rango de fechas indicado",
+            "There are no transactions for the indicated date range",
+        ),
+        (
+            "BTRA_0047",
+            "La fecha desde no puede ser futura",
+            "Date from cannot be future",
+        ),
+    ];
+    for (code, es, en) in table {
+        let c = AthmErrorCode::new(code);
+        assert_eq!(
+            (c.message(Language::Es), c.message(Language::En)),
+            (es, en),
+            "{code}"
+        );
+    }
+}
+
+#[test]
+fn no_message_keeps_a_placeholder_or_a_typing_slip() {
+    for (code, _, es, en) in CODES {
+        for text in [es, en] {
+            for slip in ["%s", "ins't", "recordb", "Not record", "espereado", "  "] {
+                assert!(!text.contains(slip), "{code}: {text}");
+            }
+        }
+    }
 }

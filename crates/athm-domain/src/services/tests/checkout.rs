@@ -46,18 +46,18 @@ async fn initiate_creates_the_payment_at_ath_movil_and_stores_it_open_with_its_t
 }
 
 #[tokio::test]
-async fn initiate_refuses_a_subtotal_and_tax_that_do_not_add_up_before_calling_ath_movil() {
+async fn initiate_refuses_a_tax_over_ath_movils_amount_format_before_calling_ath_movil() {
     let mut gateway = MockAthmGateway::new();
     gateway.expect_create_payment().never();
     let mut store = MockStore::new();
     store.expect_insert_payment().never();
     let mut bad = request();
-    bad.tax = Some(amount("2.00"));
+    bad.tax = Some(amount("10000.00"));
 
     let err = service(gateway, store).initiate(bad).await.unwrap_err();
 
     assert!(
-        matches!(err, PaymentError::Invalid(ref e) if e.field == "total"),
+        matches!(err, PaymentError::Invalid(ref e) if e.field == "tax"),
         "{err:?}"
     );
 }
