@@ -122,7 +122,10 @@ mod tests {
             "402894d56b240610016b2e6c78a6003a"
         );
         assert_eq!(unlinked.total.to_string(), "5.00");
-        assert_eq!(unlinked.customer_phone.as_ref().unwrap().as_str(), "7871234567");
+        assert_eq!(
+            unlinked.customer_phone.as_ref().unwrap().as_str(),
+            "7871234567"
+        );
         assert!(!unlinked.is_refund());
         let mut nameless = row(5.0);
         nameless.reference_number = None;

@@ -303,6 +303,9 @@ impl TrustGate {
                         "the report says refund {reference} went to another customer"
                     )));
                 }
+                if let Some(objection) = self.second_opinion(&row, id).await? {
+                    return Ok(Verdict::Forged(objection));
+                }
                 with_customer(row, tx)
             }
             _ => claim,
@@ -324,6 +327,38 @@ impl TrustGate {
             refund: Box::new(refund),
             refunded_total: Some(reported),
         }))
+    }
+
+    /// Which payment the report's refund `row` is, when a webhook says it
+    /// is payment `id`'s. A webhook's word is no evidence (anyone can send
+    /// one): unless the row itself names a payment, the row must fit payment
+    /// `id` alone among the payments here, as it would with no webhook
+    /// ([`Self::locate`]). Two payments of one customer with room for the
+    /// same amount cannot be told apart from ATH Móvil's report: a person
+    /// links the refund. The objection, if any.
+    async fn second_opinion(
+        &self,
+        row: &AthmTransaction,
+        id: EcommerceId,
+    ) -> Result<Option<String>, GateError> {
+        if row.ecommerce_id.is_some() || row.related_reference.is_some() {
+            // The row names its payment (checked by the caller).
+            return Ok(None);
+        }
+        let reference = row
+            .reference_number
+            .as_ref()
+            .map_or_else(String::new, ToString::to_string);
+        Ok(match self.locate(row).await? {
+            Some((located, _)) if located.payment.ecommerce_id == id => None,
+            Some((located, _)) => Some(format!(
+                "ATH Móvil's report makes refund {reference} payment {}'s, not {id}'s",
+                located.payment.ecommerce_id
+            )),
+            None => Some(format!(
+                "refund {reference} fits more than one payment here and ATH Móvil's report does not say which: a person links it"
+            )),
+        })
     }
 
     /// The payment a refund claim is about, and the refund's own reference
