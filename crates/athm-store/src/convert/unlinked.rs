@@ -52,12 +52,7 @@ pub(crate) fn unlinked_from_row(
         total: amount(TABLE, id, "total_cents", row.total_cents)?,
         fee: opt_amount(TABLE, id, "fee_cents", row.fee_cents)?,
         net_amount: opt_amount(TABLE, id, "net_amount_cents", row.net_amount_cents)?,
-        total_refunded_amount: amount(
-            TABLE,
-            id,
-            "total_refunded_cents",
-            row.total_refunded_cents,
-        )?,
+        total_refunded_amount: amount(TABLE, id, "total_refunded_cents", row.total_refunded_cents)?,
         customer_name: row.customer_name,
         customer_phone: parse_opt(TABLE, id, "customer_phone", row.customer_phone.as_deref())?,
         customer_email: row.customer_email,

@@ -74,9 +74,7 @@ fn taking<E: EntityTrait>(table: E, column: E::Column) -> SelectStatement {
     Query::select()
         .expr(Expr::val(1))
         .from(table)
-        .and_where(
-            Expr::col((table, column)).equals((Entity, Column::ReferenceNumber)),
-        )
+        .and_where(Expr::col((table, column)).equals((Entity, Column::ReferenceNumber)))
         .to_owned()
 }
 
