@@ -1,5 +1,5 @@
 //! The listings: payments, refunds, webhook events and clients, with search,
-//! filters and pages.
+//! filters and pages, and [`list_page`], the page every listing is.
 
 use athm_domain::PaymentStatus;
 use athm_domain::ports::ListQuery;
@@ -44,7 +44,7 @@ impl Filters {
     }
 
     /// The store's query; a date that does not parse is ignored.
-    fn list_query(&self) -> ListQuery {
+    pub(crate) fn list_query(&self) -> ListQuery {
         let start = |text: &str| -> Option<DateTime<Utc>> {
             let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
             day.and_hms_opt(0, 0, 0)?
@@ -181,6 +181,41 @@ fn listing(
         }
         (pager(ctx, filters, total))
     }
+}
+
+/// What a listing page shows around its rows.
+pub(crate) struct Listing<'a> {
+    /// The heading, the page's title and the table's caption.
+    pub title: &'a str,
+    /// A paragraph under the heading, if any.
+    pub intro: Option<&'a str>,
+    /// The search field's hint.
+    pub hint: &'a str,
+    /// The status filter's choices, `(value, label)`; none hides the filter.
+    pub statuses: &'a [(&'a str, &'a str)],
+    /// Whether the form filters by date.
+    pub dates: bool,
+    /// The header cells (`true` for a number, aligned right).
+    pub columns: &'a [(&'a str, bool)],
+}
+
+/// A whole listing page: heading, filter form, the table of `rows` (or
+/// "no results") and the pager.
+pub(crate) fn list_page(
+    ctx: &Ctx,
+    session: &Session,
+    filters: &Filters,
+    page: &Listing<'_>,
+    rows: impl Iterator<Item = Markup>,
+    total: u64,
+) -> Response {
+    let body = html! {
+        h1 { (page.title) }
+        @if let Some(intro) = page.intro { p { (intro) } }
+        (filter_form(ctx, filters, page.hint, page.statuses, page.dates))
+        (listing(ctx, filters, page.title, page.columns, rows, total))
+    };
+    ctx.page(StatusCode::OK, page.title, Some(session), body)
 }
 
 fn payment_link(ctx: &Ctx, id: &str) -> String {

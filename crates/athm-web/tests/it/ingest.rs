@@ -6,14 +6,12 @@ use std::time::Duration;
 
 use athm_domain::ports::{ListQuery, MockAthmGateway, MockStore, Store, StoreError, SystemClock};
 use athm_domain::services::{PaymentService, WebhookProcessor};
-use athm_web::admin::AdminConfig;
 use athm_web::{AppState, WebhookProcessing, mount};
-use axum::Router;
-use axum::body::{Body, to_bytes};
-use axum::http::{Method, StatusCode, header};
+use axum::body::Body;
+use axum::http::{Method, StatusCode};
 use serde_json::json;
-use tower::ServiceExt;
 
+use crate::admin::{PASSWORD, html, log_in, with_admin};
 use crate::helpers::{request, send, spawn_with, test_config};
 
 /// A store that takes a while to commit (so that concurrent deliveries
@@ -92,66 +90,6 @@ async fn each_delivery_of_a_group_commit_is_answered_by_its_own_result() {
     }
 }
 
-/// The HTML of `GET path`, with `cookie`.
-async fn html(router: &Router, path: &str, cookie: &str) -> (StatusCode, String) {
-    let req = axum::http::Request::builder()
-        .method(Method::GET)
-        .uri(path)
-        .header(header::COOKIE, cookie)
-        .body(Body::empty())
-        .expect("a request");
-    let response = router.clone().oneshot(req).await.expect("infallible");
-    let status = response.status();
-    let bytes = to_bytes(response.into_body(), 1 << 22)
-        .await
-        .expect("a body");
-    (status, String::from_utf8(bytes.to_vec()).expect("utf-8"))
-}
-
-/// The `name=value` of each `Set-Cookie` of `response`, joined for a `Cookie` header.
-fn cookies(response: &axum::response::Response) -> String {
-    response
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_string))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-/// Logs in to the admin of `router` with `password`; the session cookie.
-async fn log_in(router: &Router, password: &str) -> String {
-    let page = router
-        .clone()
-        .oneshot(request(
-            Method::GET,
-            "/athm/admin/login",
-            Body::empty(),
-            &[],
-        ))
-        .await
-        .expect("infallible");
-    let login_cookie = cookies(&page);
-    let body = to_bytes(page.into_body(), 1 << 20).await.expect("a body");
-    let body = String::from_utf8(body.to_vec()).expect("utf-8");
-    let csrf = body
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("a CSRF token in the login form");
-    let form = format!("csrf={csrf}&password={password}&next=");
-    let req = axum::http::Request::builder()
-        .method(Method::POST)
-        .uri("/athm/admin/login")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::COOKIE, login_cookie)
-        .body(Body::from(form))
-        .expect("a request");
-    let answer = router.clone().oneshot(req).await.expect("infallible");
-    assert_eq!(answer.status(), StatusCode::SEE_OTHER, "logged in");
-    cookies(&answer)
-}
-
 #[tokio::test]
 async fn the_sender_address_is_kept_with_the_event_and_shown_to_the_admin() {
     let mut config = test_config();
@@ -190,12 +128,8 @@ async fn the_sender_address_is_kept_with_the_event_and_shown_to_the_admin() {
         );
     }
 
-    let router = mount(app.state.clone(), "/athm").merge(athm_web::admin::router(
-        app.state.clone(),
-        AdminConfig::new("admin-password"),
-        "/athm",
-    ));
-    let session = log_in(&router, "admin-password").await;
+    let router = with_admin(&app);
+    let session = log_in(&router, PASSWORD).await;
     let (status, page) = html(&router, "/athm/admin/events", &session).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
