@@ -88,7 +88,7 @@ impl UnlinkedTransaction {
             updated_at: self.updated_at,
             ..newer.clone()
         };
-        (updated != *self).then(|| Self {
+        (updated != *self).then_some(Self {
             updated_at: newer.updated_at,
             ..updated
         })
