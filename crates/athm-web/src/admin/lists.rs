@@ -247,14 +247,19 @@ pub(crate) async fn payments(
         (t.customer, false),
         (t.reference, false),
     ];
-    let body = html! {
-        h1 { (t.payments) }
-        (filter_form(&ctx, &filters, t.search_payments_hint, &statuses, true))
-        (listing(
-            &ctx,
-            &filters,
-            t.payments,
-            &columns,
+    let listing = Listing {
+        title: t.payments,
+        intro: None,
+        hint: t.search_payments_hint,
+        statuses: &statuses,
+        dates: true,
+        columns: &columns,
+    };
+    list_page(
+        &ctx,
+        &session,
+        &filters,
+        &listing,
             page.items.iter().map(|p| html! {
                 tr {
                     td { (when(p.created_at)) }
@@ -272,10 +277,8 @@ pub(crate) async fn payments(
                     td class="mono" { (p.reference_number.as_ref().map(ToString::to_string).unwrap_or_default()) }
                 }
             }),
-            page.total,
-        ))
-    };
-    ctx.page(StatusCode::OK, t.payments, Some(&session), body)
+        page.total,
+    )
 }
 
 /// `GET /admin/refunds`.
@@ -304,14 +307,19 @@ pub(crate) async fn refunds(
         (t.message, false),
         (t.reference, false),
     ];
-    let body = html! {
-        h1 { (t.refunds) }
-        (filter_form(&ctx, &filters, t.search_payments_hint, &statuses, true))
-        (listing(
-            &ctx,
-            &filters,
-            t.refunds,
-            &columns,
+    let listing = Listing {
+        title: t.refunds,
+        intro: None,
+        hint: t.search_payments_hint,
+        statuses: &statuses,
+        dates: true,
+        columns: &columns,
+    };
+    list_page(
+        &ctx,
+        &session,
+        &filters,
+        &listing,
             page.items.iter().map(|r| html! {
                 tr {
                     td { (when(r.created_at)) }
@@ -326,10 +334,8 @@ pub(crate) async fn refunds(
                     td class="mono" { (r.reference_number.as_ref().map(ToString::to_string).unwrap_or_default()) }
                 }
             }),
-            page.total,
-        ))
-    };
-    ctx.page(StatusCode::OK, t.refunds, Some(&session), body)
+        page.total,
+    )
 }
 
 /// `GET /admin/events`.
@@ -452,14 +458,19 @@ pub(crate) async fn clients(
         (t.last_seen, false),
         (t.payments, false),
     ];
-    let body = html! {
-        h1 { (t.clients) }
-        (filter_form(&ctx, &filters, t.search_hint, &[], false))
-        (listing(
-            &ctx,
-            &filters,
-            t.clients,
-            &columns,
+    let listing = Listing {
+        title: t.clients,
+        intro: None,
+        hint: t.search_hint,
+        statuses: &[],
+        dates: false,
+        columns: &columns,
+    };
+    list_page(
+        &ctx,
+        &session,
+        &filters,
+        &listing,
             page.items.iter().map(|c| html! {
                 tr {
                     td class="mono" { (c.phone) }
@@ -470,8 +481,6 @@ pub(crate) async fn clients(
                     td { a href=(format!("{}/payments?q={}", ctx.base, encode(c.phone.as_str()))) { (t.customer_payments) } }
                 }
             }),
-            page.total,
-        ))
-    };
-    ctx.page(StatusCode::OK, t.clients, Some(&session), body)
+        page.total,
+    )
 }
