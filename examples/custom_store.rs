@@ -20,8 +20,8 @@ use athm_domain::ports::{
 };
 use athm_domain::webhook::{EventStatus, WebhookEvent};
 use athm_domain::{
-    Client, ClientUpdate, EcommerceId, Payment, PaymentRequest, PaymentStatus, PhoneNumber, Refund,
-    RefundStatus, WebhookEventId,
+    Client, ClientUpdate, EcommerceId, Payment, PaymentRequest, PaymentStatus, PhoneNumber,
+    ReferenceNumber, Refund, RefundStatus, UnlinkedTransaction, WebhookEventId,
 };
 use athm_sandbox::{CustomerInput, DEMO_PRIVATE_TOKEN, DEMO_PUBLIC_TOKEN, Sandbox, SandboxConfig};
 use chrono::{DateTime, Duration, Utc};
@@ -40,6 +40,8 @@ struct Tables {
     event_rechecks: HashMap<WebhookEventId, DateTime<Utc>>,
     outbox: Vec<OutboxRow>,
     next_outbox_id: i64,
+    /// Report rows that are none of the payments or refunds here.
+    unlinked: HashMap<ReferenceNumber, UnlinkedTransaction>,
 }
 
 /// A lifecycle event in the outbox, with its delivery state.
@@ -445,6 +447,74 @@ impl Store for MemoryStore {
 
     async fn client(&self, phone: &PhoneNumber) -> Result<Option<Client>, StoreError> {
         Ok(self.tables().clients.get(phone).cloned())
+    }
+
+    async fn record_unlinked(&self, transaction: &UnlinkedTransaction) -> Result<bool, StoreError> {
+        let mut tables = self.tables();
+        let known = tables.unlinked.get(&transaction.reference_number);
+        let Some(write) = known.map_or(Some(transaction.clone()), |k| k.updated_by(transaction))
+        else {
+            return Ok(false);
+        };
+        tables
+            .unlinked
+            .insert(transaction.reference_number.clone(), write);
+        Ok(true)
+    }
+
+    async fn list_unlinked(
+        &self,
+        query: &ListQuery,
+    ) -> Result<Page<UnlinkedTransaction>, StoreError> {
+        let refunds_only = match query
+            .status
+            .as_deref()
+            .map(|s| s.trim().to_ascii_lowercase())
+        {
+            None => None,
+            Some(status) if status == "refund" => Some(true),
+            Some(status) if status == "payment" => Some(false),
+            Some(_) => return Ok(page(Vec::new(), query, |_: &UnlinkedTransaction| 0)),
+        };
+        let search = Search::new(query);
+        let tables = self.tables();
+        let taken: HashSet<&ReferenceNumber> = (tables.payments.values())
+            .filter_map(|p| p.reference_number.as_ref())
+            .chain(
+                tables
+                    .refunds
+                    .iter()
+                    .filter_map(|r| r.reference_number.as_ref()),
+            )
+            .collect();
+        let rows = tables
+            .unlinked
+            .values()
+            .filter(|t| !taken.contains(&t.reference_number))
+            .filter(|t| refunds_only.is_none_or(|refunds| t.is_refund() == refunds))
+            .filter(|t| {
+                (query.from.is_none() && query.to.is_none())
+                    || t.date.is_some_and(|d| in_range(d, query))
+            })
+            .filter(|t| {
+                search.as_ref().is_none_or(|s| {
+                    let fields = [
+                        t.reference_number.as_str(),
+                        &t.customer_name,
+                        &t.customer_email,
+                        &t.metadata_1,
+                        &t.metadata_2,
+                        &t.message,
+                    ];
+                    s.matches(&fields, t.customer_phone.as_ref())
+                })
+            })
+            .cloned()
+            .collect();
+        // Newest first by ATH Móvil's date, rows without a date last.
+        Ok(page(rows, query, |t| {
+            (t.date.is_some(), t.date, t.reference_number.clone())
+        }))
     }
 
     async fn list_clients(&self, query: &ListQuery) -> Result<Page<Client>, StoreError> {

@@ -1,11 +1,12 @@
-//! Values the cases build on: payments, webhook events and ATH Móvil
-//! transactions with exact amounts and microsecond times.
+//! Values the cases build on: payments, webhook events, ATH Móvil
+//! transactions and unlinked ones, with exact amounts and microsecond times.
 
 use athm_domain::ports::Store;
 use athm_domain::webhook::{EventKind, EventStatus, WebhookEvent};
 use athm_domain::{
     Amount, AthmTransaction, AuthToken, EcommerceId, Item, Metadata, Payment, PaymentStatus,
-    PaymentTimeout, PhoneNumber, ReferenceNumber, WebhookEventId,
+    PaymentTimeout, PhoneNumber, ReferenceNumber, TransactionType, UnlinkedTransaction,
+    WebhookEventId,
 };
 use chrono::{DateTime, TimeZone, Utc};
 use uuid::Uuid;
@@ -131,4 +132,27 @@ pub async fn insert_all(store: &dyn Store, events: &[WebhookEvent]) -> Vec<(Webh
             })
         })
         .collect()
+}
+
+/// A completed `kind` (`"PAYMENT"`, `"REFUND"`…) of `total` that is none of
+/// the payments or refunds here, made at `at(secs)` and first read then.
+pub fn unlinked(reference_number: &str, kind: &str, total: &str, secs: i64) -> UnlinkedTransaction {
+    UnlinkedTransaction {
+        reference_number: reference(reference_number),
+        transaction_type: TransactionType::parse(kind),
+        date: Some(at(secs)),
+        total: amount(total),
+        fee: Some(amount("0.06")),
+        net_amount: None,
+        total_refunded_amount: Amount::ZERO,
+        customer_name: "Ana Ruiz".to_string(),
+        customer_phone: Some(phone(1)),
+        customer_email: "ana@example.com".to_string(),
+        metadata_1: String::new(),
+        metadata_2: String::new(),
+        message: String::new(),
+        reason: "not a payment of athm".to_string(),
+        first_seen_at: at(secs + 600),
+        updated_at: at(secs + 600),
+    }
 }

@@ -29,6 +29,7 @@ mod outbox;
 mod payments;
 mod rechecks;
 mod refunds_clients;
+mod unlinked;
 mod waiting;
 mod webhooks;
 
@@ -97,6 +98,12 @@ pub fn cases() -> Vec<Case> {
         case!(outbox::a_later_event_waits_while_an_earlier_one_is_claimed_elsewhere),
         case!(outbox::concurrent_claimers_get_disjoint_sets),
         case!(listings::listings_search_filter_and_page),
+        case!(unlinked::an_unlinked_transaction_is_recorded_once_and_kept_up_to_date),
+        case!(unlinked::unlinked_amounts_round_trip_exactly),
+        case!(unlinked::unlinked_text_of_any_kind_is_recorded_and_a_reread_writes_nothing),
+        case!(unlinked::unlinked_transactions_list_newest_first_filtered_and_searched),
+        case!(unlinked::an_unlinked_transaction_leaves_the_listing_once_a_payment_or_refund_takes_its_reference),
+        case!(unlinked::concurrent_records_of_one_new_unlinked_transaction_leave_one_row),
         case!(concurrency::concurrent_deliveries_complete_a_payment_once),
         case!(concurrency::concurrent_deliveries_complete_an_open_payment_once),
     ]

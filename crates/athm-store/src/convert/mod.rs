@@ -6,6 +6,7 @@ mod lifecycle;
 mod payment;
 mod refund;
 pub(crate) mod text;
+mod unlinked;
 mod webhook;
 
 use athm_domain::Amount;
@@ -17,6 +18,7 @@ pub(crate) use client::{client_from_row, client_row};
 pub(crate) use lifecycle::{lifecycle_from_row, lifecycle_row};
 pub(crate) use payment::{item_rows, payment_from_rows, payment_row};
 pub(crate) use refund::{refund_from_row, refund_row};
+pub(crate) use unlinked::{stored_form, unlinked_from_row, unlinked_row};
 pub(crate) use webhook::{event_from_row, event_row, stored_error};
 
 /// A [`StoreError::Corrupt`] about `column` of the `table` row `id`.

@@ -6,4 +6,5 @@ pub mod lifecycle_event;
 pub mod payment;
 pub mod payment_item;
 pub mod refund;
+pub mod unlinked_transaction;
 pub mod webhook_event;

@@ -11,6 +11,7 @@ mod outbox;
 mod payments;
 mod refunds;
 mod step;
+mod unlinked;
 mod update;
 mod webhooks;
 
@@ -23,7 +24,8 @@ use athm_domain::ports::{
 };
 use athm_domain::webhook::{EventStatus, WebhookEvent};
 use athm_domain::{
-    Client, ClientUpdate, EcommerceId, Payment, PaymentStatus, PhoneNumber, Refund, WebhookEventId,
+    Client, ClientUpdate, EcommerceId, Payment, PaymentStatus, PhoneNumber, Refund,
+    UnlinkedTransaction, WebhookEventId,
 };
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
@@ -228,6 +230,17 @@ impl Store for SqlStore {
 
     async fn client(&self, phone: &PhoneNumber) -> Result<Option<Client>, StoreError> {
         clients::client(&self.db, phone).await
+    }
+
+    async fn record_unlinked(&self, transaction: &UnlinkedTransaction) -> Result<bool, StoreError> {
+        unlinked::record(self, transaction).await
+    }
+
+    async fn list_unlinked(
+        &self,
+        query: &ListQuery,
+    ) -> Result<Page<UnlinkedTransaction>, StoreError> {
+        unlinked::list(&self.db, query).await
     }
 
     async fn list_clients(&self, query: &ListQuery) -> Result<Page<Client>, StoreError> {

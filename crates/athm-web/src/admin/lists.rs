@@ -1,5 +1,5 @@
 //! The listings: payments, refunds, webhook events and clients, with search,
-//! filters and pages.
+//! filters and pages, and [`list_page`], the page every listing is.
 
 use athm_domain::PaymentStatus;
 use athm_domain::ports::ListQuery;
@@ -44,7 +44,7 @@ impl Filters {
     }
 
     /// The store's query; a date that does not parse is ignored.
-    fn list_query(&self) -> ListQuery {
+    pub(crate) fn list_query(&self) -> ListQuery {
         let start = |text: &str| -> Option<DateTime<Utc>> {
             let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
             day.and_hms_opt(0, 0, 0)?
@@ -183,6 +183,41 @@ fn listing(
     }
 }
 
+/// What a listing page shows around its rows.
+pub(crate) struct Listing<'a> {
+    /// The heading, the page's title and the table's caption.
+    pub title: &'a str,
+    /// A paragraph under the heading, if any.
+    pub intro: Option<&'a str>,
+    /// The search field's hint.
+    pub hint: &'a str,
+    /// The status filter's choices, `(value, label)`; none hides the filter.
+    pub statuses: &'a [(&'a str, &'a str)],
+    /// Whether the form filters by date.
+    pub dates: bool,
+    /// The header cells (`true` for a number, aligned right).
+    pub columns: &'a [(&'a str, bool)],
+}
+
+/// A whole listing page: heading, filter form, the table of `rows` (or
+/// "no results") and the pager.
+pub(crate) fn list_page(
+    ctx: &Ctx,
+    session: &Session,
+    filters: &Filters,
+    page: &Listing<'_>,
+    rows: impl Iterator<Item = Markup>,
+    total: u64,
+) -> Response {
+    let body = html! {
+        h1 { (page.title) }
+        @if let Some(intro) = page.intro { p { (intro) } }
+        (filter_form(ctx, filters, page.hint, page.statuses, page.dates))
+        (listing(ctx, filters, page.title, page.columns, rows, total))
+    };
+    ctx.page(StatusCode::OK, page.title, Some(session), body)
+}
+
 fn payment_link(ctx: &Ctx, id: &str) -> String {
     format!("{}/payments/{id}", ctx.base)
 }
@@ -212,14 +247,19 @@ pub(crate) async fn payments(
         (t.customer, false),
         (t.reference, false),
     ];
-    let body = html! {
-        h1 { (t.payments) }
-        (filter_form(&ctx, &filters, t.search_payments_hint, &statuses, true))
-        (listing(
-            &ctx,
-            &filters,
-            t.payments,
-            &columns,
+    let listing = Listing {
+        title: t.payments,
+        intro: None,
+        hint: t.search_payments_hint,
+        statuses: &statuses,
+        dates: true,
+        columns: &columns,
+    };
+    list_page(
+        &ctx,
+        &session,
+        &filters,
+        &listing,
             page.items.iter().map(|p| html! {
                 tr {
                     td { (when(p.created_at)) }
@@ -237,10 +277,8 @@ pub(crate) async fn payments(
                     td class="mono" { (p.reference_number.as_ref().map(ToString::to_string).unwrap_or_default()) }
                 }
             }),
-            page.total,
-        ))
-    };
-    ctx.page(StatusCode::OK, t.payments, Some(&session), body)
+        page.total,
+    )
 }
 
 /// `GET /admin/refunds`.
@@ -269,14 +307,19 @@ pub(crate) async fn refunds(
         (t.message, false),
         (t.reference, false),
     ];
-    let body = html! {
-        h1 { (t.refunds) }
-        (filter_form(&ctx, &filters, t.search_payments_hint, &statuses, true))
-        (listing(
-            &ctx,
-            &filters,
-            t.refunds,
-            &columns,
+    let listing = Listing {
+        title: t.refunds,
+        intro: None,
+        hint: t.search_payments_hint,
+        statuses: &statuses,
+        dates: true,
+        columns: &columns,
+    };
+    list_page(
+        &ctx,
+        &session,
+        &filters,
+        &listing,
             page.items.iter().map(|r| html! {
                 tr {
                     td { (when(r.created_at)) }
@@ -291,10 +334,8 @@ pub(crate) async fn refunds(
                     td class="mono" { (r.reference_number.as_ref().map(ToString::to_string).unwrap_or_default()) }
                 }
             }),
-            page.total,
-        ))
-    };
-    ctx.page(StatusCode::OK, t.refunds, Some(&session), body)
+        page.total,
+    )
 }
 
 /// `GET /admin/events`.
@@ -417,14 +458,19 @@ pub(crate) async fn clients(
         (t.last_seen, false),
         (t.payments, false),
     ];
-    let body = html! {
-        h1 { (t.clients) }
-        (filter_form(&ctx, &filters, t.search_hint, &[], false))
-        (listing(
-            &ctx,
-            &filters,
-            t.clients,
-            &columns,
+    let listing = Listing {
+        title: t.clients,
+        intro: None,
+        hint: t.search_hint,
+        statuses: &[],
+        dates: false,
+        columns: &columns,
+    };
+    list_page(
+        &ctx,
+        &session,
+        &filters,
+        &listing,
             page.items.iter().map(|c| html! {
                 tr {
                     td class="mono" { (c.phone) }
@@ -435,8 +481,6 @@ pub(crate) async fn clients(
                     td { a href=(format!("{}/payments?q={}", ctx.base, encode(c.phone.as_str()))) { (t.customer_payments) } }
                 }
             }),
-            page.total,
-        ))
-    };
-    ctx.page(StatusCode::OK, t.clients, Some(&session), body)
+        page.total,
+    )
 }

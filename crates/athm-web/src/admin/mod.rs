@@ -4,7 +4,8 @@
 //! Under `{prefix}/admin`: `login`, `logout`, `payments` (search, filters,
 //! pages), `payments/{ecommerce_id}` (items, refunds, customer, webhook
 //! timeline, refund with a confirmation step), `refunds`, `events` (reprocess
-//! one or all failed events), `clients`, and `webhook` (install the webhook
+//! one or all failed events), `clients`, `unlinked` (transactions made
+//! elsewhere or not linked), and `webhook` (install the webhook
 //! URL at ATH Móvil). Mount them with [`router`].
 //!
 //! The session is a signed, HttpOnly, `SameSite=Strict` cookie scoped to the
@@ -16,6 +17,7 @@ mod actions;
 mod lists;
 mod payment;
 mod session;
+mod unlinked;
 
 use std::fmt;
 use std::sync::Arc;
@@ -154,6 +156,7 @@ pub fn router(state: AppState, config: AdminConfig, prefix: &str) -> Router {
             .route("/events/reprocess", post(actions::reprocess_all))
             .route("/events/{id}/reprocess", post(actions::reprocess_one))
             .route("/clients", get(lists::clients))
+            .route("/unlinked", get(unlinked::page))
             .route("/webhook", get(actions::webhook_page))
             .route("/webhook/install", post(actions::install_webhook))
             .fallback(not_found)
@@ -233,6 +236,7 @@ impl Ctx {
                             (section("/refunds", t.refunds))
                             (section("/events", t.events))
                             (section("/clients", t.clients))
+                            (section("/unlinked", t.unlinked))
                             (section("/webhook", t.webhook))
                         }
                     }
