@@ -3,10 +3,12 @@
 
 use athm_domain::ports::Store;
 use athm_domain::{Amount, TransactionType, UnlinkedTransaction};
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::http::{Method, StatusCode, header};
 use chrono::{TimeZone, Utc};
+use tower::ServiceExt;
 
-use crate::helpers::{ADMIN_PASSWORD, html, log_in, spawn};
+use crate::helpers::{ADMIN_PASSWORD, html, log_in, request, spawn};
 
 /// A completed report row of `kind` that is none of the payments or refunds here.
 fn unlinked(
