@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use athm_domain::ports::{
-    AthmGateway, GatewayError, RefundOrder, RefundReceipt, Store, SystemClock, WebhookSubscription,
+    AthmGateway, GatewayError, ListQuery, RefundOrder, RefundReceipt, Store, SystemClock,
+    WebhookSubscription,
 };
 use athm_domain::services::{PaymentError, Services, WebhookProcessor};
 use athm_domain::webhook::EventStatus;
@@ -232,10 +233,12 @@ async fn news_naming_no_refund_of_its_own_never_completes_a_pending_refund() {
 }
 
 /// P has a refund whose answer was lost (room at ATH Móvil); P2 (same
-/// customer) was refunded in the Business app (its webhook lost). A forged
-/// webhook names P's reference and P2's genuine refund RB2: the report row
-/// of RB2 names P2, so the claim is flagged, and `athm sync` files each
-/// refund on its own payment.
+/// customer, same amount) was refunded in the Business app (its webhook
+/// lost). A forged webhook names P's reference and P2's genuine refund RB2.
+/// Production's report rows name no payment, so nothing ATH Móvil says tells
+/// RB2 from P's own refund: the claim is flagged, `athm sync` files neither
+/// refund on a payment it cannot prove, both payments' refunded totals follow
+/// ATH Móvil, and the refunds it cannot attribute wait unlinked for a person.
 #[tokio::test]
 async fn another_payments_genuine_refund_is_never_filed_on_this_payment() {
     let app = spawn_app().await;
@@ -276,12 +279,28 @@ async fn another_payments_genuine_refund_is_never_filed_on_this_payment() {
         let (ours, theirs) = books(&app, id).await;
         eprintln!("{id}: ours {ours:?} theirs {theirs:?}");
     }
-    let (ours, theirs) = books(&app, p).await;
-    assert_eq!(ours.1, theirs.1, "P's completed refunds: athm vs ATH Móvil");
-    let (ours, theirs) = books(&app, p2).await;
-    assert_eq!(
-        ours.1, theirs.1,
-        "P2's completed refunds: athm vs ATH Móvil"
+    assert!(done.is_none(), "the forged claim settled nothing");
+    for id in [p, p2] {
+        let (ours, theirs) = books(&app, id).await;
+        assert_eq!(ours.0, theirs.0, "{id}: refunded totals follow ATH Móvil");
+        for (reference, _) in ours.1.iter().filter(|(r, _)| !r.is_empty()) {
+            assert!(
+                theirs.1.iter().any(|(r, _)| r == reference),
+                "{id}: refund {reference} is another payment's"
+            );
+        }
+    }
+    let unlinked = app
+        .store()
+        .list_unlinked(&ListQuery::default())
+        .await
+        .expect("the unlinked list");
+    assert!(
+        unlinked
+            .items
+            .iter()
+            .any(|u| u.reference_number.as_str() == rb2 && u.is_refund()),
+        "RB2 waits for a person: {unlinked:?}"
     );
 }
 
