@@ -16,6 +16,7 @@ mod refunds;
 mod services;
 mod sync;
 mod unknown_outcome;
+mod unlinked;
 mod watcher;
 mod webhook_isolation;
 mod webhooks;

@@ -2,9 +2,8 @@
 //! password), and the demo shop at `/` when the in-process sandbox runs.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
-use athm_domain::ports::AthmGateway;
+use athm_domain::services::Services;
 use athm_sandbox::RunningSandbox;
 use athm_web::AppState;
 use athm_web::admin::AdminConfig;
@@ -16,7 +15,7 @@ use crate::Settings;
 pub(crate) fn routes(
     state: &AppState,
     settings: &Settings,
-    gateway: Arc<dyn AthmGateway>,
+    services: &Services,
     sandbox: Option<&RunningSandbox>,
     local: SocketAddr,
 ) -> axum::Router {
@@ -37,7 +36,8 @@ pub(crate) fn routes(
             .is_some_and(|u| u.starts_with("https://")),
         ..AdminConfig::new(password)
     }
-    .with_webhook_installer(gateway, webhook_url);
+    .with_webhook_installer(services.gateway.clone(), webhook_url)
+    .with_reconciler(services.reconciler.clone());
     let router = athm_web::admin::router(state.clone(), admin, &prefix);
     match sandbox {
         Some(sandbox) => {

@@ -127,7 +127,7 @@ impl Application {
         let faces = crate::faces::routes(
             &state,
             &settings,
-            services.gateway.clone(),
+            &services,
             sandbox.as_ref(),
             listener.local_addr()?,
         );

@@ -197,12 +197,14 @@ impl TrustGate {
         if amount.is_zero() {
             return Ok(Verdict::Forged("a refund of 0.00 changes nothing".into()));
         }
-        let Some((record, own)) = self.locate(tx).await? else {
+        let Some(Located { record, own, named }) = self.locate(tx).await? else {
             return Ok(Verdict::Forged(format!(
                 "no payment here matches this refund of {amount}"
             )));
         };
-        self.check_refund_on(record, own, tx, source).await
+        let second_opinion = named && source == Source::Webhook;
+        self.check_refund_on(record, own, tx, source, second_opinion)
+            .await
     }
 
     /// Checks that refund `reference`, a report row athm could not link,
@@ -233,18 +235,22 @@ impl TrustGate {
                 "the report says refund {reference} went to another customer than payment {id}'s"
             )));
         }
-        self.check_refund_on(record, Some(reference.clone()), &row, Source::Report)
+        // The person's choice stands in for the report's silence.
+        self.check_refund_on(record, Some(reference.clone()), &row, Source::Report, false)
             .await
     }
 
     /// [`Self::check_refund`] once the payment is known: `own` is the
-    /// refund's own reference number, when known.
+    /// refund's own reference number, when known; with `second_opinion`
+    /// (the payment was named by the news alone), the report's row must
+    /// also fit that payment alone ([`Self::second_opinion`]).
     async fn check_refund_on(
         &self,
         record: PaymentRecord,
         own: Option<ReferenceNumber>,
         tx: &AthmTransaction,
         source: Source,
+        second_opinion: bool,
     ) -> Result<Verdict, GateError> {
         let amount = refund_amount(tx);
         let claim = AthmTransaction {
@@ -303,7 +309,7 @@ impl TrustGate {
                         "the report says refund {reference} went to another customer"
                     )));
                 }
-                if let Some(objection) = self.second_opinion(&row, id).await? {
+                if second_opinion && let Some(objection) = self.second_opinion(&row, id).await? {
                     return Ok(Verdict::Forged(objection));
                 }
                 with_customer(row, tx)
@@ -350,13 +356,13 @@ impl TrustGate {
             .as_ref()
             .map_or_else(String::new, ToString::to_string);
         Ok(match self.locate(row).await? {
-            Some((located, _)) if located.payment.ecommerce_id == id => None,
-            Some((located, _)) => Some(format!(
+            Some(located) if located.record.payment.ecommerce_id == id => None,
+            Some(located) => Some(format!(
                 "ATH Móvil's report makes refund {reference} payment {}'s, not {id}'s",
-                located.payment.ecommerce_id
+                located.record.payment.ecommerce_id
             )),
             None => Some(format!(
-                "refund {reference} fits more than one payment here and ATH Móvil's report does not say which: a person links it"
+                "ATH Móvil's report names no payment for refund {reference} and it fits no single payment here: a person links it"
             )),
         })
     }
@@ -372,17 +378,18 @@ impl TrustGate {
     /// customer's completed payments, by the one (of the same customer)
     /// whose refunded total at ATH Móvil leaves room for it. Anything but
     /// exactly one is no match.
-    async fn locate(
-        &self,
-        tx: &AthmTransaction,
-    ) -> Result<Option<(PaymentRecord, Option<ReferenceNumber>)>, GateError> {
+    async fn locate(&self, tx: &AthmTransaction) -> Result<Option<Located>, GateError> {
         let references = [&tx.reference_number, &tx.related_reference];
         for (i, reference) in references.iter().enumerate() {
             let Some(reference) = reference else { continue };
             let key = PaymentKey::Reference(reference.clone());
             if let Some(record) = self.store.payment(&key).await? {
                 let own = references[1 - i].clone().filter(|r| r != reference);
-                return Ok(Some((record, own)));
+                return Ok(Some(Located {
+                    record,
+                    own,
+                    named: true,
+                }));
             }
         }
         let Some(own) = tx.reference_number.clone() else {
@@ -390,7 +397,11 @@ impl TrustGate {
         };
         let key = PaymentKey::Refund(own.clone());
         if let Some(record) = self.store.payment(&key).await? {
-            return Ok(Some((record, Some(own))));
+            return Ok(Some(Located {
+                record,
+                own: Some(own),
+                named: false,
+            }));
         }
         let amount = refund_amount(tx);
         let mut candidates: Vec<EcommerceId> = Vec::new();
@@ -441,7 +452,11 @@ impl TrustGate {
         // Two payments it could be (the same customer, room on both) is a
         // question for a person, never a guess.
         Ok(match fits.as_slice() {
-            [record] => Some((record.clone(), Some(own))),
+            [record] => Some(Located {
+                record: record.clone(),
+                own: Some(own),
+                named: false,
+            }),
             _ => None,
         })
     }
@@ -480,6 +495,17 @@ impl TrustGate {
             Err(error) => Err(error.into()),
         }
     }
+}
+
+/// The payment a refund claim is about, as [`TrustGate::locate`] found it.
+struct Located {
+    /// The payment, with its refunds.
+    record: PaymentRecord,
+    /// The refund's own reference number, when known.
+    own: Option<ReferenceNumber>,
+    /// Whether the claim named the payment (by one of its reference
+    /// numbers) rather than the refund's record or ATH Móvil's totals.
+    named: bool,
 }
 
 /// What an ecommerce event without ecommerceId names here.

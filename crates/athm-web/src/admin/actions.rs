@@ -45,7 +45,7 @@ fn refusal(error: &PaymentError, lang: Lang) -> String {
     }
 }
 
-fn forbidden(ctx: &Ctx, session: &Session) -> Response {
+pub(crate) fn forbidden(ctx: &Ctx, session: &Session) -> Response {
     ctx.message(StatusCode::FORBIDDEN, Some(session), ctx.t().csrf_failed)
 }
 

@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use athm_domain::ports::AthmGateway;
+use athm_domain::services::Reconciler;
 use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
@@ -55,6 +56,9 @@ pub struct AdminConfig {
     pub gateway: Option<Arc<dyn AthmGateway>>,
     /// The webhook URL to install (HTTPS at ATH Móvil).
     pub webhook_url: Option<String>,
+    /// The reconciler that links an unlinked refund to its payment, if any
+    /// (without it the unlinked page is read-only).
+    pub reconciler: Option<Reconciler>,
 }
 
 impl fmt::Debug for AdminConfig {
@@ -66,6 +70,7 @@ impl fmt::Debug for AdminConfig {
             .field("logins_per_minute", &self.logins_per_minute)
             .field("gateway", &self.gateway.is_some())
             .field("webhook_url", &self.webhook_url)
+            .field("reconciler", &self.reconciler.is_some())
             .finish()
     }
 }
@@ -81,6 +86,7 @@ impl AdminConfig {
             logins_per_minute: 10,
             gateway: None,
             webhook_url: None,
+            reconciler: None,
         }
     }
 
@@ -92,6 +98,13 @@ impl AdminConfig {
     ) -> Self {
         self.gateway = Some(gateway);
         self.webhook_url = webhook_url;
+        self
+    }
+
+    /// The same settings, letting a person link an unlinked refund to its
+    /// payment through `reconciler` (ATH Móvil must confirm each link).
+    pub fn with_reconciler(mut self, reconciler: Reconciler) -> Self {
+        self.reconciler = Some(reconciler);
         self
     }
 }
@@ -157,6 +170,7 @@ pub fn router(state: AppState, config: AdminConfig, prefix: &str) -> Router {
             .route("/events/{id}/reprocess", post(actions::reprocess_one))
             .route("/clients", get(lists::clients))
             .route("/unlinked", get(unlinked::page))
+            .route("/unlinked/{reference}/link", post(unlinked::link))
             .route("/webhook", get(actions::webhook_page))
             .route("/webhook/install", post(actions::install_webhook))
             .fallback(not_found)

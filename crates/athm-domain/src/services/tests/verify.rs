@@ -151,13 +151,18 @@ async fn a_rule_refusing_a_verified_change_flags_the_event() {
         .expect_transaction_report()
         .times(1)
         .returning(|_, _| Ok(vec![remote_refund(Some(REFUND_REF), "10.00")]));
-    gateway.expect_find_payment().times(1).returning(move |_| {
-        concurrent.edit(|record| {
-            record.refunds.push(Refund {
-                reference_number: Some(reference("88888888-concurrent")),
-                ..refund_of("10.00", RefundStatus::Completed)
+    // asked twice: to confirm the payment the news names is the refund's
+    // alone, then for the total; the concurrent step lands after the second
+    let asked = std::sync::atomic::AtomicUsize::new(0);
+    gateway.expect_find_payment().times(2).returning(move |_| {
+        if asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 1 {
+            concurrent.edit(|record| {
+                record.refunds.push(Refund {
+                    reference_number: Some(reference("88888888-concurrent")),
+                    ..refund_of("10.00", RefundStatus::Completed)
+                });
             });
-        });
+        }
         Ok(remote_refunded("10.00"))
     });
     let event = stored(&refund_event(REFUND_REF, Some(PAYMENT_REF), "10.00"));
