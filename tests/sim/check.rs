@@ -18,13 +18,17 @@ use crate::world::World;
 /// What a check found wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
-    /// A payment ATH Móvil completed is not stored here.
+    /// A payment ATH Móvil completed is neither stored here nor recorded
+    /// unlinked (made elsewhere) under its reference number.
     Missing,
     /// athm's status differs from ATH Móvil's.
     Status,
     /// athm's refunded total differs from ATH Móvil's.
     RefundedTotal,
-    /// athm's completed refunds (reference, amount) differ from ATH Móvil's.
+    /// athm's completed refunds (reference, amount) differ from ATH
+    /// Móvil's beyond the refunds it could not attribute (listed unlinked
+    /// for a person): one on the wrong payment, one ATH Móvil does not have,
+    /// or one neither recorded nor listed.
     Refunds,
     /// athm stores a payment ATH Móvil never had.
     Phantom,
@@ -173,6 +177,7 @@ pub async fn check(world: &World) -> Vec<Violation> {
     let store = world.app.store();
     let ledger = world.sandbox.payments();
     let refunds = world.sandbox.refunds();
+    let unlinked = unlinked(store).await;
     let mut found = Vec::new();
     let mut records = HashMap::new();
     for remote in &ledger {
@@ -181,7 +186,7 @@ pub async fn check(world: &World) -> Vec<Violation> {
             PaymentKey::Ecommerce(EcommerceId::new(remote.ecommerce_id)),
         )
         .await;
-        books(remote, record.as_ref(), &refunds, &mut found);
+        books(remote, record.as_ref(), &refunds, &unlinked, &mut found);
         if let Some(record) = record {
             records.insert(remote.ecommerce_id, record);
         }
@@ -190,7 +195,7 @@ pub async fn check(world: &World) -> Vec<Violation> {
     intents(world, &refunds, &mut found);
     answers(world, &refunds, &mut found);
     attribution(&records, &refunds, &mut found);
-    genuine_events(world, &records, &refunds, &mut found).await;
+    genuine_events(world, &records, &refunds, &unlinked, &mut found).await;
     found
 }
 
@@ -203,21 +208,29 @@ fn two(amount: rust_decimal::Decimal) -> String {
     format!("{amount:.2}")
 }
 
-/// One payment: athm's status, refunded total and completed refunds against ATH Móvil's.
+/// One payment: athm's status, refunded total and completed refunds
+/// against ATH Móvil's. Production's report names a transaction by its
+/// reference number only: a payment athm never made, and a refund it cannot
+/// tie to one payment, are recorded unlinked (`unlinked`) for a person.
 fn books(
     remote: &athm_sandbox::Payment,
     record: Option<&PaymentRecord>,
     refunds: &[RemoteRefund],
+    unlinked: &HashSet<String>,
     found: &mut Vec<Violation>,
 ) {
     let id = remote.ecommerce_id;
     let Some(record) = record else {
-        if remote.status == Remote::Completed {
+        let listed = remote
+            .reference_number
+            .as_ref()
+            .is_some_and(|r| unlinked.contains(r));
+        if remote.status == Remote::Completed && !listed {
             violation(
                 found,
                 Kind::Missing,
                 format!(
-                    "payment {id} is COMPLETED at ATH Móvil (total {}), not stored here",
+                    "payment {id} is COMPLETED at ATH Móvil (total {}), neither stored here nor listed unlinked",
                     two(remote.total)
                 ),
             );
@@ -288,7 +301,7 @@ fn books(
         .collect();
     here.sort();
     there.sort();
-    if here != there {
+    if !refunds_agree(&here, &there, unlinked) {
         let pending: Vec<String> = record
             .refunds
             .iter()
@@ -303,6 +316,53 @@ fn books(
             ),
         );
     }
+}
+
+/// Whether athm's completed refunds of a payment (`here`: reference, or
+/// empty when settled by ATH Móvil's totals alone, and amount) agree with
+/// ATH Móvil's (`there`): every referenced one is ATH Móvil's for this
+/// payment; each of ATH Móvil's is recorded here, or listed unlinked (then
+/// at most one unreferenced refund here of its amount stands for it).
+fn refunds_agree(
+    here: &[(String, String)],
+    there: &[(String, String)],
+    unlinked: &HashSet<String>,
+) -> bool {
+    if here
+        .iter()
+        .any(|(r, _)| !r.is_empty() && !there.iter().any(|(t, _)| t == r))
+    {
+        return false;
+    }
+    let mut unreferenced: Vec<&String> = here
+        .iter()
+        .filter(|(r, _)| r.is_empty())
+        .map(|(_, amount)| amount)
+        .collect();
+    for (reference, amount) in there {
+        if here.iter().any(|(r, _)| r == reference) {
+            continue;
+        }
+        if !unlinked.contains(reference) {
+            return false;
+        }
+        if let Some(i) = unreferenced.iter().position(|a| *a == amount) {
+            unreferenced.remove(i);
+        }
+    }
+    unreferenced.is_empty()
+}
+
+/// The reference numbers of every unlinked transaction athm recorded.
+async fn unlinked(store: &dyn Store) -> HashSet<String> {
+    every(|query| async move {
+        let page = store.list_unlinked(&query).await;
+        page.expect("list unlinked transactions").items
+    })
+    .await
+    .into_iter()
+    .map(|u| u.reference_number.to_string())
+    .collect()
 }
 
 /// Payments stored here that ATH Móvil never had.
@@ -421,6 +481,7 @@ async fn genuine_events(
     world: &World,
     records: &HashMap<Uuid, PaymentRecord>,
     refunds: &[RemoteRefund],
+    unlinked: &HashSet<String>,
     found: &mut Vec<Violation>,
 ) {
     let genuine = world.genuine();
@@ -434,7 +495,7 @@ async fn genuine_events(
         if !genuine.contains(&body) {
             continue;
         }
-        if !effect_is_there(&body, records, refunds) {
+        if !effect_is_there(&body, records, refunds, unlinked) {
             violation(
                 found,
                 Kind::Unapplied,
@@ -449,10 +510,14 @@ async fn genuine_events(
     }
 }
 
+/// Whether a genuine event's effect is in the books: its refund recorded
+/// (or listed unlinked for a person, when ATH Móvil's report cannot tie it
+/// to one payment), its payment in the status it announced.
 fn effect_is_there(
     body: &Value,
     records: &HashMap<Uuid, PaymentRecord>,
     refunds: &[RemoteRefund],
+    unlinked: &HashSet<String>,
 ) -> bool {
     let text = |field: &str| body[field].as_str().unwrap_or_default().to_string();
     let status = text("status").to_ascii_lowercase();
@@ -460,21 +525,40 @@ fn effect_is_there(
         let own = [text("referenceNumber"), text("referenceTransactionId")]
             .into_iter()
             .find(|r| refunds.iter().any(|x| &x.reference_number == r));
-        let Some(own) = own else { return false };
-        return records.values().any(|record| {
-            record.refunds.iter().any(|r| {
-                r.status == RefundStatus::Completed
-                    && r.reference_number.as_ref().map(ReferenceNumber::as_str)
-                        == Some(own.as_str())
-            })
-        });
+        let Some(own) = own else {
+            // The live shape names the payment only: its effect is the
+            // payment's refunded total, which the books check compares.
+            return true;
+        };
+        return unlinked.contains(&own)
+            || records.values().any(|record| {
+                record.refunds.iter().any(|r| {
+                    r.status == RefundStatus::Completed
+                        && r.reference_number.as_ref().map(ReferenceNumber::as_str)
+                            == Some(own.as_str())
+                })
+            });
     }
-    let Some(ours) = text("ecommerceId")
+    let by_id = text("ecommerceId")
         .parse::<Uuid>()
         .ok()
-        .and_then(|id| records.get(&id))
-    else {
-        return false;
+        .and_then(|id| records.get(&id));
+    let reference = text("referenceNumber");
+    let by_reference = || {
+        records.values().find(|r| {
+            !reference.is_empty()
+                && r.payment
+                    .reference_number
+                    .as_ref()
+                    .map(ReferenceNumber::as_str)
+                    == Some(reference.as_str())
+        })
+    };
+    let Some(ours) = by_id.or_else(by_reference) else {
+        // The documented shape of a cancellation or expiry names no
+        // payment athm could check (no ecommerceId, no reference yet): the
+        // books check compares the payment's status with ATH Móvil's.
+        return status != "completed";
     };
     match status.as_str() {
         "completed" => ours.payment.status == PaymentStatus::Completed,

@@ -254,23 +254,33 @@ impl Refund {
     /// Whether ATH Móvil's refunded total `reported` for the payment leaves
     /// room for `remote` beside the refunds completed here: a refund that
     /// would make the completed refunds exceed what ATH Móvil says is
-    /// refunded is not this payment's (or not real).
+    /// refunded is not this payment's (or not real). A refund that settles
+    /// none of the pending ones here must also leave room for those: their
+    /// outcome is unknown, so they count as spent, as in [`refundable`]
+    /// (else ATH Móvil's room for athm's own lost answer would pass for
+    /// room for another payment's refund).
     pub fn is_covered(refunds: &[Refund], remote: &AthmTransaction, reported: Amount) -> bool {
-        let completed = |skip: Option<usize>| {
+        let sum = |status: RefundStatus, skip: Option<usize>| {
             refunds
                 .iter()
                 .enumerate()
-                .filter(|(i, r)| r.status == RefundStatus::Completed && Some(*i) != skip)
+                .filter(|(i, r)| r.status == status && Some(*i) != skip)
                 .map(|(_, r)| r.amount)
                 .sum::<Amount>()
         };
+        let completed = |skip| sum(RefundStatus::Completed, skip);
         match Self::match_remote(refunds, remote) {
             // Named by no reference of its own, a new refund is not recorded
             // (only the payment's total follows ATH Móvil): nothing to cover.
             RefundMatch::New if remote.reference_number.is_none() => true,
             RefundMatch::Known(_) => true,
             RefundMatch::Settles(i) => completed(Some(i)).plus(refund_amount(remote)) <= reported,
-            RefundMatch::New => completed(None).plus(refund_amount(remote)) <= reported,
+            RefundMatch::New => {
+                completed(None)
+                    .plus(sum(RefundStatus::Pending, None))
+                    .plus(refund_amount(remote))
+                    <= reported
+            }
         }
     }
 
