@@ -115,6 +115,16 @@ pub enum RefundMatch {
     New,
 }
 
+/// The amounts of `refunds` in `status`, but the one at `skip`.
+fn sum(refunds: &[Refund], status: RefundStatus, skip: Option<usize>) -> Amount {
+    refunds
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| r.status == status && Some(*i) != skip)
+        .map(|(_, r)| r.amount)
+        .sum()
+}
+
 /// The amount a refund transaction moved: `total`, or the refund answer's `refundedAmount`.
 pub fn refund_amount(remote: &AthmTransaction) -> Amount {
     remote
@@ -254,32 +264,60 @@ impl Refund {
     /// Whether ATH Móvil's refunded total `reported` for the payment leaves
     /// room for `remote` beside the refunds completed here: a refund that
     /// would make the completed refunds exceed what ATH Móvil says is
-    /// refunded is not this payment's (or not real). A refund that settles
-    /// none of the pending ones here must also leave room for those: their
-    /// outcome is unknown, so they count as spent, as in [`refundable`]
-    /// (else ATH Móvil's room for athm's own lost answer would pass for
-    /// room for another payment's refund).
+    /// refunded is not this payment's (or not real).
     pub fn is_covered(refunds: &[Refund], remote: &AthmTransaction, reported: Amount) -> bool {
-        let sum = |status: RefundStatus, skip: Option<usize>| {
-            refunds
-                .iter()
-                .enumerate()
-                .filter(|(i, r)| r.status == status && Some(*i) != skip)
-                .map(|(_, r)| r.amount)
-                .sum::<Amount>()
-        };
-        let completed = |skip| sum(RefundStatus::Completed, skip);
+        let completed = |skip: Option<usize>| sum(refunds, RefundStatus::Completed, skip);
         match Self::match_remote(refunds, remote) {
             // Named by no reference of its own, a new refund is not recorded
             // (only the payment's total follows ATH Móvil): nothing to cover.
             RefundMatch::New if remote.reference_number.is_none() => true,
             RefundMatch::Known(_) => true,
             RefundMatch::Settles(i) => completed(Some(i)).plus(refund_amount(remote)) <= reported,
+            RefundMatch::New => completed(None).plus(refund_amount(remote)) <= reported,
+        }
+    }
+
+    /// Whether `remote`, a refund that names no payment, may be this
+    /// payment's, by ATH Móvil's refunded total `reported` alone: it settles
+    /// a pending refund here that the total covers ([`Self::is_covered`]),
+    /// or it is exactly what the total holds beyond the refunds recorded
+    /// here, whichever of the pending ones happened. Being *covered* is not
+    /// enough for a refund made elsewhere: room that athm's own lost answer
+    /// or another unrecorded refund left is not proof of this one.
+    pub fn fits(refunds: &[Refund], remote: &AthmTransaction, reported: Amount) -> bool {
+        match Self::match_remote(refunds, remote) {
+            RefundMatch::Known(_) => true,
+            RefundMatch::Settles(_) => Self::is_covered(refunds, remote, reported),
             RefundMatch::New => {
-                completed(None)
-                    .plus(sum(RefundStatus::Pending, None))
-                    .plus(refund_amount(remote))
-                    <= reported
+                let completed = sum(refunds, RefundStatus::Completed, None);
+                let pending: Vec<Amount> = refunds
+                    .iter()
+                    .filter(|r| r.status == RefundStatus::Pending)
+                    .map(|r| r.amount)
+                    .collect();
+                let amount = refund_amount(remote);
+                // Each pending refund happened or not: 2^n totals (n is a
+                // handful; past 8, only "none" and "all" are weighed).
+                let subsets: u32 = if pending.len() <= 8 {
+                    1 << pending.len()
+                } else {
+                    2
+                };
+                (0..subsets).any(|mask| {
+                    let happened: Amount = if pending.len() <= 8 {
+                        pending
+                            .iter()
+                            .enumerate()
+                            .filter(|(i, _)| mask & (1 << i) != 0)
+                            .map(|(_, a)| *a)
+                            .sum()
+                    } else if mask == 0 {
+                        Amount::ZERO
+                    } else {
+                        pending.iter().copied().sum()
+                    };
+                    completed.plus(happened).plus(amount) == reported
+                })
             }
         }
     }

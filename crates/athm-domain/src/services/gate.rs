@@ -376,7 +376,8 @@ impl TrustGate {
     /// payment is matched by a refund recorded under its reference; else
     /// among the payments with a pending refund of its amount and that
     /// customer's completed payments, by the one (of the same customer)
-    /// whose refunded total at ATH Móvil leaves room for it. Anything but
+    /// whose refunded total at ATH Móvil holds exactly this refund beyond
+    /// the refunds recorded here ([`Refund::fits`]). Anything but
     /// exactly one is no match.
     async fn locate(&self, tx: &AthmTransaction) -> Result<Option<Located>, GateError> {
         let references = [&tx.reference_number, &tx.related_reference];
@@ -445,7 +446,7 @@ impl TrustGate {
                 continue;
             };
             let reported = remote.total_refunded_amount.unwrap_or_default();
-            if Refund::is_covered(&record.refunds, tx, reported) {
+            if Refund::fits(&record.refunds, tx, reported) {
                 fits.push(record);
             }
         }

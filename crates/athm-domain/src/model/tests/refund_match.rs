@@ -119,22 +119,36 @@ fn a_known_refund_is_always_covered() {
 }
 
 #[test]
-fn a_new_refund_is_covered_only_beside_the_completed_and_pending_ones() {
+fn a_new_refund_is_covered_only_beside_the_completed_ones() {
     let refunds = [
         recorded("10.00", RefundStatus::Completed, Some(OTHER_REF)),
         recorded("7.00", RefundStatus::Pending, None),
         recorded("9.00", RefundStatus::Failed, None),
     ];
-    // another amount: it settles not the pending 7.00, whose outcome is
-    // unknown and counts as spent (ATH Móvil's room for it is not room for this)
+    let remote = remote_refund(Some(REFUND_REF), "5.00");
+    assert!(Refund::is_covered(&refunds, &remote, amount("15.00")));
+    assert!(!Refund::is_covered(&refunds, &remote, amount("14.99")));
+}
+
+#[test]
+fn a_refund_naming_no_payment_fits_one_only_when_it_is_exactly_what_the_total_holds_beyond_the_books()
+ {
+    let refunds = [
+        recorded("10.00", RefundStatus::Completed, Some(OTHER_REF)),
+        recorded("7.00", RefundStatus::Pending, None),
+        recorded("9.00", RefundStatus::Failed, None),
+    ];
+    // another amount than the pending 7.00: a refund made elsewhere
     let remote = remote_refund(Some(REFUND_REF), "5.00");
     assert_eq!(Refund::match_remote(&refunds, &remote), RefundMatch::New);
-    assert!(Refund::is_covered(&refunds, &remote, amount("22.00")));
-    assert!(!Refund::is_covered(&refunds, &remote, amount("21.99")));
-    assert!(
-        !Refund::is_covered(&refunds, &remote, amount("15.00")),
-        "room for the pending 7.00 is not room for this 5.00"
-    );
+    // the pending 7.00 did not happen: 10 + 5
+    assert!(Refund::fits(&refunds, &remote, amount("15.00")));
+    // it did: 10 + 7 + 5
+    assert!(Refund::fits(&refunds, &remote, amount("22.00")));
+    // room, but not this refund's: another unrecorded refund, or the lost answer's
+    for other in ["14.99", "16.00", "17.00", "30.00"] {
+        assert!(!Refund::fits(&refunds, &remote, amount(other)), "{other}");
+    }
 }
 
 #[test]
