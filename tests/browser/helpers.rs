@@ -300,7 +300,9 @@ impl World {
             .await
             .expect("switch to the phone tab");
         self.browser
-            .goto(&format!("{}/sandbox/phone", self.sandbox))
+            // In English: these tests wait for its English messages (the
+            // page follows the browser, Spanish first, by default).
+            .goto(&format!("{}/sandbox/phone?lang=en", self.sandbox))
             .await
             .expect("the sandbox phone page");
         self.find("#phone")
