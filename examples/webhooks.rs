@@ -64,9 +64,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (id, auth_token) = gateway
         .create_payment(&PaymentRequest::new("3.00".parse()?))
         .await?;
-    sandbox
-        .handle()
-        .confirm(id.uuid(), CustomerInput::default())?;
+    // The customer who approves is the one the completed event below names.
+    let customer = CustomerInput {
+        name: Some("Test Customer".into()),
+        email: Some("customer@example.com".into()),
+        phone_number: Some("7875551234".into()),
+    };
+    sandbox.handle().confirm(id.uuid(), customer)?;
     let paid = gateway.authorize(&auth_token).await?;
     let reference = paid
         .reference_number
