@@ -247,6 +247,33 @@ impl World {
         .await;
     }
 
+    /// Reloads the page until `text` is on it (what a later event brings).
+    pub async fn until_text_on_reload(&self, text: &str) {
+        let quoted = serde_json::to_string(text).expect("a string");
+        let present =
+            format!("return !!(document.body && document.body.innerText.indexOf({quoted}) >= 0);");
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if self
+                .browser
+                .execute(&present, vec![])
+                .await
+                .unwrap_or(Value::Bool(false))
+                == Value::Bool(true)
+            {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "{text:?} never appeared on {} after reloads",
+                    self.here().await
+                );
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            self.browser.refresh().await.expect("reload the page");
+        }
+    }
+
     /// Runs axe-core on the page as it is; fails on serious or critical violations.
     pub async fn assert_accessible(&self, page: &str) {
         let loaded = self.js("return typeof window.axe === 'object'").await;
