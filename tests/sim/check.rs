@@ -555,10 +555,12 @@ fn effect_is_there(
         })
     };
     let Some(ours) = by_id.or_else(by_reference) else {
-        // The documented shape of a cancellation or expiry names no
-        // payment athm could check (no ecommerceId, no reference yet): the
-        // books check compares the payment's status with ATH Móvil's.
-        return status != "completed";
+        // The documented shape names no ecommerceId: a completion of a
+        // payment made elsewhere is in the books as an unlinked transaction
+        // (recorded by sync); a cancellation or expiry names no payment athm
+        // could check (no reference yet), and the books check compares the
+        // payment's status with ATH Móvil's.
+        return status != "completed" || unlinked.contains(&reference);
     };
     match status.as_str() {
         "completed" => ours.payment.status == PaymentStatus::Completed,
