@@ -279,11 +279,13 @@ impl Refund {
 
     /// Whether `remote`, a refund that names no payment, may be this
     /// payment's, by ATH Móvil's refunded total `reported` alone: it settles
-    /// a pending refund here that the total covers ([`Self::is_covered`]),
-    /// or it is exactly what the total holds beyond the refunds recorded
-    /// here, whichever of the pending ones happened. Being *covered* is not
-    /// enough for a refund made elsewhere: room that athm's own lost answer
-    /// or another unrecorded refund left is not proof of this one.
+    /// a pending refund here that the total covers ([`Self::is_covered`]);
+    /// or the total has room for it beside the completed refunds and every
+    /// pending one (their outcome is unknown: room that athm's own lost
+    /// answer left is no room for another refund); or it is exactly what
+    /// the total holds beyond the refunds recorded here, whichever pending
+    /// ones happened. A refund that may be two payments' is no one's: a
+    /// person links it.
     pub fn fits(refunds: &[Refund], remote: &AthmTransaction, reported: Amount) -> bool {
         match Self::match_remote(refunds, remote) {
             RefundMatch::Known(_) => true,
@@ -296,6 +298,10 @@ impl Refund {
                     .map(|r| r.amount)
                     .collect();
                 let amount = refund_amount(remote);
+                let all_pending: Amount = pending.iter().copied().sum();
+                if completed.plus(all_pending).plus(amount) <= reported {
+                    return true;
+                }
                 // Each pending refund happened or not: 2^n totals (n is a
                 // handful; past 8, only "none" and "all" are weighed).
                 let subsets: u32 = if pending.len() <= 8 {

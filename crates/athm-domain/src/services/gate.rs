@@ -376,8 +376,8 @@ impl TrustGate {
     /// payment is matched by a refund recorded under its reference; else
     /// among the payments with a pending refund of its amount and that
     /// customer's completed payments, by the one (of the same customer)
-    /// whose refunded total at ATH Móvil holds exactly this refund beyond
-    /// the refunds recorded here ([`Refund::fits`]). Anything but
+    /// whose refunded total at ATH Móvil may hold it ([`Refund::fits`]).
+    /// Anything but
     /// exactly one is no match.
     async fn locate(&self, tx: &AthmTransaction) -> Result<Option<Located>, GateError> {
         let references = [&tx.reference_number, &tx.related_reference];
