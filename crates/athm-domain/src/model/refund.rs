@@ -277,6 +277,21 @@ impl Refund {
         }
     }
 
+    /// Whether `remote`, a refund that names no payment, could be this
+    /// payment's at all: ATH Móvil's refunded total `reported` holds it
+    /// beside the refunds completed here (whichever pending ones happened,
+    /// the payment it refunds passes this). Two payments that could hold it
+    /// make it a question for a person, even when only one [`Self::fits`].
+    pub fn could_be_of(refunds: &[Refund], remote: &AthmTransaction, reported: Amount) -> bool {
+        match Self::match_remote(refunds, remote) {
+            RefundMatch::Known(_) => true,
+            RefundMatch::Settles(_) => Self::is_covered(refunds, remote, reported),
+            RefundMatch::New => {
+                sum(refunds, RefundStatus::Completed, None).plus(refund_amount(remote)) <= reported
+            }
+        }
+    }
+
     /// Whether `remote`, a refund that names no payment, may be this
     /// payment's, by ATH Móvil's refunded total `reported` alone: it settles
     /// a pending refund here that the total covers ([`Self::is_covered`]);

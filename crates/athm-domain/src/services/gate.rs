@@ -376,9 +376,9 @@ impl TrustGate {
     /// payment is matched by a refund recorded under its reference; else
     /// among the payments with a pending refund of its amount and that
     /// customer's completed payments, by the one (of the same customer)
-    /// whose refunded total at ATH Móvil may hold it ([`Refund::fits`]).
-    /// Anything but
-    /// exactly one is no match.
+    /// whose refunded total at ATH Móvil could hold it
+    /// ([`Refund::could_be_of`]) when that one also [`Refund::fits`].
+    /// Anything but exactly one is no match.
     async fn locate(&self, tx: &AthmTransaction) -> Result<Option<Located>, GateError> {
         let references = [&tx.reference_number, &tx.related_reference];
         for (i, reference) in references.iter().enumerate() {
@@ -430,7 +430,7 @@ impl TrustGate {
                 }
             }
         }
-        let mut fits = Vec::new();
+        let mut could_be = Vec::new();
         for id in candidates {
             let Some(record) = self.store.payment(&PaymentKey::Ecommerce(id)).await? else {
                 continue;
@@ -446,14 +446,15 @@ impl TrustGate {
                 continue;
             };
             let reported = remote.total_refunded_amount.unwrap_or_default();
-            if Refund::fits(&record.refunds, tx, reported) {
-                fits.push(record);
+            if Refund::could_be_of(&record.refunds, tx, reported) {
+                could_be.push((Refund::fits(&record.refunds, tx, reported), record));
             }
         }
         // Two payments it could be (the same customer, room on both) is a
-        // question for a person, never a guess.
-        Ok(match fits.as_slice() {
-            [record] => Some(Located {
+        // question for a person, never a guess; so is one whose room may be
+        // its own lost refund's.
+        Ok(match could_be.as_slice() {
+            [(true, record)] => Some(Located {
                 record: record.clone(),
                 own: Some(own),
                 named: false,

@@ -219,3 +219,31 @@ fn a_refund_with_another_message_never_settles_a_pending_refund() {
         "no message says nothing either way"
     );
 }
+
+#[test]
+fn a_refund_could_be_any_payment_whose_total_holds_it_beside_the_completed_ones() {
+    let refunds = [
+        recorded("10.00", RefundStatus::Completed, Some(OTHER_REF)),
+        recorded("8.15", RefundStatus::Pending, None),
+    ];
+    let remote = remote_refund(Some(REFUND_REF), "9.33");
+    // the pending 8.15 may not have happened: 10 + 9.33 is room enough to
+    // make this payment a candidate, though it does not fit (neither room
+    // beside the pending refund nor exactly what is left)
+    assert!(Refund::could_be_of(&refunds, &remote, amount("19.33")));
+    assert!(Refund::could_be_of(&refunds, &remote, amount("25.59")));
+    assert!(!Refund::fits(&refunds, &remote, amount("25.59")));
+    // less than the completed refunds and it: not this payment's
+    assert!(!Refund::could_be_of(&refunds, &remote, amount("19.32")));
+    // whatever fits could be
+    for reported in ["19.33", "27.48", "30.00"] {
+        assert!(
+            Refund::fits(&refunds, &remote, amount(reported)),
+            "{reported}"
+        );
+        assert!(
+            Refund::could_be_of(&refunds, &remote, amount(reported)),
+            "{reported}"
+        );
+    }
+}
