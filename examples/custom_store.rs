@@ -14,14 +14,15 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 use athm_client::{AthmClient, ClientConfig};
 use athm_domain::ports::{
-    AthmGateway, Clock, Decide, FlaggedEvents, InsertResult, ListQuery, Page, PaymentCursor,
-    PaymentKey, PaymentRecord, PaymentWrite, Store, StoreError, StoredLifecycleEvent, SystemClock,
-    flagged_recheck_delay, redelivery_delay,
+    AdminQueries, AthmGateway, ClientStore, Clock, Decide, FlaggedEvents, InsertResult, ListQuery,
+    NoStatus, Outbox, Page, PaymentCursor, PaymentKey, PaymentRecord, PaymentStore, PaymentWrite,
+    StepOutcome, Store, StoreError, StoredLifecycleEvent, SystemClock, WebhookInbox,
 };
-use athm_domain::webhook::{EventStatus, WebhookEvent};
+use athm_domain::webhook::{EventStatus, WebhookEvent, flagged_recheck_delay};
 use athm_domain::{
     Client, ClientUpdate, EcommerceId, Payment, PaymentRequest, PaymentStatus, PhoneNumber,
-    ReferenceNumber, Refund, RefundStatus, UnlinkedTransaction, WebhookEventId,
+    ReferenceNumber, Refund, RefundStatus, UnlinkedKind, UnlinkedTransaction, WebhookEventId,
+    redelivery_delay,
 };
 use athm_sandbox::{CustomerInput, DEMO_PRIVATE_TOKEN, DEMO_PUBLIC_TOKEN, Sandbox, SandboxConfig};
 use chrono::{DateTime, Duration, Utc};
@@ -269,7 +270,7 @@ struct Search {
 }
 
 impl Search {
-    fn new(query: &ListQuery) -> Option<Search> {
+    fn new<S>(query: &ListQuery<S>) -> Option<Search> {
         let text = query.search.as_deref()?.trim();
         (!text.is_empty()).then(|| Search {
             text: text.to_lowercase(),
@@ -284,12 +285,12 @@ impl Search {
     }
 }
 
-fn in_range(at: DateTime<Utc>, query: &ListQuery) -> bool {
+fn in_range<S>(at: DateTime<Utc>, query: &ListQuery<S>) -> bool {
     query.from.is_none_or(|from| at >= from) && query.to.is_none_or(|to| at < to)
 }
 
 /// Sorts newest first by `key` and cuts the requested page.
-fn page<T, K: Ord>(mut rows: Vec<T>, query: &ListQuery, key: impl Fn(&T) -> K) -> Page<T> {
+fn page<T, K: Ord, S>(mut rows: Vec<T>, query: &ListQuery<S>, key: impl Fn(&T) -> K) -> Page<T> {
     rows.sort_by_key(|row| std::cmp::Reverse(key(row)));
     let per_page = query.per_page.clamp(1, 500);
     let skip = query.page.max(1).saturating_sub(1).saturating_mul(per_page);
@@ -307,11 +308,7 @@ fn limit(n: u64) -> usize {
 }
 
 #[async_trait]
-impl Store for MemoryStore {
-    async fn ping(&self) -> Result<(), StoreError> {
-        Ok(())
-    }
-
+impl PaymentStore for MemoryStore {
     async fn insert_payment(&self, payment: &Payment) -> Result<(), StoreError> {
         self.tables().save_payment(payment, true)
     }
@@ -324,17 +321,17 @@ impl Store for MemoryStore {
         &self,
         key: &PaymentKey,
         decide: &Decide,
-    ) -> Result<Option<PaymentWrite>, StoreError> {
+    ) -> Result<StepOutcome, StoreError> {
         let mut tables = self.tables();
         let before = tables.record(key);
-        let Some(write) = decide(before.as_ref())? else {
-            return Ok(None);
-        };
-        // All or nothing: write a copy, swap it in when every write succeeded.
-        let mut copy = tables.clone();
-        copy.apply(before.as_ref(), &write)?;
-        *tables = copy;
-        Ok(Some(write))
+        let written = decide(before.as_ref())?;
+        if let Some(write) = &written {
+            // All or nothing: write a copy, swap it in when every write succeeded.
+            let mut copy = tables.clone();
+            copy.apply(before.as_ref(), write)?;
+            *tables = copy;
+        }
+        Ok(StepOutcome { before, written })
     }
 
     async fn payments_in_status(
@@ -356,75 +353,6 @@ impl Store for MemoryStore {
         Ok(found)
     }
 
-    async fn list_payments(&self, query: &ListQuery) -> Result<Page<Payment>, StoreError> {
-        let status = match &query.status {
-            Some(text) => match PaymentStatus::parse(text) {
-                Some(status) => Some(status),
-                None => return Ok(page(Vec::new(), query, |_: &Payment| 0)),
-            },
-            None => None,
-        };
-        let search = Search::new(query);
-        let rows = self
-            .tables()
-            .payments
-            .values()
-            .filter(|p| status.is_none_or(|s| p.status == s) && in_range(p.created_at, query))
-            .filter(|p| {
-                search.as_ref().is_none_or(|s| {
-                    let reference = p.reference_number.as_ref().map_or("", |r| r.as_str());
-                    let id = p.ecommerce_id.to_string();
-                    let fields = [
-                        reference,
-                        &id,
-                        &p.customer_name,
-                        &p.customer_email,
-                        p.metadata_1.as_str(),
-                        p.metadata_2.as_str(),
-                    ];
-                    s.matches(&fields, p.customer_phone.as_ref())
-                })
-            })
-            .cloned()
-            .collect();
-        Ok(page(rows, query, |p| {
-            (p.created_at, p.ecommerce_id.to_string())
-        }))
-    }
-
-    async fn list_refunds(&self, query: &ListQuery) -> Result<Page<Refund>, StoreError> {
-        let status = match &query.status {
-            Some(text) => match RefundStatus::parse(&text.trim().to_ascii_uppercase()) {
-                Some(status) => Some(status),
-                None => return Ok(page(Vec::new(), query, |_: &Refund| 0)),
-            },
-            None => None,
-        };
-        let search = Search::new(query);
-        let rows = self
-            .tables()
-            .refunds
-            .iter()
-            .filter(|r| status.is_none_or(|s| r.status == s) && in_range(r.created_at, query))
-            .filter(|r| {
-                search.as_ref().is_none_or(|s| {
-                    let reference = r.reference_number.as_ref().map_or("", |n| n.as_str());
-                    let id = r.ecommerce_id.to_string();
-                    let fields = [
-                        reference,
-                        &id,
-                        &r.customer_name,
-                        &r.customer_email,
-                        r.message.as_str(),
-                    ];
-                    s.matches(&fields, r.customer_phone.as_ref())
-                })
-            })
-            .cloned()
-            .collect();
-        Ok(page(rows, query, |r| (r.created_at, r.id.to_string())))
-    }
-
     async fn pending_refunds(&self) -> Result<Vec<Refund>, StoreError> {
         let mut pending: Vec<Refund> = self
             .tables()
@@ -435,18 +363,6 @@ impl Store for MemoryStore {
             .collect();
         pending.sort_by_key(|r| (r.created_at, r.id.to_string()));
         Ok(pending)
-    }
-
-    async fn upsert_client(
-        &self,
-        update: &ClientUpdate,
-        at: DateTime<Utc>,
-    ) -> Result<Client, StoreError> {
-        Ok(self.tables().merge_client(update, at))
-    }
-
-    async fn client(&self, phone: &PhoneNumber) -> Result<Option<Client>, StoreError> {
-        Ok(self.tables().clients.get(phone).cloned())
     }
 
     async fn record_unlinked(&self, transaction: &UnlinkedTransaction) -> Result<bool, StoreError> {
@@ -462,80 +378,37 @@ impl Store for MemoryStore {
         Ok(true)
     }
 
-    async fn list_unlinked(
+    async fn customer_payments(
         &self,
-        query: &ListQuery,
-    ) -> Result<Page<UnlinkedTransaction>, StoreError> {
-        let refunds_only = match query
-            .status
-            .as_deref()
-            .map(|s| s.trim().to_ascii_lowercase())
-        {
-            None => None,
-            Some(status) if status == "refund" => Some(true),
-            Some(status) if status == "payment" => Some(false),
-            Some(_) => return Ok(page(Vec::new(), query, |_: &UnlinkedTransaction| 0)),
+        phone: &PhoneNumber,
+        limit_to: u64,
+    ) -> Result<Page<Payment>, StoreError> {
+        let query = ListQuery {
+            search: Some(phone.as_str().to_string()),
+            status: Some(PaymentStatus::Completed),
+            per_page: limit_to,
+            ..ListQuery::default()
         };
-        let search = Search::new(query);
-        let tables = self.tables();
-        let taken: HashSet<&ReferenceNumber> = (tables.payments.values())
-            .filter_map(|p| p.reference_number.as_ref())
-            .chain(
-                tables
-                    .refunds
-                    .iter()
-                    .filter_map(|r| r.reference_number.as_ref()),
-            )
-            .collect();
-        let rows = tables
-            .unlinked
-            .values()
-            .filter(|t| !taken.contains(&t.reference_number))
-            .filter(|t| refunds_only.is_none_or(|refunds| t.is_refund() == refunds))
-            .filter(|t| {
-                (query.from.is_none() && query.to.is_none())
-                    || t.date.is_some_and(|d| in_range(d, query))
-            })
-            .filter(|t| {
-                search.as_ref().is_none_or(|s| {
-                    let fields = [
-                        t.reference_number.as_str(),
-                        &t.customer_name,
-                        &t.customer_email,
-                        &t.metadata_1,
-                        &t.metadata_2,
-                        &t.message,
-                    ];
-                    s.matches(&fields, t.customer_phone.as_ref())
-                })
-            })
-            .cloned()
-            .collect();
-        // Newest first by ATH Móvil's date, rows without a date last.
-        Ok(page(rows, query, |t| {
-            (t.date.is_some(), t.date, t.reference_number.clone())
-        }))
+        self.list_payments(&query).await
     }
 
-    async fn list_clients(&self, query: &ListQuery) -> Result<Page<Client>, StoreError> {
-        let search = Search::new(query);
-        let rows = self
-            .tables()
-            .clients
-            .values()
-            .filter(|c| in_range(c.created_at, query))
-            .filter(|c| {
-                search
-                    .as_ref()
-                    .is_none_or(|s| s.matches(&[&c.name, &c.email], Some(&c.phone)))
-            })
-            .cloned()
-            .collect();
-        Ok(page(rows, query, |c| {
-            (c.created_at, c.phone.as_str().to_string())
-        }))
+    async fn customer_unlinked(
+        &self,
+        phone: &PhoneNumber,
+        limit_to: u64,
+    ) -> Result<Page<UnlinkedTransaction>, StoreError> {
+        let query = ListQuery {
+            search: Some(phone.as_str().to_string()),
+            status: Some(UnlinkedKind::Payment),
+            per_page: limit_to,
+            ..ListQuery::default()
+        };
+        self.list_unlinked(&query).await
     }
+}
 
+#[async_trait]
+impl WebhookInbox for MemoryStore {
     async fn insert_webhook_event(
         &self,
         event: &WebhookEvent,
@@ -624,58 +497,10 @@ impl Store for MemoryStore {
                 }
         }))
     }
+}
 
-    async fn events_for_payment(
-        &self,
-        ecommerce_id: &EcommerceId,
-    ) -> Result<Vec<WebhookEvent>, StoreError> {
-        let mut timeline: Vec<WebhookEvent> = self
-            .tables()
-            .webhook_events
-            .iter()
-            .filter(|e| e.ecommerce_id.as_ref() == Some(ecommerce_id))
-            .cloned()
-            .collect();
-        timeline.sort_by_key(|e| (e.received_at, e.id.to_string()));
-        Ok(timeline)
-    }
-
-    async fn list_webhook_events(
-        &self,
-        query: &ListQuery,
-    ) -> Result<Page<WebhookEvent>, StoreError> {
-        let status = match &query.status {
-            Some(text) => match EventStatus::parse(&text.trim().to_ascii_lowercase()) {
-                Some(status) => Some(status),
-                None => return Ok(page(Vec::new(), query, |_: &WebhookEvent| 0)),
-            },
-            None => None,
-        };
-        let search = Search::new(query);
-        let rows = self
-            .tables()
-            .webhook_events
-            .iter()
-            .filter(|e| status.is_none_or(|s| e.status == s) && in_range(e.received_at, query))
-            .filter(|e| {
-                search.as_ref().is_none_or(|s| {
-                    let id = e.ecommerce_id.map(|i| i.to_string()).unwrap_or_default();
-                    let reference = e.reference_number.as_ref().map_or("", |r| r.as_str());
-                    let fields = [
-                        &e.idempotency_key,
-                        &id,
-                        reference,
-                        e.kind.as_str(),
-                        &e.payload,
-                    ];
-                    s.matches(&fields, None)
-                })
-            })
-            .cloned()
-            .collect();
-        Ok(page(rows, query, |e| (e.received_at, e.id.to_string())))
-    }
-
+#[async_trait]
+impl Outbox for MemoryStore {
     async fn claim_lifecycle_events(
         &self,
         limit_to: u64,
@@ -742,6 +567,204 @@ impl Store for MemoryStore {
     }
 }
 
+#[async_trait]
+impl AdminQueries for MemoryStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn list_payments(
+        &self,
+        query: &ListQuery<PaymentStatus>,
+    ) -> Result<Page<Payment>, StoreError> {
+        let status = query.status;
+        let search = Search::new(query);
+        let rows = self
+            .tables()
+            .payments
+            .values()
+            .filter(|p| status.is_none_or(|s| p.status == s) && in_range(p.created_at, query))
+            .filter(|p| {
+                search.as_ref().is_none_or(|s| {
+                    let reference = p.reference_number.as_ref().map_or("", |r| r.as_str());
+                    let id = p.ecommerce_id.to_string();
+                    let fields = [
+                        reference,
+                        &id,
+                        &p.customer_name,
+                        &p.customer_email,
+                        p.metadata_1.as_str(),
+                        p.metadata_2.as_str(),
+                    ];
+                    s.matches(&fields, p.customer_phone.as_ref())
+                })
+            })
+            .cloned()
+            .collect();
+        Ok(page(rows, query, |p| {
+            (p.created_at, p.ecommerce_id.to_string())
+        }))
+    }
+
+    async fn list_refunds(
+        &self,
+        query: &ListQuery<RefundStatus>,
+    ) -> Result<Page<Refund>, StoreError> {
+        let status = query.status;
+        let search = Search::new(query);
+        let rows = self
+            .tables()
+            .refunds
+            .iter()
+            .filter(|r| status.is_none_or(|s| r.status == s) && in_range(r.created_at, query))
+            .filter(|r| {
+                search.as_ref().is_none_or(|s| {
+                    let reference = r.reference_number.as_ref().map_or("", |n| n.as_str());
+                    let id = r.ecommerce_id.to_string();
+                    let fields = [
+                        reference,
+                        &id,
+                        &r.customer_name,
+                        &r.customer_email,
+                        r.message.as_str(),
+                    ];
+                    s.matches(&fields, r.customer_phone.as_ref())
+                })
+            })
+            .cloned()
+            .collect();
+        Ok(page(rows, query, |r| (r.created_at, r.id.to_string())))
+    }
+
+    async fn list_unlinked(
+        &self,
+        query: &ListQuery<UnlinkedKind>,
+    ) -> Result<Page<UnlinkedTransaction>, StoreError> {
+        let search = Search::new(query);
+        let tables = self.tables();
+        let taken: HashSet<&ReferenceNumber> = (tables.payments.values())
+            .filter_map(|p| p.reference_number.as_ref())
+            .chain(
+                tables
+                    .refunds
+                    .iter()
+                    .filter_map(|r| r.reference_number.as_ref()),
+            )
+            .collect();
+        let rows = tables
+            .unlinked
+            .values()
+            .filter(|t| !taken.contains(&t.reference_number))
+            .filter(|t| {
+                query
+                    .status
+                    .is_none_or(|kind| kind.holds(t.transaction_type.clone()))
+            })
+            .filter(|t| {
+                (query.from.is_none() && query.to.is_none())
+                    || t.date.is_some_and(|d| in_range(d, query))
+            })
+            .filter(|t| {
+                search.as_ref().is_none_or(|s| {
+                    let fields = [
+                        t.reference_number.as_str(),
+                        &t.customer_name,
+                        &t.customer_email,
+                        &t.metadata_1,
+                        &t.metadata_2,
+                        &t.message,
+                    ];
+                    s.matches(&fields, t.customer_phone.as_ref())
+                })
+            })
+            .cloned()
+            .collect();
+        // Newest first by ATH Móvil's date, rows without a date last.
+        Ok(page(rows, query, |t| {
+            (t.date.is_some(), t.date, t.reference_number.clone())
+        }))
+    }
+
+    async fn list_clients(&self, query: &ListQuery<NoStatus>) -> Result<Page<Client>, StoreError> {
+        let search = Search::new(query);
+        let rows = self
+            .tables()
+            .clients
+            .values()
+            .filter(|c| in_range(c.created_at, query))
+            .filter(|c| {
+                search
+                    .as_ref()
+                    .is_none_or(|s| s.matches(&[&c.name, &c.email], Some(&c.phone)))
+            })
+            .cloned()
+            .collect();
+        Ok(page(rows, query, |c| {
+            (c.created_at, c.phone.as_str().to_string())
+        }))
+    }
+
+    async fn events_for_payment(
+        &self,
+        ecommerce_id: &EcommerceId,
+    ) -> Result<Vec<WebhookEvent>, StoreError> {
+        let mut timeline: Vec<WebhookEvent> = self
+            .tables()
+            .webhook_events
+            .iter()
+            .filter(|e| e.ecommerce_id.as_ref() == Some(ecommerce_id))
+            .cloned()
+            .collect();
+        timeline.sort_by_key(|e| (e.received_at, e.id.to_string()));
+        Ok(timeline)
+    }
+
+    async fn list_webhook_events(
+        &self,
+        query: &ListQuery<EventStatus>,
+    ) -> Result<Page<WebhookEvent>, StoreError> {
+        let status = query.status;
+        let search = Search::new(query);
+        let rows = self
+            .tables()
+            .webhook_events
+            .iter()
+            .filter(|e| status.is_none_or(|s| e.status == s) && in_range(e.received_at, query))
+            .filter(|e| {
+                search.as_ref().is_none_or(|s| {
+                    let id = e.ecommerce_id.map(|i| i.to_string()).unwrap_or_default();
+                    let reference = e.reference_number.as_ref().map_or("", |r| r.as_str());
+                    let fields = [
+                        &e.idempotency_key,
+                        &id,
+                        reference,
+                        e.kind.as_str(),
+                        &e.payload,
+                    ];
+                    s.matches(&fields, None)
+                })
+            })
+            .cloned()
+            .collect();
+        Ok(page(rows, query, |e| (e.received_at, e.id.to_string())))
+    }
+}
+
+#[async_trait]
+impl ClientStore for MemoryStore {
+    async fn upsert_client(
+        &self,
+        update: &ClientUpdate,
+        at: DateTime<Utc>,
+    ) -> Result<Client, StoreError> {
+        Ok(self.tables().merge_client(update, at))
+    }
+
+    async fn client(&self, phone: &PhoneNumber) -> Result<Option<Client>, StoreError> {
+        Ok(self.tables().clients.get(phone).cloned())
+    }
+}
+
 #[tokio::main]
 async fn main() {
     // 1. The adapter passes the Store conformance suite (it panics otherwise).
@@ -775,8 +798,12 @@ async fn main() {
     let reference = completed.reference_number.expect("a reference number");
 
     let store: Arc<dyn Store> = Arc::new(MemoryStore::default());
-    let webhooks =
-        athm_domain::services::WebhookProcessor::new(gateway, store.clone(), Arc::new(SystemClock));
+    let webhooks = athm_domain::services::WebhookProcessor::new(
+        gateway,
+        store.clone(),
+        store.clone(),
+        Arc::new(SystemClock),
+    );
     let body = format!(
         r#"{{"transactionType":"ECOMMERCE","status":"COMPLETED","ecommerceId":"{ecommerce_id}","referenceNumber":"{reference}","date":"2025-12-08 16:30:52","total":3,"name":"Test Customer","phoneNumber":7875551234,"email":"customer@example.com","items":[]}}"#
     );

@@ -75,7 +75,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let reference = paid
         .reference_number
         .ok_or("a completed payment has a reference")?;
-    let processor = WebhookProcessor::new(gateway.clone(), store.clone(), Arc::new(SystemClock));
+    let processor = WebhookProcessor::new(
+        gateway.clone(),
+        store.clone(),
+        store.clone(),
+        Arc::new(SystemClock),
+    );
     let completed_body = completed(&id.to_string(), reference.as_str());
 
     // Parsing alone: the kind and the idempotency key that makes redeliveries harmless.

@@ -150,6 +150,6 @@ async fn router(config: WebConfig) -> axum::Router {
     let payments = PaymentService::new(gateway.clone(), store.clone(), clock.clone());
     // The endpoint's robustness is fuzzed, not ATH Móvil's answers: events
     // are taken at their word, so every readable body reaches the store's steps.
-    let webhooks = WebhookProcessor::new(gateway, store.clone(), clock).unverified();
+    let webhooks = WebhookProcessor::new(gateway, store.clone(), store.clone(), clock).unverified();
     mount(AppState::new(payments, webhooks, store, config), "/athm")
 }

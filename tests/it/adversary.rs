@@ -169,7 +169,12 @@ async fn news_naming_no_refund_of_its_own_never_completes_a_pending_refund() {
     let store = store(&app).await;
     let racing = Arc::new(Racing {
         inner: inner.clone(),
-        webhooks: WebhookProcessor::new(inner.clone(), store.clone(), Arc::new(SystemClock)),
+        webhooks: WebhookProcessor::new(
+            inner.clone(),
+            store.clone(),
+            store.clone(),
+            Arc::new(SystemClock),
+        ),
         forged: Mutex::new(None),
     });
     let services = services_over(&app, racing.clone(), store.clone());

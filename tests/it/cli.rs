@@ -1,11 +1,12 @@
 //! The `athm` command line: its shape, `migrate` and `webhooks reprocess`.
 
+use athm_domain::ports::{AdminQueries, PaymentStore, WebhookInbox};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use athm_app::{AppError, Cli};
 use athm_client::{AthmClient, ClientConfig};
-use athm_domain::ports::{ListQuery, PaymentKey, Store, SystemClock};
+use athm_domain::ports::{ListQuery, PaymentKey, SystemClock};
 use athm_domain::services::WebhookProcessor;
 use athm_domain::webhook::EventStatus;
 use athm_domain::{EcommerceId, PaymentStatus};
@@ -82,7 +83,12 @@ async fn webhooks_reprocess_applies_events_that_were_stored_but_not_processed() 
         ClientConfig::new(DEMO_PUBLIC_TOKEN, DEMO_PRIVATE_TOKEN).with_base_url(&app.sandbox_url),
     )
     .unwrap();
-    let processor = WebhookProcessor::new(Arc::new(gateway), store.clone(), Arc::new(SystemClock));
+    let processor = WebhookProcessor::new(
+        Arc::new(gateway),
+        store.clone(),
+        store.clone(),
+        Arc::new(SystemClock),
+    );
     let (event, created) = processor
         .store_event(payload.to_string().as_bytes())
         .await

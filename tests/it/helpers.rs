@@ -1,6 +1,7 @@
 //! `spawn_app()`: the real application on port 0, with a fresh SQLite file
 //! and its in-process ATH Móvil sandbox, plus typed request helpers.
 
+use athm_domain::ports::PaymentStore;
 use std::future::Future;
 use std::process::ExitCode;
 use std::sync::Arc;

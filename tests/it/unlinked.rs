@@ -17,7 +17,7 @@ async fn unlinked_refunds(app: &TestApp) -> Vec<String> {
     let page = app
         .store()
         .list_unlinked(&ListQuery {
-            status: Some("refund".into()),
+            status: Some(athm_domain::UnlinkedKind::Refund),
             ..ListQuery::default()
         })
         .await

@@ -576,9 +576,9 @@ async fn record(store: &dyn Store, key: PaymentKey) -> Option<PaymentRecord> {
 }
 
 /// Every row of a listing, read 500 a page.
-async fn every<T, F, Fut>(mut page_of: F) -> Vec<T>
+async fn every<T, S, F, Fut>(mut page_of: F) -> Vec<T>
 where
-    F: FnMut(ListQuery) -> Fut,
+    F: FnMut(ListQuery<S>) -> Fut,
     Fut: std::future::Future<Output = Vec<T>>,
 {
     let mut all = Vec::new();

@@ -11,7 +11,9 @@ use crate::model::{
     Amount, AthmTransaction, AuthToken, EcommerceId, Payment, PaymentRequest, PaymentStatus,
     ReferenceNumber, Refund, RefundIntent, RefundMessage, RefundStatus,
 };
-use crate::ports::{Decide, MockClock, PaymentKey, PaymentRecord, PaymentWrite, StoreError};
+use crate::ports::{
+    Decide, MockClock, PaymentKey, PaymentRecord, PaymentWrite, StepOutcome, StoreError,
+};
 
 /// 2025-12-08 16:30:52 in Puerto Rico.
 pub fn now() -> DateTime<Utc> {
@@ -172,9 +174,10 @@ impl Row {
         }
     }
 
-    pub fn apply(&self, decide: &Decide) -> Result<Option<PaymentWrite>, StoreError> {
+    pub fn apply(&self, decide: &Decide) -> Result<StepOutcome, StoreError> {
         let mut row = self.record.lock().expect("not poisoned");
-        let written = decide(row.as_ref())?;
+        let before = row.clone();
+        let written = decide(before.as_ref())?;
         if let Some(write) = &written {
             *row = Some(PaymentRecord::after(row.take(), write));
             self.writes
@@ -182,7 +185,7 @@ impl Row {
                 .expect("not poisoned")
                 .push(write.clone());
         }
-        Ok(written)
+        Ok(StepOutcome { before, written })
     }
 
     /// Whether `key` names the stored payment.

@@ -2,7 +2,8 @@
 
 mod support;
 
-use athm_domain::ports::{ListQuery, Store};
+use athm_domain::ports::ListQuery;
+use athm_domain::ports::{AdminQueries, Outbox, WebhookInbox};
 use athm_store::{Migrator, SqlStore};
 use sea_orm_migration::MigratorTrait;
 

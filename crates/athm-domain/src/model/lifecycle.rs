@@ -1,6 +1,6 @@
 //! Lifecycle events: what subscribers (the merchant's order logic) are told.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Amount, EcommerceId, ReferenceNumber};
@@ -76,6 +76,15 @@ pub struct LifecycleEvent {
     pub amount: Amount,
     /// When it happened.
     pub occurred_at: DateTime<Utc>,
+}
+
+/// How long after its `attempts`-th failed delivery a lifecycle event may be
+/// claimed again: `attempts²` seconds, at most one hour. The outbox
+/// applies it ([`crate::ports::Outbox::record_lifecycle_delivery`]) as it
+/// counts the attempt, in the same transaction.
+pub fn redelivery_delay(attempts: u32) -> Duration {
+    let secs = i64::from(attempts).saturating_mul(i64::from(attempts));
+    Duration::seconds(secs.min(3600))
 }
 
 #[cfg(test)]

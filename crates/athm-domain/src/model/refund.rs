@@ -24,6 +24,9 @@ pub enum RefundStatus {
 }
 
 impl RefundStatus {
+    /// Every status, in the order a filter offers them.
+    pub const ALL: [RefundStatus; 3] = [Self::Pending, Self::Completed, Self::Failed];
+
     /// `PENDING`, `COMPLETED` or `FAILED`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -33,11 +36,12 @@ impl RefundStatus {
         }
     }
 
-    /// Reads a name written by [`RefundStatus::as_str`].
+    /// Reads a name written by [`RefundStatus::as_str`] (any case,
+    /// surrounding spaces ignored).
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Pending, Self::Completed, Self::Failed]
+        Self::ALL
             .into_iter()
-            .find(|s| s.as_str() == text)
+            .find(|s| s.as_str().eq_ignore_ascii_case(text.trim()))
     }
 }
 

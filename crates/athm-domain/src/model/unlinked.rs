@@ -9,6 +9,40 @@ use serde::{Deserialize, Serialize};
 
 use super::{Amount, AthmTransaction, PhoneNumber, ReferenceNumber, TransactionType};
 
+/// Which unlinked transactions a listing shows: refunds, or everything else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnlinkedKind {
+    /// Payments made elsewhere (every type but REFUND).
+    Payment,
+    /// Refunds athm could not tie to one payment.
+    Refund,
+}
+
+impl UnlinkedKind {
+    /// Both kinds, in the order a filter offers them.
+    pub const ALL: [UnlinkedKind; 2] = [UnlinkedKind::Payment, UnlinkedKind::Refund];
+
+    /// The lower-case name (`payment`, `refund`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Payment => "payment",
+            Self::Refund => "refund",
+        }
+    }
+
+    /// The kind named `text` (any case, surrounding spaces ignored).
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+
+    /// Whether a transaction of `kind` is of this kind.
+    pub fn holds(self, kind: TransactionType) -> bool {
+        (kind == TransactionType::Refund) == (self == Self::Refund)
+    }
+}
+
 /// A report row no payment or refund here is, as ATH Móvil last reported it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnlinkedTransaction {

@@ -1,7 +1,7 @@
 //! The ports: what the core needs from the outside world, as traits.
 //!
 //! Adapters implement them (`athm-client` the [`AthmGateway`], `athm-store`
-//! the [`Store`]); the use cases in [`crate::services`] use only these.
+//! every store role: [`Store`]); the use cases in [`crate::services`] use only these.
 //! With the `mocks` feature, each has a mockall mock (`MockAthmGateway`…).
 
 mod clock;
@@ -19,10 +19,18 @@ pub use gateway::{
 };
 pub use sink_fn::{FnEventSink, event_sink_fn};
 pub use store::{
-    Decide, FlaggedEvents, InsertResult, ListQuery, Page, PaymentCursor, PaymentKey, PaymentRecord,
-    PaymentStep, PaymentWrite, StepResult, Store, StoreError, StoredLifecycleEvent,
-    flagged_recheck_delay, redelivery_delay, update_each,
+    AdminQueries, ClientStore, Decide, FlaggedEvents, InsertResult, ListQuery, NoStatus, Outbox,
+    Page, PaymentCursor, PaymentKey, PaymentRecord, PaymentStep, PaymentStore, PaymentWrite,
+    StepOutcome, StepResult, Store, StoreError, StoredLifecycleEvent, WebhookInbox, update_each,
 };
 
 #[cfg(any(test, feature = "mocks"))]
-pub use {clock::MockClock, events::MockEventSink, gateway::MockAthmGateway, store::MockStore};
+pub use {
+    clock::MockClock,
+    events::MockEventSink,
+    gateway::MockAthmGateway,
+    store::{
+        MockAdminQueries, MockClientStore, MockOutbox, MockPaymentStore, MockStore,
+        MockWebhookInbox,
+    },
+};

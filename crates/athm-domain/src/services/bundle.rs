@@ -60,7 +60,12 @@ impl Services {
     ) -> Self {
         Self {
             payments: PaymentService::new(gateway.clone(), store.clone(), clock.clone()),
-            webhooks: WebhookProcessor::new(gateway.clone(), store.clone(), clock.clone()),
+            webhooks: WebhookProcessor::new(
+                gateway.clone(),
+                store.clone(),
+                store.clone(),
+                clock.clone(),
+            ),
             clients: ClientService::new(store.clone(), clock.clone()),
             reconciler: Reconciler::new(gateway.clone(), store.clone(), clock.clone()),
             gateway,

@@ -4,18 +4,18 @@ use std::sync::Arc;
 
 use super::ClientError;
 use crate::model::{Client, ClientUpdate, PhoneNumber};
-use crate::ports::{Clock, Store};
+use crate::ports::{ClientStore, Clock};
 
 /// Records customers by phone number.
 #[derive(Clone)]
 pub struct ClientService {
-    store: Arc<dyn Store>,
+    store: Arc<dyn ClientStore>,
     clock: Arc<dyn Clock>,
 }
 
 impl ClientService {
     /// A service over these ports.
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(store: Arc<dyn ClientStore>, clock: Arc<dyn Clock>) -> Self {
         Self { store, clock }
     }
 

@@ -15,11 +15,11 @@ use chrono::{DateTime, Duration, Utc};
 use super::GateError;
 use super::waiting::{Completion, WaitingPayments};
 use crate::model::{
-    Amount, AthmTransaction, EcommerceId, PaymentStatus, ReferenceNumber, Refund, RefundMatch,
-    RemoteStatus, TransactionType, refund_amount,
+    Amount, AthmTransaction, EcommerceId, PaymentStatus, PhoneNumber, ReferenceNumber, Refund,
+    RefundMatch, RemoteStatus, TransactionType, refund_amount,
 };
 use crate::ports::{
-    AthmGateway, Clock, ErrorClass, GatewayError, ListQuery, PaymentKey, PaymentRecord, Store,
+    AthmGateway, Clock, ErrorClass, GatewayError, PaymentKey, PaymentRecord, PaymentStore,
 };
 use crate::webhook::EventKind;
 
@@ -64,11 +64,26 @@ pub(crate) enum Source {
     Report,
 }
 
+/// ATH Móvil's report from a day before a date to now, read at most once
+/// per check: the refund's own row and the customer's payments made
+/// elsewhere are looked up in the same read.
+struct ReportWindow {
+    date: Option<DateTime<Utc>>,
+    rows: Option<Vec<AthmTransaction>>,
+}
+
+impl ReportWindow {
+    /// The window around `date` (now when `None`), not read yet.
+    fn around(date: Option<DateTime<Utc>>) -> Self {
+        Self { date, rows: None }
+    }
+}
+
 /// The gate: a gateway to ask, the store to locate payments, a clock for report windows.
 #[derive(Clone)]
 pub(crate) struct TrustGate {
     gateway: Arc<dyn AthmGateway>,
-    store: Arc<dyn Store>,
+    store: Arc<dyn PaymentStore>,
     clock: Arc<dyn Clock>,
 }
 
@@ -81,7 +96,7 @@ const MAX_CANDIDATES: u64 = 10;
 impl TrustGate {
     pub(crate) fn new(
         gateway: Arc<dyn AthmGateway>,
-        store: Arc<dyn Store>,
+        store: Arc<dyn PaymentStore>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
@@ -197,13 +212,15 @@ impl TrustGate {
         if amount.is_zero() {
             return Ok(Verdict::Forged("a refund of 0.00 changes nothing".into()));
         }
-        let Some(Located { record, own, named }) = self.locate(tx).await? else {
+        let mut window = ReportWindow::around(tx.date);
+        let Some(Located { record, own, named }) = self.locate(tx, source, &mut window).await?
+        else {
             return Ok(Verdict::Forged(format!(
                 "no payment here matches this refund of {amount}"
             )));
         };
         let second_opinion = named && source == Source::Webhook;
-        self.check_refund_on(record, own, tx, source, second_opinion)
+        self.check_refund_on(record, own, tx, source, second_opinion, &mut window)
             .await
     }
 
@@ -223,7 +240,8 @@ impl TrustGate {
         let Some(record) = self.store.payment(&PaymentKey::Ecommerce(id)).await? else {
             return Ok(Verdict::Forged(format!("there is no payment {id} here")));
         };
-        let Some(row) = self.report_row(reference, date).await? else {
+        let mut window = ReportWindow::around(date);
+        let Some(row) = self.report_row(reference, &mut window).await? else {
             return Ok(Verdict::Forged(format!(
                 "refund {reference} is not in ATH Móvil's transaction report around that date"
             )));
@@ -236,8 +254,15 @@ impl TrustGate {
             )));
         }
         // The person's choice stands in for the report's silence.
-        self.check_refund_on(record, Some(reference.clone()), &row, Source::Report, false)
-            .await
+        self.check_refund_on(
+            record,
+            Some(reference.clone()),
+            &row,
+            Source::Report,
+            false,
+            &mut window,
+        )
+        .await
     }
 
     /// [`Self::check_refund`] once the payment is known: `own` is the
@@ -251,6 +276,7 @@ impl TrustGate {
         tx: &AthmTransaction,
         source: Source,
         second_opinion: bool,
+        window: &mut ReportWindow,
     ) -> Result<Verdict, GateError> {
         let amount = refund_amount(tx);
         let claim = AthmTransaction {
@@ -285,7 +311,7 @@ impl TrustGate {
         }
         let refund = match (&own, source) {
             (Some(reference), Source::Webhook) => {
-                let Some(row) = self.report_row(reference, tx.date).await? else {
+                let Some(row) = self.report_row(reference, window).await? else {
                     return Ok(Verdict::Forged(format!(
                         "refund {reference} is not in ATH Móvil's transaction report (yet)"
                     )));
@@ -309,7 +335,9 @@ impl TrustGate {
                         "the report says refund {reference} went to another customer"
                     )));
                 }
-                if second_opinion && let Some(objection) = self.second_opinion(&row, id).await? {
+                if second_opinion
+                    && let Some(objection) = self.second_opinion(&row, id, window).await?
+                {
                     return Ok(Verdict::Forged(objection));
                 }
                 with_customer(row, tx)
@@ -346,6 +374,7 @@ impl TrustGate {
         &self,
         row: &AthmTransaction,
         id: EcommerceId,
+        window: &mut ReportWindow,
     ) -> Result<Option<String>, GateError> {
         if row.ecommerce_id.is_some() || row.related_reference.is_some() {
             // The row names its payment (checked by the caller).
@@ -355,7 +384,7 @@ impl TrustGate {
             .reference_number
             .as_ref()
             .map_or_else(String::new, ToString::to_string);
-        Ok(match self.locate(row).await? {
+        Ok(match self.locate(row, Source::Webhook, window).await? {
             Some(located) if located.record.payment.ecommerce_id == id => None,
             Some(located) => Some(format!(
                 "ATH Móvil's report makes refund {reference} payment {}'s, not {id}'s",
@@ -379,7 +408,12 @@ impl TrustGate {
     /// whose refunded total at ATH Móvil could hold it
     /// ([`Refund::could_be_of`]) when that one also [`Refund::fits`].
     /// Anything but exactly one is no match.
-    async fn locate(&self, tx: &AthmTransaction) -> Result<Option<Located>, GateError> {
+    async fn locate(
+        &self,
+        tx: &AthmTransaction,
+        source: Source,
+        window: &mut ReportWindow,
+    ) -> Result<Option<Located>, GateError> {
         let references = [&tx.reference_number, &tx.related_reference];
         for (i, reference) in references.iter().enumerate() {
             let Some(reference) = reference else { continue };
@@ -412,13 +446,7 @@ impl TrustGate {
             }
         }
         if let Some(phone) = &tx.customer_phone {
-            let query = ListQuery {
-                search: Some(phone.as_str().to_string()),
-                status: Some(PaymentStatus::Completed.as_str().to_string()),
-                per_page: MAX_CANDIDATES,
-                ..ListQuery::default()
-            };
-            let page = self.store.list_payments(&query).await?;
+            let page = self.store.customer_payments(phone, MAX_CANDIDATES).await?;
             if page.total > MAX_CANDIDATES {
                 // Too many of this customer's payments to weigh: any one
                 // that fits might not be the only one.
@@ -452,15 +480,75 @@ impl TrustGate {
         }
         // Two payments it could be (the same customer, room on both) is a
         // question for a person, never a guess; so is one whose room may be
-        // its own lost refund's.
-        Ok(match could_be.as_slice() {
-            [(true, record)] => Some(Located {
-                record: record.clone(),
-                own: Some(own),
-                named: false,
-            }),
-            _ => None,
-        })
+        // its own lost refund's, and one beside a payment of the customer's
+        // made elsewhere that could be the one refunded.
+        let [(true, record)] = could_be.as_slice() else {
+            return Ok(None);
+        };
+        if self.paid_elsewhere(tx, source, window).await? {
+            return Ok(None);
+        }
+        Ok(Some(Located {
+            record: record.clone(),
+            own: Some(own),
+            named: false,
+        }))
+    }
+
+    /// Whether the customer of `tx`, a refund that names no payment, paid
+    /// enough for it elsewhere (the ATH Business app, another integration):
+    /// a payment recorded unlinked here, or (news of a refund) a completed
+    /// payment row of the report from a day before the refund that is no
+    /// payment here. Such a payment may be the one refunded, and ATH
+    /// Móvil's report cannot say. (A sync records the report's payments
+    /// made elsewhere as unlinked as it reads them, before their refunds.)
+    async fn paid_elsewhere(
+        &self,
+        tx: &AthmTransaction,
+        source: Source,
+        window: &mut ReportWindow,
+    ) -> Result<bool, GateError> {
+        let amount = refund_amount(tx);
+        let same_customer = |phone: Option<&PhoneNumber>| match (&tx.customer_phone, phone) {
+            (Some(said), Some(known)) => said == known,
+            _ => true,
+        };
+        if let Some(phone) = &tx.customer_phone {
+            let unlinked = self.store.customer_unlinked(phone, MAX_CANDIDATES).await?;
+            if unlinked.total > MAX_CANDIDATES
+                || unlinked
+                    .items
+                    .iter()
+                    .any(|u| !u.is_refund() && u.total >= amount)
+            {
+                return Ok(true);
+            }
+        }
+        if source == Source::Report {
+            return Ok(false);
+        }
+        for row in self.report_window(window).await? {
+            let paid = row.transaction_type != TransactionType::Refund
+                && row.status == RemoteStatus::Completed
+                && row.total.is_some_and(|total| total >= amount)
+                && same_customer(row.customer_phone.as_ref());
+            if !paid {
+                continue;
+            }
+            let here = match (&row.ecommerce_id, &row.reference_number) {
+                (Some(id), _) => self.store.payment(&PaymentKey::Ecommerce(*id)).await?,
+                (None, Some(reference)) => {
+                    self.store
+                        .payment(&PaymentKey::Reference(reference.clone()))
+                        .await?
+                }
+                (None, None) => None,
+            };
+            if here.is_none() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// The REFUND row with `reference` in the report from a day before
@@ -469,19 +557,32 @@ impl TrustGate {
     async fn report_row(
         &self,
         reference: &ReferenceNumber,
-        date: Option<DateTime<Utc>>,
+        window: &mut ReportWindow,
     ) -> Result<Option<AthmTransaction>, GateError> {
-        let now = self.clock.now();
-        let center = date.map_or(now, |d| d.min(now));
-        let window = Duration::hours(REPORT_WINDOW_HOURS);
-        let rows = self
-            .gateway
-            .transaction_report(center - window, now)
-            .await?;
-        Ok(rows.into_iter().find(|row| {
-            row.transaction_type == TransactionType::Refund
-                && row.reference_number.as_ref() == Some(reference)
-        }))
+        let rows = self.report_window(window).await?;
+        Ok(rows
+            .iter()
+            .find(|row| {
+                row.transaction_type == TransactionType::Refund
+                    && row.reference_number.as_ref() == Some(reference)
+            })
+            .cloned())
+    }
+
+    /// ATH Móvil's report from a day before `date` to now (never past now:
+    /// ATH Móvil refuses future dates; and a news `date` may be its
+    /// payment's, older than the refund).
+    async fn report_window<'w>(
+        &self,
+        window: &'w mut ReportWindow,
+    ) -> Result<&'w [AthmTransaction], GateError> {
+        if window.rows.is_none() {
+            let now = self.clock.now();
+            let center = window.date.map_or(now, |d| d.min(now));
+            let from = center - Duration::hours(REPORT_WINDOW_HOURS);
+            window.rows = Some(self.gateway.transaction_report(from, now).await?);
+        }
+        Ok(window.rows.as_deref().unwrap_or_default())
     }
 
     /// findPayment; `None` when ATH Móvil does not know the payment.

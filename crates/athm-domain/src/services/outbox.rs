@@ -5,21 +5,21 @@ use std::sync::Arc;
 
 use chrono::Duration;
 
-use crate::ports::{Clock, EventSink, Store, StoreError};
+use crate::ports::{Clock, EventSink, Outbox, StoreError};
 
 /// Hands the outbox's undelivered lifecycle events to an [`EventSink`], at
 /// least once and in order per payment: after a failed delivery, later
 /// events of the same payment wait for the next round.
 ///
 /// Each round first *claims* its events in the store
-/// ([`Store::claim_lifecycle_events`]) for [`OutboxRelay::lease`], so relays
+/// ([`Outbox::claim_lifecycle_events`]) for [`OutboxRelay::lease`], so relays
 /// on several instances never offer the same event at the same time, nor two
 /// events of one payment. A round stops offering events once half of the
 /// lease has passed; what it did not reach is claimed again after the lease.
 /// A failed event is not offered again before `attempts²` seconds.
 #[derive(Clone)]
 pub struct OutboxRelay {
-    store: Arc<dyn Store>,
+    store: Arc<dyn Outbox>,
     sink: Arc<dyn EventSink>,
     clock: Arc<dyn Clock>,
     lease: Duration,
@@ -30,7 +30,7 @@ impl OutboxRelay {
     pub const DEFAULT_LEASE_SECS: i64 = 120;
 
     /// A relay from `store`'s outbox to `sink`.
-    pub fn new(store: Arc<dyn Store>, sink: Arc<dyn EventSink>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(store: Arc<dyn Outbox>, sink: Arc<dyn EventSink>, clock: Arc<dyn Clock>) -> Self {
         Self {
             store,
             sink,
@@ -58,7 +58,7 @@ impl OutboxRelay {
     pub const RECORD_WITHIN_MS: i64 = 50;
 
     /// Claims and offers up to `limit` undelivered events; returns how many were delivered.
-    /// Successes are recorded in batches ([`Store::record_lifecycle_deliveries`],
+    /// Successes are recorded in batches ([`Outbox::record_lifecycle_deliveries`],
     /// at most [`Self::RECORD_BATCH`] events or [`Self::RECORD_WITHIN_MS`]),
     /// each failure at once (it holds back the payment's later events). A
     /// crash can thus repeat (at least once) the deliveries of one batch.

@@ -12,14 +12,14 @@ use crate::model::{
     RemoteStatus, Reservation,
 };
 use crate::ports::{
-    AthmGateway, Clock, PaymentKey, PaymentRecord, PaymentWrite, RefundOrder, Store,
+    AthmGateway, Clock, PaymentKey, PaymentRecord, PaymentStore, PaymentWrite, RefundOrder,
 };
 
 /// Creates, follows, authorizes, cancels and refunds payments.
 #[derive(Clone)]
 pub struct PaymentService {
     gateway: Arc<dyn AthmGateway>,
-    store: Arc<dyn Store>,
+    store: Arc<dyn PaymentStore>,
     clock: Arc<dyn Clock>,
 }
 
@@ -27,7 +27,7 @@ impl PaymentService {
     /// A service over these ports.
     pub fn new(
         gateway: Arc<dyn AthmGateway>,
-        store: Arc<dyn Store>,
+        store: Arc<dyn PaymentStore>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
@@ -189,8 +189,9 @@ impl PaymentService {
             })
         };
         let key = PaymentKey::Ecommerce(*ecommerce_id);
-        let Some(reserved) = self.store.update_payment(&key, &reserve).await? else {
-            let record = self.load(ecommerce_id).await?;
+        let step = self.store.update_payment(&key, &reserve).await?;
+        let Some(reserved) = step.written else {
+            let record = step.before.ok_or_else(|| not_found(ecommerce_id))?;
             let first = record
                 .refunds
                 .into_iter()
@@ -287,14 +288,13 @@ impl PaymentService {
                 ..PaymentWrite::payment(payment)
             }))
         };
-        match self
+        let step = self
             .store
             .update_payment(&PaymentKey::Ecommerce(*ecommerce_id), &decide)
-            .await?
-        {
-            Some(write) => Ok(write.payment),
-            None => Ok(self.load(ecommerce_id).await?.payment),
-        }
+            .await?;
+        step.record()
+            .map(|record| record.payment)
+            .ok_or_else(|| not_found(ecommerce_id))
     }
 
     /// Records the outcome of a refund call on the refund `refund_id`:
@@ -340,11 +340,11 @@ impl PaymentService {
             }))
         };
         let key = PaymentKey::Ecommerce(*ecommerce_id);
-        let written = self.store.update_payment(&key, &decide).await?;
-        let refunds = match written {
-            Some(write) => write.refunds,
-            None => self.load(ecommerce_id).await?.refunds,
-        };
+        let step = self.store.update_payment(&key, &decide).await?;
+        let refunds = step
+            .record()
+            .ok_or_else(|| not_found(ecommerce_id))?
+            .refunds;
         refunds
             .into_iter()
             .find(|r| r.id == refund_id)

@@ -1,7 +1,6 @@
 //! `Reconciler`: makes the store agree with ATH Móvil's transaction report.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -14,8 +13,8 @@ use crate::model::{
     RefundStatus, RemoteStatus, TransactionType, UnlinkedTransaction, refund_amount,
 };
 use crate::ports::{
-    AthmGateway, Clock, GatewayError, PaymentKey, PaymentRecord, PaymentStep, PaymentWrite, Store,
-    StoreError,
+    AthmGateway, Clock, GatewayError, PaymentKey, PaymentRecord, PaymentStep, PaymentStore,
+    PaymentWrite, StepOutcome, StepResult,
 };
 
 /// What reconciliation did with one report row.
@@ -76,7 +75,7 @@ impl ReconcileSummary {
 #[derive(Clone)]
 pub struct Reconciler {
     gateway: Arc<dyn AthmGateway>,
-    store: Arc<dyn Store>,
+    store: Arc<dyn PaymentStore>,
     clock: Arc<dyn Clock>,
     gate: TrustGate,
 }
@@ -85,7 +84,7 @@ impl Reconciler {
     /// A reconciler over these ports.
     pub fn new(
         gateway: Arc<dyn AthmGateway>,
-        store: Arc<dyn Store>,
+        store: Arc<dyn PaymentStore>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
@@ -111,7 +110,7 @@ impl Reconciler {
         Ok(self.reconcile(&rows, dry_run, progress).await)
     }
 
-    /// Report rows reconciled in one batch ([`Store::update_payments`]:
+    /// Report rows reconciled in one batch ([`PaymentStore::update_payments`]:
     /// one transaction where the store can).
     pub const BATCH: usize = 256;
 
@@ -142,7 +141,7 @@ impl Reconciler {
         summary
     }
 
-    /// Applies a batch of rows in one [`Store::update_payments`] call.
+    /// Applies a batch of rows in one [`PaymentStore::update_payments`] call.
     async fn apply(
         &self,
         rows: &[AthmTransaction],
@@ -155,12 +154,9 @@ impl Reconciler {
             match self.plan_row(row, waiting).await {
                 Err(outcome) => planned.push(Err(self.record_unlinked(row, outcome, now).await)),
                 Ok(plan) => {
-                    let created = Arc::new(AtomicBool::new(false));
-                    let seen = created.clone();
-                    planned.push(Ok((plan.name, created)));
+                    planned.push(Ok(plan.name));
                     let decide = plan.decide;
                     steps.push(PaymentStep::new(plan.key, move |record| {
-                        seen.store(record.is_none(), Ordering::Relaxed);
                         decide(record, now)
                     }));
                 }
@@ -171,10 +167,7 @@ impl Reconciler {
             .into_iter()
             .map(|planned| match planned {
                 Err(outcome) => outcome,
-                Ok((name, created)) => outcome(
-                    &name,
-                    next_step(&mut results).map(|w| w.map(|_| created.load(Ordering::Relaxed))),
-                ),
+                Ok(name) => outcome(&name, next_step(&mut results)),
             })
             .collect()
     }
@@ -212,9 +205,9 @@ impl Reconciler {
             outcomes.push(match self.plan_row(row, waiting).await {
                 Err(outcome) => outcome,
                 Ok(plan) => {
-                    let result = self.store.payment(&plan.key).await.and_then(|record| {
-                        let created = record.is_none();
-                        Ok((plan.decide)(record.as_ref(), now)?.map(|_| created))
+                    let result = self.store.payment(&plan.key).await.and_then(|before| {
+                        let written = (plan.decide)(before.as_ref(), now)?;
+                        Ok(StepOutcome { before, written })
                     });
                     outcome(&plan.name, result)
                 }
@@ -372,10 +365,7 @@ impl Reconciler {
                 plan_refund(record, &refund, refunded_total, now)
             })
             .await;
-        Ok(outcome(
-            reference.as_str(),
-            written.map(|w| w.map(|_| false)),
-        ))
+        Ok(outcome(reference.as_str(), written))
     }
 
     /// How long a refund may stay pending before a read that finds no trace
@@ -458,7 +448,7 @@ impl Reconciler {
             .store
             .update_payment(&key, &move |record| Ok(record.and_then(|r| read.settle(r))))
             .await?;
-        Ok(written.is_some())
+        Ok(written.written.is_some())
     }
 }
 
@@ -582,11 +572,11 @@ fn name(key: &PaymentKey, row: &AthmTransaction) -> String {
 }
 
 /// A row's outcome from what its step did: created (`Some(true)`), updated, nothing, or failed.
-fn outcome(name: &str, result: Result<Option<bool>, StoreError>) -> RowOutcome {
+fn outcome(name: &str, result: StepResult) -> RowOutcome {
     match result {
-        Ok(Some(true)) => RowOutcome::Created,
-        Ok(Some(false)) => RowOutcome::Updated,
-        Ok(None) => RowOutcome::Skipped,
+        Ok(step) if step.created() => RowOutcome::Created,
+        Ok(step) if step.written.is_some() => RowOutcome::Updated,
+        Ok(_) => RowOutcome::Skipped,
         Err(error) => RowOutcome::Error(format!("{name}: {error}")),
     }
 }

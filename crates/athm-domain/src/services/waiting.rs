@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::GateError;
 use super::gate::{TrustGate, with_customer};
 use crate::model::{AthmTransaction, EcommerceId, Payment, PaymentStatus, RemoteStatus};
-use crate::ports::{PaymentCursor, Store, StoreError};
+use crate::ports::{PaymentCursor, PaymentStore, StoreError};
 
 /// What the payments waiting here say about one completed row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,7 +79,7 @@ impl WaitingPayments {
     /// Store and gateway failures: the row is tried again on the next run.
     pub(crate) async fn find(
         &mut self,
-        store: &dyn Store,
+        store: &dyn PaymentStore,
         gate: &TrustGate,
         row: &AthmTransaction,
     ) -> Result<Completion, GateError> {
@@ -110,14 +110,14 @@ impl WaitingPayments {
         Ok(Completion::Elsewhere)
     }
 
-    async fn payments(&mut self, store: &dyn Store) -> Result<&[Payment], StoreError> {
+    async fn payments(&mut self, store: &dyn PaymentStore) -> Result<&[Payment], StoreError> {
         if self.loaded.is_none() {
             self.loaded = Some(self.read(store).await?);
         }
         Ok(self.loaded.as_deref().unwrap_or_default())
     }
 
-    async fn read(&self, store: &dyn Store) -> Result<Vec<Payment>, StoreError> {
+    async fn read(&self, store: &dyn PaymentStore) -> Result<Vec<Payment>, StoreError> {
         let mut payments = Vec::new();
         if self.from >= self.to {
             return Ok(payments);

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::PaymentService;
 use crate::model::{Payment, PaymentStatus, PaymentTimeout};
-use crate::ports::{Clock, PaymentCursor, Store, StoreError};
+use crate::ports::{Clock, PaymentCursor, PaymentStore, StoreError};
 
 /// The statuses of a payment the customer may still approve.
 const WAITING: [PaymentStatus; 2] = [PaymentStatus::Open, PaymentStatus::Confirm];
@@ -32,7 +32,7 @@ pub struct WatchReport {
 ///
 /// # Every waiting payment, every round
 /// A round ([`PaymentWatcher::run_once`]) walks **all** the waiting
-/// payments, oldest first, a page at a time ([`Store::payments_in_status`]
+/// payments, oldest first, a page at a time ([`PaymentStore::payments_in_status`]
 /// after the last payment of the page before), and checks each one
 /// [`PaymentWatcher::CHECK_PARALLELISM`] at a time. However many wait, none
 /// waits for others to end before its turn. Payments younger than `min_age`
@@ -64,7 +64,7 @@ pub struct WatchReport {
 #[derive(Clone)]
 pub struct PaymentWatcher {
     payments: PaymentService,
-    store: Arc<dyn Store>,
+    store: Arc<dyn PaymentStore>,
     clock: Arc<dyn Clock>,
     min_age: Duration,
 }
@@ -88,7 +88,7 @@ impl PaymentWatcher {
     /// A watcher that leaves payments younger than `min_age` to their browser.
     pub fn new(
         payments: PaymentService,
-        store: Arc<dyn Store>,
+        store: Arc<dyn PaymentStore>,
         clock: Arc<dyn Clock>,
         min_age: Duration,
     ) -> Self {

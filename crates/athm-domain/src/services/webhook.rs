@@ -10,8 +10,8 @@ use super::{WebhookError, next_step};
 use crate::error::RuleError;
 use crate::model::{PaymentStatus, WebhookEventId};
 use crate::ports::{
-    AthmGateway, Clock, FlaggedEvents, PaymentKey, PaymentRecord, PaymentStep, PaymentWrite,
-    StepResult, Store, StoreError,
+    AthmGateway, Clock, FlaggedEvents, PaymentKey, PaymentRecord, PaymentStep, PaymentStore,
+    PaymentWrite, StepResult, StoreError, WebhookInbox,
 };
 use crate::webhook::{EventStatus, ParsedWebhook, WebhookEvent};
 
@@ -76,22 +76,26 @@ pub struct Received {
 /// confirm is flagged, changes nothing, and is checked again later.
 #[derive(Clone)]
 pub struct WebhookProcessor {
-    store: Arc<dyn Store>,
+    payments: Arc<dyn PaymentStore>,
+    inbox: Arc<dyn WebhookInbox>,
     clock: Arc<dyn Clock>,
     gate: Option<TrustGate>,
 }
 
 impl WebhookProcessor {
-    /// A processor over these ports that checks every event with ATH Móvil
-    /// through `gateway` before it changes anything.
+    /// A processor storing events in `inbox` and applying them to
+    /// `payments`, that checks every event with ATH Móvil through `gateway`
+    /// before it changes anything.
     pub fn new(
         gateway: Arc<dyn AthmGateway>,
-        store: Arc<dyn Store>,
+        payments: Arc<dyn PaymentStore>,
+        inbox: Arc<dyn WebhookInbox>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
-            gate: Some(TrustGate::new(gateway, store.clone(), clock.clone())),
-            store,
+            gate: Some(TrustGate::new(gateway, payments.clone(), clock.clone())),
+            payments,
+            inbox,
             clock,
         }
     }
@@ -138,7 +142,7 @@ impl WebhookProcessor {
     /// [`WebhookError::Store`]: the event is not stored and must not be acknowledged.
     pub async fn receive(&self, body: &[u8]) -> Result<Received, WebhookError> {
         let (event, parsed) = self.prepare(body);
-        let (event, created) = self.store.insert_webhook_event(&event).await?;
+        let (event, created) = self.inbox.insert_webhook_event(&event).await?;
         Ok(Received {
             event,
             created,
@@ -147,7 +151,7 @@ impl WebhookProcessor {
     }
 
     /// Stores prepared events (see [`WebhookProcessor::prepare`]) in one
-    /// transaction ([`Store::insert_webhook_events`]): in input order, each
+    /// transaction ([`WebhookInbox::insert_webhook_events`]): in input order, each
     /// stored event and whether this call created it.
     ///
     /// # Errors
@@ -156,7 +160,7 @@ impl WebhookProcessor {
         &self,
         events: &[WebhookEvent],
     ) -> Result<Vec<(WebhookEvent, bool)>, WebhookError> {
-        let stored = self.store.insert_webhook_events(events).await;
+        let stored = self.inbox.insert_webhook_events(events).await;
         Ok(stored.into_iter().collect::<Result<Vec<_>, _>>()?)
     }
 
@@ -184,7 +188,7 @@ impl WebhookProcessor {
         let now = self.clock.now();
         let end = match self.plan(event, parsed, now).await {
             Plan::Step(step) => {
-                End::of_step(self.store.update_payment(&step.key, &*step.decide).await)
+                End::of_step(self.payments.update_payment(&step.key, &*step.decide).await)
             }
             Plan::End(end) => end,
         };
@@ -197,7 +201,7 @@ impl WebhookProcessor {
 
     /// [`WebhookProcessor::process_parsed`] for many events at once: their
     /// changes to payments are written in **one** transaction where the
-    /// store can ([`Store::update_payments`]), events of one payment in the
+    /// store can ([`PaymentStore::update_payments`]), events of one payment in the
     /// order given, each seeing the one before. Returns each event with its
     /// outcome, in input order.
     ///
@@ -248,7 +252,7 @@ impl WebhookProcessor {
                 Plan::End(end) => (event, Some(end)),
             })
             .collect();
-        let mut stepped = self.store.update_payments(&steps).await.into_iter();
+        let mut stepped = self.payments.update_payments(&steps).await.into_iter();
         let mut outcomes = Vec::with_capacity(ends.len());
         for (event, end) in ends {
             let end = end.unwrap_or_else(|| End::of_step(next_step(&mut stepped)));
@@ -339,7 +343,7 @@ impl WebhookProcessor {
             End::Flag(reason) => self.flag(id, reason, now).await,
             End::Fail(error) => {
                 let _ = self
-                    .store
+                    .inbox
                     .record_event_outcome(id, EventStatus::Failed, Some(error.to_string()), now)
                     .await;
                 Err(error)
@@ -363,7 +367,7 @@ impl WebhookProcessor {
     /// another check with ATH Móvil ([`crate::ports::flagged_recheck_delay`]),
     /// oldest first, as one batch ([`WebhookProcessor::process_batch`]).
     /// The recovery worker passes [`Self::RECOVERY_MIN_AGE_SECS`]. The events
-    /// are first claimed in the store ([`Store::claim_events_to_retry`]), so
+    /// are first claimed in the store ([`WebhookInbox::claim_events_to_retry`]), so
     /// recovery workers on several instances do not process the same event
     /// at once (processing twice would still be safe, only wasteful).
     ///
@@ -376,7 +380,7 @@ impl WebhookProcessor {
     ) -> Result<Reprocessed, WebhookError> {
         let now = self.clock.now();
         let claimed = self
-            .store
+            .inbox
             .claim_events_to_retry(limit, now - min_age, now, Self::lease())
             .await?;
         Ok(self.process_claimed(claimed).await)
@@ -394,7 +398,7 @@ impl WebhookProcessor {
             .await?;
         let now = self.clock.now();
         let flagged = self
-            .store
+            .inbox
             .claim_flagged_events(&FlaggedEvents::All, limit, now, Self::lease())
             .await?;
         done.add(self.process_claimed(flagged).await);
@@ -424,7 +428,7 @@ impl WebhookProcessor {
     /// Store failures.
     pub async fn mark_processed(&self, id: WebhookEventId) -> Result<(), WebhookError> {
         Ok(self
-            .store
+            .inbox
             .record_event_outcome(id, EventStatus::Processed, None, self.clock.now())
             .await?)
     }
@@ -435,7 +439,7 @@ impl WebhookProcessor {
         reason: String,
         now: DateTime<Utc>,
     ) -> Result<ProcessOutcome, WebhookError> {
-        self.store
+        self.inbox
             .record_event_outcome(id, EventStatus::Flagged, Some(reason.clone()), now)
             .await?;
         Ok(ProcessOutcome::Flagged(reason))
@@ -474,8 +478,8 @@ impl End {
     /// check, decides); any other failure is retried.
     fn of_step(result: StepResult) -> End {
         match result {
-            Ok(Some(_)) => End::Done(ProcessOutcome::Applied),
-            Ok(None) => End::Processed(ProcessOutcome::Unchanged),
+            Ok(step) if step.written.is_some() => End::Done(ProcessOutcome::Applied),
+            Ok(_) => End::Processed(ProcessOutcome::Unchanged),
             Err(StoreError::Rule(rule)) => End::Flag(rule.to_string()),
             Err(error) => End::Fail(error.into()),
         }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{EcommerceId, ReferenceNumber, WebhookEventId};
@@ -99,6 +99,9 @@ pub enum EventStatus {
 }
 
 impl EventStatus {
+    /// Every status, in the order a filter offers them.
+    pub const ALL: [EventStatus; 4] = [Self::Pending, Self::Processed, Self::Failed, Self::Flagged];
+
     /// The snake_case name, as stored.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -109,11 +112,12 @@ impl EventStatus {
         }
     }
 
-    /// Reads a name written by [`EventStatus::as_str`].
+    /// Reads a name written by [`EventStatus::as_str`] (any case,
+    /// surrounding spaces ignored).
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Pending, Self::Processed, Self::Failed, Self::Flagged]
+        Self::ALL
             .into_iter()
-            .find(|s| s.as_str() == text)
+            .find(|s| s.as_str().eq_ignore_ascii_case(text.trim()))
     }
 }
 
@@ -145,4 +149,52 @@ pub struct WebhookEvent {
     pub received_at: DateTime<Utc>,
     /// When it was processed.
     pub processed_at: Option<DateTime<Utc>>,
+}
+
+/// How long after its `attempts`-th processing attempt, which left it
+/// flagged, a webhook event is checked again: 10 s, 30 s, 2 min, 10 min,
+/// 1 h and 6 h after the 1st to 6th attempt, then never again (`None`: a
+/// person decides, see [`crate::ports::WebhookInbox::claim_flagged_events`]). `attempts` counts
+/// every recorded attempt of the event, this one included, so a flag that
+/// follows failed attempts starts further along the schedule. The inbox
+/// applies it ([`crate::ports::WebhookInbox::record_event_outcome`]) as it
+/// counts the attempt, in the same transaction.
+pub fn flagged_recheck_delay(attempts: u32) -> Option<Duration> {
+    let secs = match attempts {
+        0 | 1 => 10,
+        2 => 30,
+        3 => 2 * 60,
+        4 => 10 * 60,
+        5 => 60 * 60,
+        6 => 6 * 60 * 60,
+        _ => return None,
+    };
+    Some(Duration::seconds(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flagged_event_is_checked_again_six_times_further_apart_then_left_to_a_person() {
+        let minutes = |m: i64| Some(Duration::minutes(m));
+        for (attempts, delay) in [
+            (0, Some(Duration::seconds(10))),
+            (1, Some(Duration::seconds(10))),
+            (2, Some(Duration::seconds(30))),
+            (3, minutes(2)),
+            (4, minutes(10)),
+            (5, minutes(60)),
+            (6, minutes(360)),
+            (7, None),
+            (u32::MAX, None),
+        ] {
+            assert_eq!(
+                flagged_recheck_delay(attempts),
+                delay,
+                "after attempt {attempts}"
+            );
+        }
+    }
 }

@@ -8,5 +8,5 @@ mod parse;
 #[cfg(test)]
 mod tests;
 
-pub use event::{EventKind, EventStatus, WebhookEvent};
+pub use event::{EventKind, EventStatus, WebhookEvent, flagged_recheck_delay};
 pub use parse::{ParsedWebhook, WebhookParseError};

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use athm_domain::ports::{PaymentKey, PaymentRecord, PaymentStep, PaymentWrite, Store, StoreError};
+use athm_domain::ports::{
+    PaymentKey, PaymentRecord, PaymentStep, PaymentWrite, StepOutcome, Store, StoreError,
+};
 use athm_domain::webhook::EventStatus;
 use athm_domain::{ClientUpdate, LifecycleEvent, LifecycleKind, Payment, PaymentStatus, RuleError};
 use chrono::Duration;
@@ -80,7 +82,13 @@ pub async fn a_batch_runs_steps_in_order_each_seeing_the_last(store: Arc<dyn Sto
     let results = store.update_payments(&steps).await;
     assert_eq!(results.len(), 6);
     assert!(
-        results[..4].iter().all(|r| matches!(r, Ok(Some(_)))),
+        results[..4].iter().all(|r| matches!(
+            r,
+            Ok(StepOutcome {
+                written: Some(_),
+                ..
+            })
+        )),
         "{results:?}"
     );
     assert!(
@@ -91,7 +99,11 @@ pub async fn a_batch_runs_steps_in_order_each_seeing_the_last(store: Arc<dyn Sto
         "the refusal sees the confirmation: {:?}",
         results[4]
     );
-    assert!(matches!(results[5], Ok(None)), "{:?}", results[5]);
+    assert!(
+        matches!(results[5], Ok(StepOutcome { written: None, .. })),
+        "{:?}",
+        results[5]
+    );
 
     let first_key = PaymentKey::Ecommerce(first.ecommerce_id);
     let stored = store
@@ -145,7 +157,17 @@ pub async fn a_failing_step_does_not_sink_its_batch(store: Arc<dyn Store>) {
     let results = store
         .update_payments(&[write(&fine, |_| {}), write(&clash, |_| {})])
         .await;
-    assert!(matches!(results[0], Ok(Some(_))), "{:?}", results[0]);
+    assert!(
+        matches!(
+            results[0],
+            Ok(StepOutcome {
+                written: Some(_),
+                ..
+            })
+        ),
+        "{:?}",
+        results[0]
+    );
     assert!(
         matches!(&results[1], Err(StoreError::Duplicate { key, .. }) if key == "ref-taken"),
         "{:?}",
@@ -186,7 +208,13 @@ pub async fn a_large_batch_applies_every_step(store: Arc<dyn Store>) {
         })
         .collect();
     let results = store.update_payments(&steps).await;
-    assert!(results.iter().all(|r| matches!(r, Ok(Some(_)))));
+    assert!(results.iter().all(|r| matches!(
+        r,
+        Ok(StepOutcome {
+            written: Some(_),
+            ..
+        })
+    )));
     for p in [&payments[0], &payments[255], &payments[256], &payments[299]] {
         let stored = store
             .payment(&PaymentKey::Ecommerce(p.ecommerce_id))
@@ -250,5 +278,5 @@ pub async fn a_refused_step_leaves_nothing_for_later_steps(store: Arc<dyn Store>
     ];
     let results = store.update_payments(&steps).await;
     assert!(matches!(results[0], Err(StoreError::Rule(_))));
-    assert!(matches!(results[1], Ok(None)));
+    assert!(matches!(results[1], Ok(StepOutcome { written: None, .. })));
 }

@@ -104,6 +104,7 @@ pub fn cases() -> Vec<Case> {
         case!(unlinked::unlinked_transactions_list_newest_first_filtered_and_searched),
         case!(unlinked::an_unlinked_transaction_leaves_the_listing_once_a_payment_or_refund_takes_its_reference),
         case!(unlinked::concurrent_records_of_one_new_unlinked_transaction_leave_one_row),
+        case!(unlinked::a_customer_s_payments_here_and_elsewhere_are_found_by_phone),
         case!(concurrency::concurrent_deliveries_complete_a_payment_once),
         case!(concurrency::concurrent_deliveries_complete_an_open_payment_once),
     ]

@@ -102,8 +102,10 @@ pub async fn update_payment_creates_updates_and_refuses(store: Arc<dyn Store>) {
             Ok(Some(PaymentWrite::payment(p.clone())))
         }
     };
-    let written = store.update_payment(&key, &create).await.expect("create");
-    assert_eq!(written.map(|w| w.payment), Some(p.clone()));
+    let created = store.update_payment(&key, &create).await.expect("create");
+    assert!(created.created(), "the step says it created the payment");
+    assert_eq!(created.before, None);
+    assert_eq!(created.written.map(|w| w.payment), Some(p.clone()));
 
     let confirm = |record: Option<&athm_domain::ports::PaymentRecord>| {
         let mut payment = record.expect("the payment exists").payment.clone();
@@ -111,16 +113,29 @@ pub async fn update_payment_creates_updates_and_refuses(store: Arc<dyn Store>) {
         payment.items.clear();
         Ok(Some(PaymentWrite::payment(payment)))
     };
-    store.update_payment(&key, &confirm).await.expect("update");
+    let confirmed = store.update_payment(&key, &confirm).await.expect("update");
+    assert!(!confirmed.created(), "an update creates nothing");
+    assert_eq!(
+        confirmed.before.as_ref().map(|r| r.payment.status),
+        Some(PaymentStatus::Open),
+        "the step answers the payment as its decision saw it"
+    );
+    assert_eq!(
+        confirmed.record().map(|r| r.payment.status),
+        Some(PaymentStatus::Confirm)
+    );
     let loaded = store.payment(&key).await.expect("load").expect("exists");
     assert_eq!(loaded.payment.status, PaymentStatus::Confirm);
     assert_eq!(loaded.payment.updated_at, at(5));
     assert!(loaded.payment.items.is_empty(), "items are replaced");
 
     let nothing = |_: Option<&athm_domain::ports::PaymentRecord>| Ok(None);
+    let unchanged = store.update_payment(&key, &nothing).await.expect("no-op");
+    assert_eq!(unchanged.written, None);
     assert_eq!(
-        store.update_payment(&key, &nothing).await.expect("no-op"),
-        None
+        unchanged.record().map(|r| r.payment.status),
+        Some(PaymentStatus::Confirm),
+        "a step that writes nothing still answers the record"
     );
 
     let refuse = |record: Option<&athm_domain::ports::PaymentRecord>| {

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use athm_domain::WebhookEventId;
-use athm_domain::ports::{FlaggedEvents, Store, flagged_recheck_delay};
-use athm_domain::webhook::EventStatus;
+use athm_domain::ports::{FlaggedEvents, Store};
+use athm_domain::webhook::{EventStatus, flagged_recheck_delay};
 use chrono::{DateTime, Duration, Utc};
 
 use super::fixtures::{at, webhook_event};

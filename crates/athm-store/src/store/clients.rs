@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use athm_domain::ports::{ListQuery, Page, StoreError};
+use athm_domain::ports::{ListQuery, NoStatus, Page, StoreError};
 use athm_domain::{Client, ClientUpdate, PhoneNumber};
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -141,7 +141,7 @@ pub(crate) async fn client(
 /// The admin listing of clients, newest first (the status filter does not apply).
 pub(crate) async fn list(
     conn: &impl ConnectionTrait,
-    query: &ListQuery,
+    query: &ListQuery<NoStatus>,
 ) -> Result<Page<Client>, StoreError> {
     let mut select = listing::created_between(Entity::find(), Column::CreatedAt, query);
     if let Some(search) = Search::new(query) {

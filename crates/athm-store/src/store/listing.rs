@@ -2,7 +2,7 @@
 //! the same on every backend), the date range, and paging with a total.
 
 use athm_domain::PhoneNumber;
-use athm_domain::ports::{ListQuery, Page, StoreError};
+use athm_domain::ports::{ListQuery, StoreError};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
@@ -14,19 +14,11 @@ use super::error::Context;
 /// The most rows one page may hold.
 const MAX_PER_PAGE: u64 = 500;
 
-/// An empty page, for a filter nothing can match (an unknown status).
-pub(crate) fn empty<T>() -> Page<T> {
-    Page {
-        items: Vec::new(),
-        total: 0,
-    }
-}
-
 /// Keeps rows whose `column` lies in the query's `[from, to)`.
-pub(crate) fn created_between<E: EntityTrait>(
+pub(crate) fn created_between<E: EntityTrait, S>(
     mut select: Select<E>,
     column: E::Column,
-    query: &ListQuery,
+    query: &ListQuery<S>,
 ) -> Select<E> {
     if let Some(from) = query.from {
         select = select.filter(column.gte(crate::convert::time(from)));
@@ -45,7 +37,7 @@ pub(crate) struct Search {
 
 impl Search {
     /// `None` when the query searches for nothing.
-    pub(crate) fn new(query: &ListQuery) -> Option<Search> {
+    pub(crate) fn new<S>(query: &ListQuery<S>) -> Option<Search> {
         let text = query.search.as_deref()?.trim();
         if text.is_empty() {
             return None;
@@ -86,10 +78,10 @@ impl Search {
 }
 
 /// The requested page of `select` and how many rows match in all.
-pub(crate) async fn page<E, M>(
+pub(crate) async fn page<E, M, S>(
     conn: &impl ConnectionTrait,
     select: Select<E>,
-    query: &ListQuery,
+    query: &ListQuery<S>,
     action: &str,
 ) -> Result<(Vec<M>, u64), StoreError>
 where

@@ -1,4 +1,4 @@
-//! [`SqlStore`]: the [`Store`] port over SeaORM. One module per concern;
+//! [`SqlStore`]: every store role (`athm_domain::ports::Store`) over SeaORM. One module per concern;
 //! this one holds the connection, its settings per backend, and the
 //! dispatch of the port's methods.
 
@@ -19,13 +19,14 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use athm_domain::ports::{
-    Decide, FlaggedEvents, InsertResult, ListQuery, Page, PaymentCursor, PaymentKey, PaymentRecord,
-    PaymentStep, PaymentWrite, StepResult, Store, StoreError, StoredLifecycleEvent, update_each,
+    AdminQueries, ClientStore, Decide, FlaggedEvents, InsertResult, ListQuery, NoStatus, Outbox,
+    Page, PaymentCursor, PaymentKey, PaymentRecord, PaymentStep, PaymentStore, StepOutcome,
+    StepResult, StoreError, StoredLifecycleEvent, WebhookInbox, update_each,
 };
 use athm_domain::webhook::{EventStatus, WebhookEvent};
 use athm_domain::{
-    Client, ClientUpdate, EcommerceId, Payment, PaymentStatus, PhoneNumber, Refund,
-    UnlinkedTransaction, WebhookEventId,
+    Client, ClientUpdate, EcommerceId, Payment, PaymentStatus, PhoneNumber, Refund, RefundStatus,
+    UnlinkedKind, UnlinkedTransaction, WebhookEventId,
 };
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
@@ -148,11 +149,7 @@ impl SqlStore {
 }
 
 #[async_trait]
-impl Store for SqlStore {
-    async fn ping(&self) -> Result<(), StoreError> {
-        self.db.ping().await.context("reach the database")
-    }
-
+impl PaymentStore for SqlStore {
     async fn insert_payment(&self, payment: &Payment) -> Result<(), StoreError> {
         payments::insert_payment(self, payment).await
     }
@@ -167,7 +164,7 @@ impl Store for SqlStore {
         &self,
         key: &PaymentKey,
         decide: &Decide,
-    ) -> Result<Option<PaymentWrite>, StoreError> {
+    ) -> Result<StepOutcome, StoreError> {
         let steps = vec![(key, decide)];
         let mut results = step::run(self, &update::UpdatePayments { steps }).await?;
         results.pop().unwrap_or_else(|| {
@@ -208,45 +205,45 @@ impl Store for SqlStore {
         payments::in_status(&self.db, statuses, after, limit).await
     }
 
-    async fn list_payments(&self, query: &ListQuery) -> Result<Page<Payment>, StoreError> {
-        payments::list(&self.db, query).await
+    async fn customer_payments(
+        &self,
+        phone: &PhoneNumber,
+        limit: u64,
+    ) -> Result<Page<Payment>, StoreError> {
+        let query = ListQuery {
+            search: Some(phone.as_str().to_string()),
+            status: Some(PaymentStatus::Completed),
+            per_page: limit,
+            ..ListQuery::default()
+        };
+        payments::list(&self.db, &query).await
     }
 
-    async fn list_refunds(&self, query: &ListQuery) -> Result<Page<Refund>, StoreError> {
-        refunds::list(&self.db, query).await
+    async fn customer_unlinked(
+        &self,
+        phone: &PhoneNumber,
+        limit: u64,
+    ) -> Result<Page<UnlinkedTransaction>, StoreError> {
+        let query = ListQuery {
+            search: Some(phone.as_str().to_string()),
+            status: Some(UnlinkedKind::Payment),
+            per_page: limit,
+            ..ListQuery::default()
+        };
+        unlinked::list(&self.db, &query).await
     }
 
     async fn pending_refunds(&self) -> Result<Vec<Refund>, StoreError> {
         refunds::pending(&self.db).await
     }
 
-    async fn upsert_client(
-        &self,
-        update: &ClientUpdate,
-        at: DateTime<Utc>,
-    ) -> Result<Client, StoreError> {
-        step::run(self, &clients::UpsertClient { update, at }).await
-    }
-
-    async fn client(&self, phone: &PhoneNumber) -> Result<Option<Client>, StoreError> {
-        clients::client(&self.db, phone).await
-    }
-
     async fn record_unlinked(&self, transaction: &UnlinkedTransaction) -> Result<bool, StoreError> {
         unlinked::record(self, transaction).await
     }
+}
 
-    async fn list_unlinked(
-        &self,
-        query: &ListQuery,
-    ) -> Result<Page<UnlinkedTransaction>, StoreError> {
-        unlinked::list(&self.db, query).await
-    }
-
-    async fn list_clients(&self, query: &ListQuery) -> Result<Page<Client>, StoreError> {
-        clients::list(&self.db, query).await
-    }
-
+#[async_trait]
+impl WebhookInbox for SqlStore {
     async fn insert_webhook_event(
         &self,
         event: &WebhookEvent,
@@ -293,21 +290,10 @@ impl Store for SqlStore {
     ) -> Result<Vec<WebhookEvent>, StoreError> {
         event_claims::claim_flagged(self, which, limit, now, lease).await
     }
+}
 
-    async fn events_for_payment(
-        &self,
-        ecommerce_id: &EcommerceId,
-    ) -> Result<Vec<WebhookEvent>, StoreError> {
-        webhooks::for_payment(&self.db, ecommerce_id).await
-    }
-
-    async fn list_webhook_events(
-        &self,
-        query: &ListQuery,
-    ) -> Result<Page<WebhookEvent>, StoreError> {
-        webhooks::list(&self.db, query).await
-    }
-
+#[async_trait]
+impl Outbox for SqlStore {
     async fn claim_lifecycle_events(
         &self,
         limit: u64,
@@ -332,6 +318,67 @@ impl Store for SqlStore {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         outbox::record_delivered(self, ids, at).await
+    }
+}
+
+#[async_trait]
+impl AdminQueries for SqlStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.db.ping().await.context("reach the database")
+    }
+
+    async fn list_payments(
+        &self,
+        query: &ListQuery<PaymentStatus>,
+    ) -> Result<Page<Payment>, StoreError> {
+        payments::list(&self.db, query).await
+    }
+
+    async fn list_refunds(
+        &self,
+        query: &ListQuery<RefundStatus>,
+    ) -> Result<Page<Refund>, StoreError> {
+        refunds::list(&self.db, query).await
+    }
+
+    async fn list_unlinked(
+        &self,
+        query: &ListQuery<UnlinkedKind>,
+    ) -> Result<Page<UnlinkedTransaction>, StoreError> {
+        unlinked::list(&self.db, query).await
+    }
+
+    async fn list_clients(&self, query: &ListQuery<NoStatus>) -> Result<Page<Client>, StoreError> {
+        clients::list(&self.db, query).await
+    }
+
+    async fn events_for_payment(
+        &self,
+        ecommerce_id: &EcommerceId,
+    ) -> Result<Vec<WebhookEvent>, StoreError> {
+        webhooks::for_payment(&self.db, ecommerce_id).await
+    }
+
+    async fn list_webhook_events(
+        &self,
+        query: &ListQuery<EventStatus>,
+    ) -> Result<Page<WebhookEvent>, StoreError> {
+        webhooks::list(&self.db, query).await
+    }
+}
+
+#[async_trait]
+impl ClientStore for SqlStore {
+    async fn upsert_client(
+        &self,
+        update: &ClientUpdate,
+        at: DateTime<Utc>,
+    ) -> Result<Client, StoreError> {
+        step::run(self, &clients::UpsertClient { update, at }).await
+    }
+
+    async fn client(&self, phone: &PhoneNumber) -> Result<Option<Client>, StoreError> {
+        clients::client(&self.db, phone).await
     }
 }
 

@@ -10,7 +10,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use athm_domain::ports::{StoreError, StoredLifecycleEvent, redelivery_delay};
+use athm_domain::ports::{StoreError, StoredLifecycleEvent};
+use athm_domain::redelivery_delay;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
 use sea_orm::{

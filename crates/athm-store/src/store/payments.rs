@@ -308,13 +308,10 @@ pub(crate) async fn in_status(
 /// The admin listing of payments, newest first.
 pub(crate) async fn list(
     conn: &impl ConnectionTrait,
-    query: &ListQuery,
+    query: &ListQuery<PaymentStatus>,
 ) -> Result<Page<Payment>, StoreError> {
     let mut select = payment::Entity::find();
-    if let Some(status) = &query.status {
-        let Some(status) = PaymentStatus::parse(status) else {
-            return Ok(listing::empty());
-        };
+    if let Some(status) = query.status {
         select = select.filter(payment::Column::Status.eq(status.as_str()));
     }
     select = listing::created_between(select, payment::Column::CreatedAt, query);

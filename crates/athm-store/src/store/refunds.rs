@@ -26,13 +26,10 @@ pub(crate) async fn pending(conn: &impl ConnectionTrait) -> Result<Vec<Refund>, 
 /// The admin listing of refunds, newest first.
 pub(crate) async fn list(
     conn: &impl ConnectionTrait,
-    query: &ListQuery,
+    query: &ListQuery<RefundStatus>,
 ) -> Result<Page<Refund>, StoreError> {
     let mut select = Entity::find();
-    if let Some(status) = &query.status {
-        let Some(status) = RefundStatus::parse(&status.trim().to_ascii_uppercase()) else {
-            return Ok(listing::empty());
-        };
+    if let Some(status) = query.status {
         select = select.filter(Column::Status.eq(status.as_str()));
     }
     select = listing::created_between(select, Column::CreatedAt, query);

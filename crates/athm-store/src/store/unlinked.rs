@@ -2,8 +2,8 @@
 //! date) and the admin listing, which leaves out those a payment or refund
 //! here has since taken the reference number of.
 
-use athm_domain::UnlinkedTransaction;
 use athm_domain::ports::{ListQuery, Page, StoreError};
+use athm_domain::{UnlinkedKind, UnlinkedTransaction};
 use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Order, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
@@ -80,11 +80,11 @@ fn taking<E: EntityTrait>(table: E, column: E::Column) -> SelectStatement {
 
 /// The admin listing, newest first by ATH Móvil's date (rows without one
 /// last, on every backend), without the rows whose reference number a
-/// payment or refund here has taken. `status` is `refund` (refunds only)
-/// or `payment` (everything else); the date range applies to that date.
+/// payment or refund here has taken, of one kind when `status` says; the
+/// date range applies to that date.
 pub(crate) async fn list(
     conn: &impl ConnectionTrait,
-    query: &ListQuery,
+    query: &ListQuery<UnlinkedKind>,
 ) -> Result<Page<UnlinkedTransaction>, StoreError> {
     let mut select = Entity::find()
         .filter(Expr::not_exists(taking(
@@ -95,13 +95,11 @@ pub(crate) async fn list(
             refund::Entity,
             refund::Column::ReferenceNumber,
         )));
-    if let Some(status) = &query.status {
-        select = match status.trim().to_ascii_lowercase().as_str() {
-            "refund" => select.filter(Column::TransactionType.eq(REFUND)),
-            "payment" => select.filter(Column::TransactionType.ne(REFUND)),
-            _ => return Ok(listing::empty()),
-        };
-    }
+    select = match query.status {
+        Some(UnlinkedKind::Refund) => select.filter(Column::TransactionType.eq(REFUND)),
+        Some(UnlinkedKind::Payment) => select.filter(Column::TransactionType.ne(REFUND)),
+        None => select,
+    };
     select = listing::created_between(select, Column::Date, query);
     if let Some(search) = Search::new(query) {
         select = select.filter(search.matching(

@@ -1,4 +1,4 @@
-//! `Store::update_payment` and `Store::update_payments`: lock, decide,
+//! `PaymentStore::update_payment` and `PaymentStore::update_payments`: lock, decide,
 //! write, in one transaction, for one step or a whole batch.
 //!
 //! A batch costs a fixed number of statements whatever its size (load and
@@ -9,7 +9,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use athm_domain::ports::{Decide, PaymentKey, PaymentRecord, PaymentWrite, StepResult, StoreError};
+use athm_domain::ports::{
+    Decide, PaymentKey, PaymentRecord, PaymentWrite, StepOutcome, StepResult, StoreError,
+};
 use athm_domain::webhook::EventStatus;
 use athm_domain::{ClientUpdate, LifecycleEvent, Payment, Refund, WebhookEventId};
 use chrono::{DateTime, Utc};
@@ -41,11 +43,12 @@ impl Step for UpdatePayments<'_> {
             .steps
             .iter()
             .map(|(key, decide)| {
-                let write = decide(batch.get(key)).map_err(StoreError::Rule)?;
-                if let Some(write) = &write {
+                let before = batch.get(key).cloned();
+                let written = decide(before.as_ref()).map_err(StoreError::Rule)?;
+                if let Some(write) = &written {
                     batch.apply(write);
                 }
-                Ok(write)
+                Ok(StepOutcome { before, written })
             })
             .collect();
         batch.save(txn).await?;

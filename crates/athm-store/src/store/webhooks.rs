@@ -5,7 +5,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use athm_domain::ports::{InsertResult, ListQuery, Page, StoreError, flagged_recheck_delay};
+use athm_domain::ports::{InsertResult, ListQuery, Page, StoreError};
+use athm_domain::webhook::flagged_recheck_delay;
 use athm_domain::webhook::{EventStatus, WebhookEvent};
 use athm_domain::{EcommerceId, WebhookEventId};
 use chrono::{DateTime, Utc};
@@ -327,13 +328,10 @@ pub(crate) async fn for_payment(
 /// The admin listing of webhook events, newest first.
 pub(crate) async fn list(
     conn: &impl ConnectionTrait,
-    query: &ListQuery,
+    query: &ListQuery<EventStatus>,
 ) -> Result<Page<WebhookEvent>, StoreError> {
     let mut select = Entity::find();
-    if let Some(status) = &query.status {
-        let Some(status) = EventStatus::parse(&status.trim().to_ascii_lowercase()) else {
-            return Ok(listing::empty());
-        };
+    if let Some(status) = query.status {
         select = select.filter(Column::Status.eq(status.as_str()));
     }
     select = listing::created_between(select, Column::ReceivedAt, query);

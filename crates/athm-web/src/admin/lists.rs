@@ -1,8 +1,9 @@
 //! The listings: payments, refunds, webhook events and clients, with search,
 //! filters and pages, and [`list_page`], the page every listing is.
 
-use athm_domain::PaymentStatus;
-use athm_domain::ports::ListQuery;
+use athm_domain::ports::{ListQuery, Page};
+use athm_domain::{PaymentStatus, RefundStatus};
+
 use athm_domain::webhook::EventStatus;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -43,8 +44,10 @@ impl Filters {
         }
     }
 
-    /// The store's query; a date that does not parse is ignored.
-    pub(crate) fn list_query(&self) -> ListQuery {
+    /// The store's query, its status read by `status` (`None`: a status
+    /// no row can have, so nothing is listed); a date that does not parse
+    /// is ignored.
+    pub(crate) fn list_query<S>(&self, status: fn(&str) -> Option<S>) -> Option<ListQuery<S>> {
         let start = |text: &str| -> Option<DateTime<Utc>> {
             let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
             day.and_hms_opt(0, 0, 0)?
@@ -52,14 +55,18 @@ impl Filters {
                 .single()
                 .map(|t| t.with_timezone(&Utc))
         };
-        ListQuery {
+        let status = match self.status.as_str() {
+            "" => None,
+            named => Some(status(named)?),
+        };
+        Some(ListQuery {
             search: Some(self.q.clone()).filter(|q| !q.is_empty()),
-            status: Some(self.status.clone()).filter(|s| !s.is_empty()),
+            status,
             from: start(&self.from),
             to: start(&self.to).map(|t| t + chrono::Duration::days(1)),
             page: self.page,
             per_page: PER_PAGE,
-        }
+        })
     }
 
     /// The query string of these filters on `page`.
@@ -230,7 +237,11 @@ pub(crate) async fn payments(
 ) -> Response {
     let t = ctx.t();
     let filters = Filters::from_query(ctx.query.as_deref());
-    let page = match state.app.store().list_payments(&filters.list_query()).await {
+    let listed = match filters.list_query(PaymentStatus::parse) {
+        Some(query) => state.app.store().list_payments(&query).await,
+        None => Ok(Page::default()),
+    };
+    let page = match listed {
         Ok(page) => page,
         Err(error) => return failure(&ctx, &session, &error),
     };
@@ -289,7 +300,11 @@ pub(crate) async fn refunds(
 ) -> Response {
     let t = ctx.t();
     let filters = Filters::from_query(ctx.query.as_deref());
-    let page = match state.app.store().list_refunds(&filters.list_query()).await {
+    let listed = match filters.list_query(RefundStatus::parse) {
+        Some(query) => state.app.store().list_refunds(&query).await,
+        None => Ok(Page::default()),
+    };
+    let page = match listed {
         Ok(page) => page,
         Err(error) => return failure(&ctx, &session, &error),
     };
@@ -346,12 +361,11 @@ pub(crate) async fn events(
 ) -> Response {
     let t = ctx.t();
     let filters = Filters::from_query(ctx.query.as_deref());
-    let page = match state
-        .app
-        .store()
-        .list_webhook_events(&filters.list_query())
-        .await
-    {
+    let listed = match filters.list_query(EventStatus::parse) {
+        Some(query) => state.app.store().list_webhook_events(&query).await,
+        None => Ok(Page::default()),
+    };
+    let page = match listed {
         Ok(page) => page,
         Err(error) => return failure(&ctx, &session, &error),
     };
@@ -446,7 +460,11 @@ pub(crate) async fn clients(
 ) -> Response {
     let t = ctx.t();
     let filters = Filters::from_query(ctx.query.as_deref());
-    let page = match state.app.store().list_clients(&filters.list_query()).await {
+    let listed = match filters.list_query(|_| None) {
+        Some(query) => state.app.store().list_clients(&query).await,
+        None => Ok(Page::default()),
+    };
+    let page = match listed {
         Ok(page) => page,
         Err(error) => return failure(&ctx, &session, &error),
     };

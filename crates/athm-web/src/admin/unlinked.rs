@@ -4,8 +4,11 @@
 //! /admin/unlinked/{reference}/link`, where a person links an unlinked
 //! refund to its payment (ATH Móvil must confirm it).
 
+use athm_domain::ports::Page;
 use athm_domain::services::RowOutcome;
-use athm_domain::{EcommerceId, ReferenceNumber, TransactionType, UnlinkedTransaction};
+use athm_domain::{
+    EcommerceId, ReferenceNumber, TransactionType, UnlinkedKind, UnlinkedTransaction,
+};
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -24,7 +27,11 @@ use crate::pages::{Texts, money, when};
 pub(crate) async fn page(State(state): State<AdminState>, ctx: Ctx, session: Session) -> Response {
     let t = ctx.t();
     let filters = Filters::from_query(ctx.query.as_deref());
-    let page = match state.app.store().list_unlinked(&filters.list_query()).await {
+    let listed = match filters.list_query(UnlinkedKind::parse) {
+        Some(query) => state.app.store().list_unlinked(&query).await,
+        None => Ok(Page::default()),
+    };
+    let page = match listed {
         Ok(page) => page,
         Err(error) => return failure(&ctx, &session, &error),
     };

@@ -1,7 +1,7 @@
 //! The admin pages driven through the whole router (session cookie, CSRF
 //! token, the real SQLite store): the page of unlinked transactions.
 
-use athm_domain::ports::Store;
+use athm_domain::ports::PaymentStore;
 use athm_domain::{Amount, TransactionType, UnlinkedTransaction};
 use axum::body::Body;
 use axum::http::{Method, StatusCode, header};

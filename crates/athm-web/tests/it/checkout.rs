@@ -1,7 +1,8 @@
 //! The checkout flow, end to end against the sandbox.
 
 use athm_domain::EcommerceId;
-use athm_domain::ports::{PaymentKey, Store};
+use athm_domain::ports::PaymentKey;
+use athm_domain::ports::PaymentStore;
 use athm_web::{Checkout, session_token, sign_checkout};
 use axum::http::StatusCode;
 use serde_json::json;

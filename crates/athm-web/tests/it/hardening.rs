@@ -1,9 +1,10 @@
 //! Webhook hardening: a secret path segment, a source allow-list, and a
 //! nesting limit on bodies.
 
+use athm_domain::ports::AdminQueries;
 use std::net::SocketAddr;
 
-use athm_domain::ports::{ListQuery, Store};
+use athm_domain::ports::ListQuery;
 use athm_domain::webhook::{EventKind, EventStatus};
 use athm_web::{IpNet, Secret, WebConfig};
 use axum::body::Body;

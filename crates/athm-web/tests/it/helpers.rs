@@ -79,7 +79,8 @@ pub async fn spawn_with(config: WebConfig) -> TestApp {
     let payments = PaymentService::new(gateway.clone(), dyn_store.clone(), clock.clone());
     // These tests are about HTTP: events are taken at their word (the
     // trust gate has its own tests in the domain and the root suite).
-    let webhooks = WebhookProcessor::new(gateway, dyn_store.clone(), clock).unverified();
+    let webhooks =
+        WebhookProcessor::new(gateway, dyn_store.clone(), dyn_store.clone(), clock).unverified();
     let state = AppState::new(payments, webhooks, dyn_store, config.clone());
     TestApp {
         router: mount(state.clone(), "/athm"),

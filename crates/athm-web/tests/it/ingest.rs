@@ -1,6 +1,7 @@
 //! The webhook group commit answers each delivery by its own event's
 //! result, and keeps the sender's address with the event for the admin.
 
+use athm_domain::ports::AdminQueries;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -49,7 +50,7 @@ async fn each_delivery_of_a_group_commit_is_answered_by_its_own_result() {
     let payments = PaymentService::new(gateway.clone(), store.clone(), clock.clone());
     let mut config = test_config();
     config.webhook_processing = WebhookProcessing::StoreOnly;
-    let webhooks = WebhookProcessor::new(gateway, store.clone(), clock);
+    let webhooks = WebhookProcessor::new(gateway, store.clone(), store.clone(), clock);
     let router = mount(AppState::new(payments, webhooks, store, config), "/athm");
 
     let tasks: Vec<_> = (0..48)

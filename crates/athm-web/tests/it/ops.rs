@@ -31,7 +31,7 @@ fn broken_store_app() -> axum::Router {
     let clock = Arc::new(SystemClock);
     let gateway = Arc::new(MockAthmGateway::new());
     let payments = PaymentService::new(gateway.clone(), store.clone(), clock.clone());
-    let webhooks = WebhookProcessor::new(gateway, store.clone(), clock).unverified();
+    let webhooks = WebhookProcessor::new(gateway, store.clone(), store.clone(), clock).unverified();
     mount(
         AppState::new(payments, webhooks, store, test_config()),
         "/athm",

@@ -1,9 +1,10 @@
 //! The webhook receiver: store first, answer, process exactly once.
 
+use athm_domain::ports::{AdminQueries, PaymentStore};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use athm_domain::ports::{ListQuery, PaymentKey, Store};
+use athm_domain::ports::{ListQuery, PaymentKey};
 use athm_domain::services::ProcessOutcome;
 use athm_domain::webhook::{EventKind, EventStatus};
 use athm_domain::{EcommerceId, PaymentStatus};

@@ -175,7 +175,12 @@ fn refund_status_names_round_trip() {
     ] {
         assert_eq!(RefundStatus::parse(status.as_str()), Some(status));
     }
-    assert_eq!(RefundStatus::parse("pending"), None);
+    // one rule for every status name: any case, spaces around ignored
+    assert_eq!(
+        RefundStatus::parse(" pending "),
+        Some(RefundStatus::Pending)
+    );
+    assert_eq!(RefundStatus::parse("pend"), None);
 }
 
 proptest! {

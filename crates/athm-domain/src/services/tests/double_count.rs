@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use serde_json::json;
 
+use super::webhook_processor;
 use super::{Books, refund_event};
 use crate::model::{AthmTransaction, LifecycleKind, Refund, RefundStatus};
 use crate::ports::{MockAthmGateway, PaymentRecord, RefundReceipt};
-use crate::services::{PaymentService, ProcessOutcome, Reconciler, WebhookProcessor};
+use crate::services::{PaymentService, ProcessOutcome, Reconciler};
 use crate::test_support::{
     PAYMENT_REF, REFUND_REF, Row, amount, clock, completed_json, completed_payment, ecommerce_id,
     intent, record, reference, refund_of, remote_refund, remote_refunded,
@@ -120,7 +121,7 @@ async fn an_app_refund_recorded_from_its_webhook_is_the_report_s_refund_row() {
         .expect_find_payment()
         .returning(|_| Ok(remote_refunded("3.00")));
     let (store, _) = books.store();
-    let processor = WebhookProcessor::new(Arc::new(gateway), Arc::new(store), clock());
+    let processor = webhook_processor(Arc::new(gateway), store, clock());
 
     let outcome = processor
         .process(&stored(&refund_event(REFUND_REF, None, "3.00")))
@@ -173,7 +174,7 @@ async fn a_late_webhook_of_an_answered_refund_leaves_the_total_at_3() {
     assert_one_refund_of_3(&row, "answered");
 
     let (store, _) = books.store();
-    let processor = WebhookProcessor::new(gateway, Arc::new(store), clock());
+    let processor = webhook_processor(gateway, store, clock());
     let documented = processor
         .process(&stored(&refund_event(REFUND_REF, None, "3.00")))
         .await

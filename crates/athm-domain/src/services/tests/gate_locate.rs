@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::{Books, refund_event};
 use crate::model::{AthmTransaction, EcommerceId, Payment, Refund, RefundStatus};
-use crate::ports::{ListQuery, MockAthmGateway, MockStore, Page, PaymentKey, PaymentRecord};
+use crate::ports::{MockAthmGateway, MockStore, Page, PaymentKey, PaymentRecord};
 use crate::services::gate::{Source, TrustGate, Trusted, Verdict};
 use crate::test_support::{
     PAYMENT_REF, REFUND_REF, Row, clock, completed_payment, ecommerce_id, record, reference,
@@ -272,25 +272,24 @@ async fn the_one_payment_of_the_customer_ath_movil_s_total_leaves_room_for_is_li
 }
 
 #[tokio::test]
-async fn the_customer_s_payments_are_searched_by_phone_among_completed_ones_ten_at_most() {
+async fn the_customer_s_completed_payments_are_asked_for_ten_at_most() {
     let mut store = MockStore::new();
     store.expect_payment().returning(|key| {
         Ok(matches!(key, PaymentKey::Ecommerce(_)).then(|| record(completed_payment())))
     });
+    // no payment of the customer's recorded as made elsewhere
+    store.expect_customer_unlinked().returning(|_, _| {
+        Ok(Page {
+            items: Vec::new(),
+            total: 0,
+        })
+    });
     store.expect_pending_refunds().returning(|| Ok(Vec::new()));
     store
-        .expect_list_payments()
-        .withf(|query| {
-            *query
-                == ListQuery {
-                    search: Some("7875551234".into()),
-                    status: Some("COMPLETED".into()),
-                    per_page: 10,
-                    ..ListQuery::default()
-                }
-        })
+        .expect_customer_payments()
+        .withf(|phone, limit| phone.as_str() == "7875551234" && *limit == 10)
         .times(1)
-        .returning(|_| {
+        .returning(|_, _| {
             Ok(Page {
                 items: vec![completed_payment()],
                 total: 1,

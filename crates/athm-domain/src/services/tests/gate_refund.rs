@@ -94,8 +94,11 @@ async fn a_forged_refund_matching_a_failed_or_pending_refund_here_is_forged_when
     // another payment, and an ECOMMERCE row under the forged reference
     let report = vec![
         remote_refund(Some(OTHER_REF), "10.00"),
+        // a payment row under the forged reference (another customer's, so
+        // it is no payment of this customer's made elsewhere either)
         AthmTransaction {
             transaction_type: crate::model::TransactionType::Ecommerce,
+            customer_phone: "9395550000".parse().ok(),
             ..remote_refund(Some(FORGED_REF), "10.00")
         },
     ];
@@ -441,4 +444,36 @@ async fn a_report_row_naming_another_payment_is_forged() {
             );
         }
     }
+}
+
+/// `just simulate` seed 5001: a refund made in the ATH Business app of a
+/// payment the customer made elsewhere (30.28) was filed on the customer's
+/// one payment here, whose own later refund (13.62) left room for it.
+#[tokio::test]
+async fn a_refund_the_customer_s_payment_made_elsewhere_could_hold_is_left_to_a_person() {
+    let news = claim(&refund_event(REFUND_REF, None, "3.94"));
+    let refund_row = remote_refund(Some(REFUND_REF), "3.94");
+    let elsewhere = AthmTransaction {
+        transaction_type: crate::model::TransactionType::Ecommerce,
+        ecommerce_id: None,
+        ..remote_refund(Some("559745633-elsewhere"), "30.28")
+    };
+    let too_small = AthmTransaction {
+        total: Some("3.93".parse().expect("an amount")),
+        ..elsewhere.clone()
+    };
+    // with only the payment here in sight, the refund is its own
+    let mut gateway = MockAthmGateway::new();
+    reports(&mut gateway, vec![refund_row.clone(), too_small]);
+    finds_refunded_times(&mut gateway, "17.56", 2);
+    let (key, _, _) = trusted(check(gateway, &stored(Vec::new()), &news, Source::Webhook).await);
+    assert_eq!(key, PaymentKey::Ecommerce(ecommerce_id()));
+
+    // a payment of the customer's made elsewhere of 3.94 or more could be
+    // the one refunded: the report cannot say which, a person links it
+    let mut gateway = MockAthmGateway::new();
+    reports(&mut gateway, vec![refund_row, elsewhere]);
+    finds_refunded(&mut gateway, "17.56");
+    let reason = forged(check(gateway, &stored(Vec::new()), &news, Source::Webhook).await);
+    assert!(reason.contains("no payment here matches"), "{reason}");
 }

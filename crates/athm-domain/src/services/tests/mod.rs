@@ -22,11 +22,12 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
-use crate::model::RefundStatus;
+use crate::model::{PaymentStatus, RefundStatus};
 use crate::ports::{
-    AthmErrorCode, Decide, GatewayError, MockStore, Operation, Page, PaymentKey, PaymentRecord,
-    StepResult,
+    AthmErrorCode, AthmGateway, Clock, Decide, GatewayError, MockStore, Operation, Page,
+    PaymentKey, PaymentRecord, StepOutcome, StepResult,
 };
+use crate::services::WebhookProcessor;
 use crate::test_support::{Row, ecommerce_id};
 use crate::webhook::EventStatus;
 
@@ -37,6 +38,16 @@ fn refused(operation: Operation, code: &str) -> GatewayError {
         code: AthmErrorCode::new(code),
         message: "refused".into(),
     }
+}
+
+/// A webhook processor over one mock store for both of its roles.
+fn webhook_processor(
+    gateway: Arc<dyn AthmGateway>,
+    store: MockStore,
+    clock: Arc<dyn Clock>,
+) -> WebhookProcessor {
+    let store = Arc::new(store);
+    WebhookProcessor::new(gateway, store.clone(), store, clock)
 }
 
 /// `store.payment(ecommerce_id())` answers `record`, `times` times.
@@ -96,7 +107,7 @@ impl Books {
             None => {
                 let written = decide(None)?;
                 assert!(written.is_none(), "these books create no payment");
-                Ok(None)
+                Ok(StepOutcome::default())
             }
         }
     }
@@ -109,6 +120,13 @@ impl Books {
             .expect_payment()
             .returning(move |key| Ok(books.load(key)));
         let books = self.clone();
+        // no payment of the customer's recorded as made elsewhere
+        store.expect_customer_unlinked().returning(|_, _| {
+            Ok(Page {
+                items: Vec::new(),
+                total: 0,
+            })
+        });
         store.expect_pending_refunds().returning(move || {
             Ok(books
                 .rows
@@ -119,20 +137,14 @@ impl Books {
                 .collect())
         });
         let books = self.clone();
-        store.expect_list_payments().returning(move |query| {
+        store.expect_customer_payments().returning(move |phone, _| {
             let items: Vec<_> = books
                 .rows
                 .iter()
                 .filter_map(Row::record)
                 .map(|r| r.payment)
                 .filter(|p| {
-                    query
-                        .status
-                        .as_deref()
-                        .is_none_or(|s| p.status.as_str() == s)
-                        && query.search.as_deref().is_none_or(|s| {
-                            p.customer_phone.as_ref().is_some_and(|ph| ph.as_str() == s)
-                        })
+                    p.status == PaymentStatus::Completed && p.customer_phone.as_ref() == Some(phone)
                 })
                 .collect();
             Ok(Page {

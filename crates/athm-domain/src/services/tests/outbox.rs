@@ -257,7 +257,7 @@ async fn a_slow_sink_has_each_success_recorded_as_it_happens() {
 
 #[test]
 fn a_failed_event_waits_attempts_squared_seconds_at_most_an_hour() {
-    use crate::ports::redelivery_delay;
+    use crate::model::redelivery_delay;
     assert_eq!(redelivery_delay(1), chrono::Duration::seconds(1));
     assert_eq!(redelivery_delay(3), chrono::Duration::seconds(9));
     assert_eq!(redelivery_delay(60), chrono::Duration::seconds(3600));

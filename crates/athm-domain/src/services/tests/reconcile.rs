@@ -6,7 +6,9 @@ use serde_json::{Value, json};
 
 use super::refused;
 use crate::model::{AthmTransaction, EcommerceId, LifecycleKind, PaymentStatus};
-use crate::ports::{MockAthmGateway, MockStore, Operation, Page, PaymentKey, StoreError};
+use crate::ports::{
+    MockAthmGateway, MockStore, Operation, Page, PaymentKey, StepOutcome, StoreError,
+};
 use crate::services::{ReconcileSummary, Reconciler, RowOutcome};
 use crate::test_support::{
     PAYMENT_REF, Row, amount, clock, completed_json, completed_payment, ecommerce_id, now,
@@ -90,8 +92,15 @@ impl Stored {
         let mut store = MockStore::new();
         let stored = self.clone();
         // the trust gate looks for the refund row's payment, and finds none
+        // no payment of the customer's recorded as made elsewhere
+        store.expect_customer_unlinked().returning(|_, _| {
+            Ok(Page {
+                items: Vec::new(),
+                total: 0,
+            })
+        });
         store.expect_pending_refunds().returning(|| Ok(Vec::new()));
-        store.expect_list_payments().returning(|_| {
+        store.expect_customer_payments().returning(|_, _| {
             Ok(Page {
                 items: Vec::new(),
                 total: 0,
@@ -278,7 +287,7 @@ async fn a_long_report_is_applied_in_batches_and_progress_hears_every_row_in_ord
     let mut store = MockStore::new();
     store.expect_update_payments().returning(move |steps| {
         seen.lock().unwrap().push(steps.len());
-        steps.iter().map(|_| Ok(None)).collect()
+        steps.iter().map(|_| Ok(StepOutcome::default())).collect()
     });
     let reconciler = Reconciler::new(Arc::new(MockAthmGateway::new()), Arc::new(store), clock());
     let rows = vec![crate::test_support::remote_completed(); Reconciler::BATCH + 44];

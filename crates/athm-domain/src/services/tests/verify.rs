@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
+use super::webhook_processor;
 use super::{Books, Outcomes, refund_event};
 use crate::model::{PaymentStatus, Refund, RefundStatus};
 use crate::ports::{GatewayError, MockAthmGateway, MockStore, Operation, PaymentRecord};
@@ -20,7 +21,7 @@ use super::webhook::stored;
 
 fn processor(gateway: MockAthmGateway, books: &Books) -> (WebhookProcessor, Outcomes) {
     let (store, outcomes) = books.store();
-    let processor = WebhookProcessor::new(Arc::new(gateway), Arc::new(store), clock());
+    let processor = webhook_processor(Arc::new(gateway), store, clock());
     assert!(processor.is_verified());
     (processor, outcomes)
 }
@@ -234,7 +235,7 @@ async fn a_verified_batch_commits_a_few_events_at_a_time() {
     store
         .expect_record_event_outcome()
         .returning(|_, _, _, _| Ok(()));
-    let processor = WebhookProcessor::new(Arc::new(gateway), Arc::new(store), clock());
+    let processor = webhook_processor(Arc::new(gateway), store, clock());
 
     let outcomes = processor.process_batch(events).await;
 

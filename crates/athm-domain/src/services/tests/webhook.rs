@@ -7,9 +7,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::{Value, json};
 
+use super::webhook_processor;
 use super::{expect_batches, expect_steps};
 use crate::model::{LifecycleKind, PaymentStatus};
-use crate::ports::{MockAthmGateway, MockStore, PaymentKey, StoreError};
+use crate::ports::{MockAthmGateway, MockStore, PaymentKey, StepOutcome, StoreError};
 use crate::services::{ProcessOutcome, WebhookError, WebhookProcessor};
 use crate::test_support::{
     ECOMMERCE_ID, PAYMENT_REF, Row, amount, clock, completed_json, completed_payment, ecommerce_id,
@@ -19,7 +20,7 @@ use crate::webhook::{EventKind, EventStatus, ParsedWebhook, WebhookEvent};
 
 /// An unverified processor over `store`; any call to ATH Móvil would panic.
 fn processor(store: MockStore) -> WebhookProcessor {
-    WebhookProcessor::new(Arc::new(MockAthmGateway::new()), Arc::new(store), clock()).unverified()
+    webhook_processor(Arc::new(MockAthmGateway::new()), store, clock()).unverified()
 }
 
 /// The event `store_event` would have stored for `payload`.
@@ -564,7 +565,7 @@ async fn a_batch_step_the_store_did_not_answer_fails_its_event_instead_of_shifti
     store
         .expect_update_payments()
         .times(1)
-        .returning(|_| vec![Ok(None)]);
+        .returning(|_| vec![Ok(StepOutcome::default())]);
     expect_outcome(&mut store, &first, EventStatus::Processed, 1);
     expect_outcome(&mut store, &second, EventStatus::Failed, 1);
 

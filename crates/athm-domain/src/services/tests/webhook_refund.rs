@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::webhook_processor;
 use super::{Books, Outcomes, refund_event};
 use crate::model::{LifecycleKind, Refund, RefundStatus};
 use crate::ports::{MockAthmGateway, PaymentRecord};
-use crate::services::{ProcessOutcome, WebhookProcessor};
+use crate::services::ProcessOutcome;
 use crate::test_support::{
     PAYMENT_REF, REFUND_REF, Row, amount, clock, completed_payment, record, reference, refund_of,
     remote_refund, remote_refunded,
@@ -46,7 +47,7 @@ async fn process(
     payload: &Value,
 ) -> (ProcessOutcome, Outcomes) {
     let (store, outcomes) = Books::of(&[row]).store();
-    let processor = WebhookProcessor::new(Arc::new(gateway), Arc::new(store), clock());
+    let processor = webhook_processor(Arc::new(gateway), store, clock());
     let outcome = processor
         .process(&stored(payload))
         .await
@@ -169,8 +170,7 @@ async fn an_unverified_refund_event_takes_its_own_total_and_asks_nothing() {
     covering["totalRefundedAmount"] = "10.00".into();
     let (store, _) = Books::of(&[&row]).store();
     let processor =
-        WebhookProcessor::new(Arc::new(MockAthmGateway::new()), Arc::new(store), clock())
-            .unverified();
+        webhook_processor(Arc::new(MockAthmGateway::new()), store, clock()).unverified();
 
     let outcome = processor.process(&stored(&covering)).await.unwrap();
 
@@ -191,8 +191,7 @@ async fn an_unverified_refund_its_own_total_does_not_cover_is_flagged_by_the_rul
     let payload = refund_event(PAYMENT_REF, Some(REFUND_REF), "10.00");
     let (store, outcomes) = Books::of(&[&row]).store();
     let processor =
-        WebhookProcessor::new(Arc::new(MockAthmGateway::new()), Arc::new(store), clock())
-            .unverified();
+        webhook_processor(Arc::new(MockAthmGateway::new()), store, clock()).unverified();
 
     let outcome = processor.process(&stored(&payload)).await.unwrap();
 
