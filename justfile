@@ -16,12 +16,18 @@ serve:
 fmt:
     cargo fmt --all
 
-# Check formatting, lints (warnings are errors), the API docs and the hexagon's dependency rule.
+# Check formatting, lints (warnings are errors), the API docs, the hexagon's dependency rule and the dependencies themselves.
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
     @just doc
     @just hexagon
+    @just deps
+
+# Licenses, duplicate versions and sources (cargo-deny, deny.toml; no advisories: no database is reachable) and unused dependencies (cargo-machete). Install: `cargo install --locked cargo-deny cargo-machete`.
+deps:
+    cargo deny check licenses bans sources
+    cargo machete --skip-target-dir
 
 # Build the API documentation of every crate; a warning (a broken link, a missing doc) fails.
 doc:
