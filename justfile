@@ -16,25 +16,79 @@ serve:
 fmt:
     cargo fmt --all
 
-# Check formatting, lints (warnings are errors), the API docs and the hexagon's dependency rule.
+# Check formatting, lints (warnings are errors), the API docs, the hexagon's dependency rule and the dependencies themselves.
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
     @just doc
     @just hexagon
+    @just deps
+
+# Licenses, duplicate versions and sources (cargo-deny, deny.toml; no advisories: no database is reachable) and unused dependencies (cargo-machete). Install: `cargo install --locked cargo-deny cargo-machete`.
+deps:
+    cargo deny check licenses bans sources
+    cargo machete --skip-target-dir
 
 # Build the API documentation of every crate; a warning (a broken link, a missing doc) fails.
 doc:
     RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 
-# Fail if the domain crate depends on an I/O library (the hexagon's rule).
+# The hexagon's dependency rules, from `cargo tree`/`cargo metadata`: the domain uses no I/O library; the sandbox uses no workspace crate; only the composition roots (athm-app, athm-bench) depend on an adapter in their builds (dev-dependencies may: tests wire real adapters).
 hexagon:
     #!/usr/bin/env bash
     set -euo pipefail
+    # Adapters by name; one not in the workspace yet (athm-notifier) is skipped.
+    adapters="athm-client athm-store athm-web athm-notifier"
+    # May depend on adapters in normal/build dependencies: athm-app wires the
+    # service; athm-bench is a driver outside the hexagon that migrates the
+    # databases it benchmarks with athm-store's SqlStore.
+    roots="athm-app athm-bench"
+    io='tokio|reqwest|sea-orm|sea-orm-migration|sqlx|hyper|hyper-util|axum|tower|tower-http'
+
+    # 1. athm-domain: no I/O library anywhere in its normal dependency tree.
     deps=$(cargo tree -p athm-domain -e normal --prefix none --format '{p}' | awk '{print $1}' | sort -u)
-    bad=$(echo "$deps" | grep -E '^(tokio|reqwest|sea-orm|sqlx|hyper|axum)$' || true)
-    if [ -n "$bad" ]; then echo "athm-domain must not depend on: $bad"; exit 1; fi
-    echo "hexagon ok: athm-domain depends on no I/O library"
+    bad=$(echo "$deps" | grep -E "^($io)$" || true)
+    if [ -n "$bad" ]; then
+        echo "hexagon FAILED: athm-domain must not depend on an I/O library; it depends on:" $bad
+        for crate in $bad; do cargo tree -p athm-domain -e normal -i "$crate"; done
+        exit 1
+    fi
+    echo "hexagon ok: athm-domain depends on no I/O library ($io)"
+
+    # 2 and 3 read the declared edges between workspace crates.
+    cargo metadata --format-version 1 --no-deps \
+        | ADAPTERS="$adapters" ROOTS="$roots" python3 -c '
+    import json, os, sys
+    meta = json.load(sys.stdin)
+    members = {p["name"]: p for p in meta["packages"]}
+    adapters = [a for a in os.environ["ADAPTERS"].split() if a in members]
+    missing = [a for a in os.environ["ADAPTERS"].split() if a not in members]
+    roots = set(os.environ["ROOTS"].split())
+    def edges(name):
+        for d in members[name]["dependencies"]:
+            if d["name"] in members and d["name"] != name:
+                yield d["name"], d["kind"] or "normal"
+    failed = []
+    # 2. athm-sandbox: an imitation of ATH Movil, usable by anyone; it knows no athm crate.
+    if "athm-sandbox" in members:
+        for dep, kind in edges("athm-sandbox"):
+            failed.append(f"athm-sandbox -> {dep} ({kind}): the sandbox must depend on no workspace crate")
+    else:
+        failed.append("athm-sandbox: not in the workspace (renamed? update the justfile)")
+    # 3. Adapters: only the composition roots build with one; dev-dependencies are tests.
+    for name in sorted(members):
+        for dep, kind in edges(name):
+            if dep in adapters and kind != "dev" and name not in roots:
+                failed.append(f"{name} -> {dep} ({kind}): only {sorted(roots)} may depend on an adapter")
+    if failed:
+        print("hexagon FAILED:")
+        for f in failed:
+            print("  " + f)
+        sys.exit(1)
+    print("hexagon ok: athm-sandbox depends on no workspace crate")
+    note = f" (not in the workspace yet: {missing})" if missing else ""
+    print(f"hexagon ok: only {sorted(roots)} depend on the adapters {adapters}{note}; others only as dev-dependencies")
+    '
 
 # Run every test: unit, adapters, the integration suite and doctests (PostgreSQL/MariaDB when their URLs are set).
 test:
