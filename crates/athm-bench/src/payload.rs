@@ -1,5 +1,5 @@
 //! Real-shaped ATH Móvil webhook bodies: the ecommerce completed event as
-//! observed in production (`shared/ath-movil-api.md`), each with its own
+//! observed in production (`docs/ath-movil.md`), each with its own
 //! `ecommerceId` and `referenceNumber`.
 
 use chrono::{Duration, Utc};

@@ -3,7 +3,7 @@
 //! ATH Móvil has no test environment, so this crate plays it: the Payment
 //! Button API, the transaction report and the webhook subscription, on the
 //! same paths, with the same bodies, answers, error codes and quirks as the
-//! documents in `shared/ath-movil-api.md` describe. It adds what a test needs
+//! documents in `docs/ath-movil.md` describe. It adds what a test needs
 //! and production lacks: a customer simulator (JSON control API and a small
 //! HTML "phone" page), webhook deliveries with retries and duplicates, an
 //! injectable clock and faults on demand.

@@ -3,7 +3,7 @@ use std::collections::HashSet;
 use super::*;
 use crate::model::Language;
 
-/// The published table (shared/ath-movil-api.md, "Errors"), written out
+/// The published table (docs/ath-movil.md, "Errors"), written out
 /// again by class rather than copied from `CODES`.
 fn published() -> Vec<(String, ErrorClass)> {
     use ErrorClass::*;
