@@ -6,6 +6,9 @@
 //!
 //! Run it with `cargo run --example client`.
 
+// A test (or example) states what it expects: a failed `expect` is its report.
+#![allow(clippy::expect_used, clippy::missing_panics_doc)]
+
 use std::time::Duration;
 
 use athm_client::{AthmClient, ClientConfig};

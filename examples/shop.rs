@@ -9,6 +9,9 @@
 //!
 //! Run it with `cargo run --example shop`.
 
+// A test (or example) states what it expects: a failed `expect` is its report.
+#![allow(clippy::expect_used, clippy::missing_panics_doc)]
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

@@ -7,6 +7,9 @@
 //!
 //! Run it with `cargo run --example webhooks`.
 
+// A test (or example) states what it expects: a failed `expect` is its report.
+#![allow(clippy::expect_used, clippy::missing_panics_doc)]
+
 use std::sync::{Arc, Mutex};
 
 use athm_client::{AthmClient, ClientConfig};

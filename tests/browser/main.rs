@@ -6,6 +6,9 @@
 //! them) and fail, never skip, when those are missing. They write
 //! `docs/images/checkout-modal.png` and `docs/images/admin-payment.png`.
 
+// A test (or example) states what it expects: a failed `expect` is its report.
+#![allow(clippy::expect_used, clippy::missing_panics_doc)]
+
 mod admin;
 mod checkout;
 mod helpers;

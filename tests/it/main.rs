@@ -1,5 +1,8 @@
 //! The workspace integration suite: the real app, the sandbox and a real database, over real HTTP.
 
+// A test (or example) states what it expects: a failed `expect` is its report.
+#![allow(clippy::expect_used, clippy::missing_panics_doc)]
+
 mod admin;
 mod adversary;
 mod bad_input;

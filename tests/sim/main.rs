@@ -7,6 +7,9 @@
 //! each run settles, every payment ATH Móvil knows is compared with athm's.
 //! See docs/reliability.md ("The simulation").
 
+// A test (or example) states what it expects: a failed `expect` is its report.
+#![allow(clippy::expect_used, clippy::missing_panics_doc)]
+
 #[allow(dead_code)]
 #[path = "../it/admin.rs"]
 mod admin;

@@ -11,6 +11,9 @@
 //! `ATHM_TEST_POSTGRES_URL` / `ATHM_TEST_MYSQL_URL` is unset (CI sets both).
 //! N is the 1,000; `just reliability` runs these with their timings shown.
 
+// A test (or example) states what it expects: a failed `expect` is its report.
+#![allow(clippy::expect_used, clippy::missing_panics_doc)]
+
 use std::collections::{HashMap, HashSet};
 use std::net::TcpListener as StdListener;
 use std::process::{Child, Command, Stdio};

@@ -3,6 +3,9 @@
 //! event kind, and idempotency keys equal for redeliveries of one body and
 //! different for different events, or different bodies claiming one event.
 
+// A test (or example) states what it expects: a failed `expect` is its report.
+#![allow(clippy::expect_used, clippy::missing_panics_doc)]
+
 use athm_domain::webhook::{EventKind, ParsedWebhook};
 use athm_domain::{Amount, TransactionType};
 use chrono::{DateTime, Utc};

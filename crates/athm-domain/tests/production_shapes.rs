@@ -2,6 +2,9 @@
 //! against the sandbox's answers field by field) read by the domain's
 //! parser: every shape parses, and each quirk is normalised.
 
+// A test (or example) states what it expects: a failed `expect` is its report.
+#![allow(clippy::expect_used, clippy::missing_panics_doc)]
+
 use athm_domain::webhook::{EventKind, ParsedWebhook};
 use athm_domain::{AthmTransaction, RemoteStatus, TransactionType, UnlinkedTransaction};
 use chrono::{DateTime, Utc};

@@ -46,7 +46,8 @@ impl TokenSigner {
     }
 
     fn mac(&self) -> HmacSha256 {
-        HmacSha256::new_from_slice(&self.secret).expect("HMAC accepts keys of any length")
+        HmacSha256::new_from_slice(&self.secret)
+            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"))
     }
 
     /// A token for `ecommerce_id` valid until `expires`.

@@ -3,6 +3,9 @@
 //! MySQL/MariaDB when `ATHM_TEST_MYSQL_URL` is set (each case gets a fresh,
 //! uniquely named database on that server, dropped afterwards).
 
+// A test (or example) states what it expects: a failed `expect` is its report.
+#![allow(clippy::expect_used, clippy::missing_panics_doc)]
+
 mod support;
 
 use std::sync::Arc;

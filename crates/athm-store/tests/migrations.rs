@@ -1,5 +1,8 @@
 //! The migrations: idempotent, reversible, and upgrading an older schema in place.
 
+// A test (or example) states what it expects: a failed `expect` is its report.
+#![allow(clippy::expect_used, clippy::missing_panics_doc)]
+
 mod support;
 
 use athm_domain::ports::ListQuery;

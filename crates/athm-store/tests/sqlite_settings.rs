@@ -2,6 +2,9 @@
 //! `synchronous = FULL` (a 200 means durable), statement journals in
 //! memory, foreign keys on, and a checkpoint every 10,000 WAL pages.
 
+// A test (or example) states what it expects: a failed `expect` is its report.
+#![allow(clippy::expect_used, clippy::missing_panics_doc)]
+
 use athm_store::SqlStore;
 use sea_orm::{ConnectionTrait, Statement};
 

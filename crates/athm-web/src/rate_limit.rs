@@ -29,6 +29,9 @@ impl FixedWindow {
     }
 
     /// Counts a hit for `key` at `now`; `Err(retry_after)` when over the limit.
+    ///
+    /// # Errors
+    /// How long `key` must wait, when it is over the limit.
     pub fn check(&self, key: &str, now: Instant) -> Result<(), Duration> {
         if self.limit == 0 {
             return Ok(());

@@ -26,6 +26,9 @@ pub struct Item {
 
 impl Item {
     /// Reads items as ATH Móvil sends them: an array, a JSON-encoded array in a string, or nothing.
+    ///
+    /// # Errors
+    /// [`FieldError`] naming `items` when it is neither, or an item is unreadable.
     pub fn list_from_json(value: Option<&Value>) -> Result<Vec<Item>, FieldError> {
         let bad = || {
             FieldError::new(
@@ -47,6 +50,9 @@ impl Item {
     }
 
     /// Reads one item, tolerating numbers as strings and missing optional fields.
+    ///
+    /// # Errors
+    /// [`FieldError`] when it is not an object or a field is unreadable.
     pub fn from_json(value: &Value) -> Result<Item, FieldError> {
         let object = value.as_object().ok_or_else(|| {
             FieldError::new(

@@ -24,11 +24,17 @@ impl Amount {
     pub const ZERO: Amount = Amount(Decimal::ZERO);
 
     /// Rounds `value` to cents half away from zero; refuses negative amounts.
+    ///
+    /// # Errors
+    /// [`FieldError`] for a negative amount.
     pub fn new(value: Decimal) -> Result<Self, FieldError> {
         Self::in_field("amount", value)
     }
 
     /// Like [`Amount::new`], naming `field` in the error.
+    ///
+    /// # Errors
+    /// [`FieldError`] naming `field` for a negative amount.
     pub fn in_field(field: &'static str, value: Decimal) -> Result<Self, FieldError> {
         let mut cents = value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
         if cents.is_sign_negative() && !cents.is_zero() {
@@ -45,6 +51,9 @@ impl Amount {
     }
 
     /// Parses a decimal string such as `"3.00"`, `"3"` or `"1e2"`, naming `field` in the error.
+    ///
+    /// # Errors
+    /// [`FieldError`] naming `field` for text that is no amount, or a negative one.
     pub fn parse_field(field: &'static str, text: &str) -> Result<Self, FieldError> {
         let text = text.trim();
         let value = Decimal::from_str(text)
@@ -128,6 +137,9 @@ impl Total {
     pub const MAX: Decimal = Decimal::from_parts(150_000, 0, 0, false, 2);
 
     /// Checks that `amount` is within 1.00–1500.00.
+    ///
+    /// # Errors
+    /// [`FieldError`] naming `total` outside that range.
     pub fn new(amount: Amount) -> Result<Self, FieldError> {
         if amount.value() < Self::MIN || amount.value() > Self::MAX {
             return Err(FieldError::new(

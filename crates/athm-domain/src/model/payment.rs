@@ -218,6 +218,9 @@ impl Payment {
     }
 
     /// The customer approved: OPEN → CONFIRM. Already CONFIRM is a no-op; any other status is refused.
+    ///
+    /// # Errors
+    /// [`RuleError::NotOpen`] for a payment neither OPEN nor CONFIRM.
     pub fn confirm(&mut self, now: DateTime<Utc>) -> Result<(), RuleError> {
         match self.status {
             PaymentStatus::Open => {
@@ -249,6 +252,9 @@ impl Payment {
     }
 
     /// Points an OPEN payment at another customer phone.
+    ///
+    /// # Errors
+    /// [`RuleError`] when the payment is no longer OPEN.
     pub fn change_phone(
         &mut self,
         phone: PhoneNumber,
@@ -277,6 +283,9 @@ impl Payment {
 
     /// Ends a payment that is still waiting (OPEN or CONFIRM) as CANCEL or
     /// EXPIRED. Ignored once terminal; returns the lifecycle event when it changed.
+    ///
+    /// # Errors
+    /// [`RuleError`] when the end asked for is not CANCEL or EXPIRED.
     pub fn end(
         &mut self,
         status: PaymentStatus,

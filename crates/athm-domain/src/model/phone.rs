@@ -15,6 +15,9 @@ pub struct PhoneNumber(String);
 
 impl PhoneNumber {
     /// Normalises `text` to ten digits, naming `field` in the error.
+    ///
+    /// # Errors
+    /// [`FieldError`] naming `field` when `text` is not a ten-digit phone number.
     pub fn parse_field(field: &'static str, text: &str) -> Result<Self, FieldError> {
         let refuse = || {
             FieldError::new(

@@ -24,6 +24,9 @@ impl Metadata {
     pub const MAX_CHARS: usize = 40;
 
     /// Checks the length of `text`, naming `field` in the error.
+    ///
+    /// # Errors
+    /// [`FieldError`] naming `field` when `text` is longer than [`Self::MAX_CHARS`].
     pub fn parse_field(field: &'static str, text: &str) -> Result<Self, FieldError> {
         bounded(field, text, Self::MAX_CHARS).map(Self)
     }

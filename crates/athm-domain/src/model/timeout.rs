@@ -19,6 +19,9 @@ impl PaymentTimeout {
     pub const MAX_SECS: u32 = 600;
 
     /// Checks that `secs` is within 120–600.
+    ///
+    /// # Errors
+    /// [`FieldError`] naming `timeout` outside that range.
     pub fn new(secs: u32) -> Result<Self, FieldError> {
         if !(Self::MIN_SECS..=Self::MAX_SECS).contains(&secs) {
             return Err(FieldError::new(

@@ -156,6 +156,9 @@ pub struct AthmTransaction {
 impl AthmTransaction {
     /// Normalises a JSON object from any ATH Móvil source. Unknown fields are
     /// ignored; a field that is present but unreadable (a bad amount or id) is an error.
+    ///
+    /// # Errors
+    /// [`FieldError`] naming the unreadable field, or when `value` is no object.
     pub fn from_json(value: &Value) -> Result<Self, FieldError> {
         let object = value.as_object().ok_or_else(|| {
             FieldError::new(

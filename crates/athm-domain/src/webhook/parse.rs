@@ -44,6 +44,9 @@ impl ParsedWebhook {
     /// Parses a body. A UTF-8 byte-order mark before the JSON is skipped.
     /// Never panics: anything unreadable is a [`WebhookParseError`], and so
     /// is a body nested deeper than [`ParsedWebhook::MAX_DEPTH`].
+    ///
+    /// # Errors
+    /// [`WebhookParseError`] for a body that is not a readable event.
     pub fn parse(body: &[u8]) -> Result<Self, WebhookParseError> {
         let body = body.strip_prefix("\u{feff}".as_bytes()).unwrap_or(body);
         if nesting_depth(body) > Self::MAX_DEPTH {
