@@ -4,7 +4,7 @@
 //! **The writer.** Each request hands its prepared event to one writer task
 //! and waits for the answer. The writer takes everything queued at that
 //! moment (at most [`MAX_BATCH`] events) and stores it in **one**
-//! transaction ([`Store::insert_webhook_events`]).
+//! transaction ([`WebhookInbox::insert_webhook_events`](athm_domain::ports::WebhookInbox::insert_webhook_events)).
 //! It never waits for a batch to fill: an idle writer stores a lone event at
 //! once, and while a commit is in flight the next requests queue, so under
 //! load batches grow by themselves (up to the events that arrive during one

@@ -364,7 +364,7 @@ impl WebhookProcessor {
     /// Processes again up to `limit` stored events, received at least
     /// `min_age` ago, that are pending (a crash between storing and
     /// processing), failed (a transient failure) or flagged and due for
-    /// another check with ATH Móvil ([`crate::ports::flagged_recheck_delay`]),
+    /// another check with ATH Móvil ([`crate::webhook::flagged_recheck_delay`]),
     /// oldest first, as one batch ([`WebhookProcessor::process_batch`]).
     /// The recovery worker passes [`Self::RECOVERY_MIN_AGE_SECS`]. The events
     /// are first claimed in the store ([`WebhookInbox::claim_events_to_retry`]), so

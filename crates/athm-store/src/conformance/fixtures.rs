@@ -115,7 +115,7 @@ pub fn completed(id: EcommerceId, reference: &str, total: &str) -> AthmTransacti
     .expect("a valid fixture transaction")
 }
 
-/// Stores `events` in one batch ([`Store::insert_webhook_events`]); panics
+/// Stores `events` in one batch ([`WebhookInbox::insert_webhook_events`](athm_domain::ports::WebhookInbox::insert_webhook_events)); panics
 /// naming the first event that was not stored.
 pub async fn insert_all(store: &dyn Store, events: &[WebhookEvent]) -> Vec<(WebhookEvent, bool)> {
     store

@@ -22,7 +22,7 @@ pub struct StoredLifecycleEvent {
     pub last_error: Option<String>,
 }
 
-/// The outbox, as the delivery worker ([`crate::services::OutboxWorker`]) uses it.
+/// The outbox, as the delivery worker ([`crate::services::OutboxRelay`]) uses it.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait Outbox: Send + Sync {
