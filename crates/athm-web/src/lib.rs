@@ -20,7 +20,7 @@
 //!
 //! let clock: Arc<dyn Clock> = Arc::new(SystemClock);
 //! let payments = PaymentService::new(gateway.clone(), store.clone(), clock.clone());
-//! let webhooks = WebhookProcessor::new(gateway, store.clone(), clock);
+//! let webhooks = WebhookProcessor::new(gateway, store.clone(), store.clone(), clock);
 //! let config = WebConfig::new("a random secret of at least 32 bytes").with_api_keys(["merchant-key"]);
 //! let app = mount(AppState::new(payments, webhooks, store, config), "/athm");
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
