@@ -129,11 +129,8 @@ impl AthmGateway for Racing {
         let forged = self.forged.lock().expect("not poisoned").take();
         if let Some(body) = forged {
             let bytes = serde_json::to_vec(&body).expect("JSON");
-            let received = self.webhooks.receive(&bytes).await.expect("stored");
-            let outcome = self
-                .webhooks
-                .process_parsed(&received.event, received.parsed)
-                .await;
+            let (event, _) = self.webhooks.store_event(&bytes).await.expect("stored");
+            let outcome = self.webhooks.process(&event).await;
             eprintln!("forged webhook processed mid-refund: {outcome:?}");
         }
         answer

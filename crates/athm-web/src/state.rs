@@ -1,7 +1,7 @@
 //! What every handler shares: the use cases, the store, the settings,
 //! the metrics and the rate limiters.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use athm_domain::ports::Store;
@@ -9,7 +9,7 @@ use athm_domain::services::{PaymentService, ProcessOutcome, WebhookProcessor};
 use athm_domain::webhook::WebhookEvent;
 
 use crate::config::WebConfig;
-use crate::ingest::{Processing, Queue, Writer};
+use crate::ingest::WebhookIngest;
 use crate::metrics::Metrics;
 use crate::rate_limit::FixedWindow;
 
@@ -41,15 +41,16 @@ pub struct AppState {
     metrics: Arc<Metrics>,
     per_ip: Arc<FixedWindow>,
     per_phone: Arc<FixedWindow>,
-    hook: Option<WebhookHook>,
-    /// The webhook group-commit writer, started at the first webhook.
-    writer: Arc<OnceLock<Writer>>,
-    /// The webhook processing worker ([`crate::WebhookProcessing::Queued`]), started at first use.
-    queue: Arc<OnceLock<Queue>>,
+    /// Webhook ingestion (the group-commit writer and the processing worker).
+    ingest: WebhookIngest,
 }
 
 impl AppState {
-    /// The state of a router over these use cases and this store.
+    /// The state of a router over these use cases and this store. Starts
+    /// webhook ingestion ([`WebhookIngest`]) on the current Tokio runtime.
+    ///
+    /// # Panics
+    /// Outside a Tokio runtime.
     pub fn new(
         payments: PaymentService,
         webhooks: WebhookProcessor,
@@ -61,25 +62,37 @@ impl AppState {
             config.initiate_per_phone_per_hour,
             Duration::from_secs(3600),
         );
+        let metrics = Arc::new(Metrics::default());
+        let ingest = WebhookIngest::start(
+            webhooks.clone(),
+            store.clone(),
+            config.webhook_processing,
+            metrics.clone(),
+            None,
+        );
         Self {
             payments,
             webhooks,
             store,
             config: Arc::new(config),
-            metrics: Arc::new(Metrics::default()),
+            metrics,
             per_ip: Arc::new(per_ip),
             per_phone: Arc::new(per_phone),
-            hook: None,
-            writer: Arc::new(OnceLock::new()),
-            queue: Arc::new(OnceLock::new()),
+            ingest,
         }
     }
 
-    /// The same state, calling `hook` after each received webhook event.
+    /// The same state, calling `hook` after each received webhook event:
+    /// webhook ingestion starts again with the hook (the tasks started
+    /// without it end).
     pub fn with_webhook_hook(mut self, hook: WebhookHook) -> Self {
-        self.hook = Some(hook);
-        // A worker started before (it would not call the hook) is not shared.
-        self.queue = Arc::new(OnceLock::new());
+        self.ingest = WebhookIngest::start(
+            self.webhooks.clone(),
+            self.store.clone(),
+            self.config.webhook_processing,
+            self.metrics.clone(),
+            Some(hook),
+        );
         self
     }
 
@@ -116,23 +129,8 @@ impl AppState {
         &self.per_phone
     }
 
-    /// The webhook writer (group commit); started on first use, inside the runtime.
-    pub(crate) fn writer(&self) -> &Writer {
-        self.writer
-            .get_or_init(|| Writer::spawn(self.store.clone(), self.metrics.clone()))
-    }
-
-    /// The webhook processing worker; started on first use, inside the runtime.
-    pub(crate) fn queue(&self) -> &Queue {
-        self.queue.get_or_init(|| Queue::spawn(self.processing()))
-    }
-
-    /// What processing a webhook event needs.
-    pub(crate) fn processing(&self) -> Processing {
-        Processing {
-            webhooks: self.webhooks.clone(),
-            metrics: self.metrics.clone(),
-            hook: self.hook.clone(),
-        }
+    /// Webhook ingestion.
+    pub fn ingest(&self) -> &WebhookIngest {
+        &self.ingest
     }
 }

@@ -11,7 +11,7 @@
 //! The body is parsed once and stored durably under its idempotency key,
 //! with the sender's address (the client address, see [`ClientAddr`]),
 //! before anything else, in a group commit with the events arriving at the
-//! same time ([`crate::ingest`]); only once that commit returns is it
+//! same time ([`crate::ingest::WebhookIngest`]); only once that commit returns is it
 //! answered 200, so a 200 always means "stored". A failure to store this
 //! event answers 500 so that ATH Móvil delivers again; the other events
 //! of its group commit are answered by their own results. Malformed
@@ -23,7 +23,7 @@
 
 use std::net::IpAddr;
 
-use athm_domain::webhook::{EventKind, EventStatus};
+use athm_domain::webhook::EventKind;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -31,7 +31,6 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::auth::{ClientAddr, constant_time_eq};
-use crate::config::WebhookProcessing;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -98,50 +97,15 @@ pub(crate) async fn receive(
     })?;
     let (mut event, parsed) = state.webhooks().prepare(&body);
     event.remote_addr = known_address(source);
-    let (event, created) = match state.writer().store(event).await {
-        Ok(stored) => stored,
-        Err(error) => {
-            state.metrics().webhook("unknown", "store_error");
-            return Err(ApiError::Internal(Box::new(error)));
-        }
-    };
-    // The parse is the stored payload's only when this delivery stored it.
-    let parsed = if created { parsed } else { None };
-    let answer = match (created, event.kind) {
+    let receipt = state
+        .ingest()
+        .receive(event, parsed)
+        .await
+        .map_err(|error| ApiError::Internal(Box::new(error)))?;
+    let answer = match (receipt.created, receipt.kind) {
         (false, _) => "duplicate",
         (true, EventKind::Malformed) => "malformed",
         (true, _) => "stored",
     };
-    tracing::debug!(event_id = %event.id, kind = %event.kind, created, "webhook event stored");
-    let processing = state.processing();
-    match state.config().webhook_processing {
-        WebhookProcessing::Inline => processing.process(event, created, parsed).await,
-        WebhookProcessing::Background => {
-            tokio::spawn(async move { processing.process(event, created, parsed).await });
-        }
-        // A redelivery of an event still pending is not queued again: its
-        // first delivery's job (here or on another instance) or the recovery
-        // worker processes it. Processing it twice would be safe (the row
-        // lock and the pending check keep money exactly-once) but would count
-        // a second attempt. A failed event is processed again at once.
-        WebhookProcessing::Queued if !created && event.status != EventStatus::Failed => {
-            state.metrics().webhook(event.kind.as_str(), "duplicate");
-            processing.notify(event, created, None);
-        }
-        WebhookProcessing::Queued => {
-            if !state.queue().push(event, created, parsed).await {
-                tracing::warn!(
-                    "the webhook processing worker has stopped; the event stays pending for the recovery worker"
-                );
-            }
-        }
-        WebhookProcessing::StoreOnly => {
-            state.metrics().webhook(
-                event.kind.as_str(),
-                if created { "stored" } else { "duplicate" },
-            );
-            processing.notify(event, created, None);
-        }
-    }
     Ok(Json(json!({ "status": answer })))
 }

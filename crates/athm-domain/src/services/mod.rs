@@ -27,7 +27,7 @@ pub use outbox::OutboxRelay;
 pub use payment::PaymentService;
 pub use reconcile::{ReconcileSummary, Reconciler, RowOutcome};
 pub use watcher::{PaymentWatcher, WatchReport};
-pub use webhook::{ProcessOutcome, Received, Reprocessed, WebhookProcessor};
+pub use webhook::{ProcessOutcome, Reprocessed, WebhookProcessor};
 
 use crate::ports::{StepResult, StoreError};
 

@@ -54,19 +54,6 @@ impl Reprocessed {
     }
 }
 
-/// A received body, parsed once: the event to store and, when the body is
-/// readable, its parse (for [`WebhookProcessor::process_parsed`], so the
-/// body is not parsed again).
-#[derive(Debug, Clone)]
-pub struct Received {
-    /// The event as stored (for a redelivery: as stored the first time).
-    pub event: WebhookEvent,
-    /// Whether this delivery stored it.
-    pub created: bool,
-    /// The parse of the body, when it was readable.
-    pub parsed: Option<ParsedWebhook>,
-}
-
 /// Stores raw webhook events durably and applies them to payments and refunds.
 ///
 /// ATH Móvil's webhooks are not signed, so an event is a reason to ask,
@@ -120,48 +107,20 @@ impl WebhookProcessor {
     /// # Errors
     /// [`WebhookError::Store`]: the event is not stored and must not be acknowledged.
     pub async fn store_event(&self, body: &[u8]) -> Result<(WebhookEvent, bool), WebhookError> {
-        let received = self.receive(body).await?;
-        Ok((received.event, received.created))
+        let (event, _) = self.prepare(body);
+        Ok(self.inbox.insert_webhook_event(&event).await?)
     }
 
     /// Parses a raw body once into the event to store (flagged malformed
-    /// when unreadable) and its parse; stores nothing. Store the events with
-    /// [`WebhookProcessor::store_events`].
+    /// when unreadable) and its parse; stores nothing. An adapter that
+    /// stores events itself (in batches: [`WebhookInbox::insert_webhook_events`])
+    /// hands the parse to [`WebhookProcessor::process_parsed`].
     pub fn prepare(&self, body: &[u8]) -> (WebhookEvent, Option<ParsedWebhook>) {
         let now = self.clock.now();
         match ParsedWebhook::parse(body) {
             Ok(parsed) => (parsed.to_event(body, now), Some(parsed)),
             Err(error) => (ParsedWebhook::malformed_event(body, &error, now), None),
         }
-    }
-
-    /// Like [`WebhookProcessor::store_event`], also returning the parse of
-    /// the body, for [`WebhookProcessor::process_parsed`].
-    ///
-    /// # Errors
-    /// [`WebhookError::Store`]: the event is not stored and must not be acknowledged.
-    pub async fn receive(&self, body: &[u8]) -> Result<Received, WebhookError> {
-        let (event, parsed) = self.prepare(body);
-        let (event, created) = self.inbox.insert_webhook_event(&event).await?;
-        Ok(Received {
-            event,
-            created,
-            parsed: if created { parsed } else { None },
-        })
-    }
-
-    /// Stores prepared events (see [`WebhookProcessor::prepare`]) in one
-    /// transaction ([`WebhookInbox::insert_webhook_events`]): in input order, each
-    /// stored event and whether this call created it.
-    ///
-    /// # Errors
-    /// [`WebhookError::Store`]: none of the events may be acknowledged.
-    pub async fn store_events(
-        &self,
-        events: &[WebhookEvent],
-    ) -> Result<Vec<(WebhookEvent, bool)>, WebhookError> {
-        let stored = self.inbox.insert_webhook_events(events).await;
-        Ok(stored.into_iter().collect::<Result<Vec<_>, _>>()?)
     }
 
     /// Applies a stored event. Safe to call twice and concurrently: a processed
@@ -175,7 +134,7 @@ impl WebhookProcessor {
     }
 
     /// [`WebhookProcessor::process`] with the body's parse at hand: `parsed`
-    /// must be the parse of `event.payload` (as [`Received::parsed`] is), or
+    /// must be the parse of `event.payload` (as [`WebhookProcessor::prepare`] gives it), or
     /// `None` to parse it here.
     ///
     /// # Errors

@@ -1,0 +1,196 @@
+//! Webhook ingestion, one component ([`WebhookIngest`]): the group-commit
+//! writer and the processing worker, started together where the router's
+//! state is built ([`crate::AppState::new`]), and one way in for a delivery
+//! ([`WebhookIngest::receive`]).
+//!
+//! ```text
+//!  POST /webhook ──► prepare (parse once) ──► WebhookIngest::receive
+//!                                                │
+//!        writer task: every delivery queued now ─┤ one transaction
+//!        (at most MAX_BATCH) ────────────────────┤ (WebhookInbox::insert_webhook_events)
+//!                                                ▼
+//!                      each delivery answered by its own event's result
+//!                      (200 stored / duplicate, 500 not stored)
+//!                                                │ by WebhookProcessing:
+//!     Inline ── process, then answer ────────────┤
+//!     Background ── a task per event ────────────┤
+//!     Queued ── processing worker: everything ───┤ WebhookProcessor::process_batch
+//!               queued when it is free           │ (the payments' changes of a
+//!     StoreOnly ── the app's own worker (hook) ──┘  batch in one transaction)
+//! ```
+//!
+//! **The writer** never waits for a batch to fill: an idle writer stores a
+//! lone event at once, and while a commit is in flight the next deliveries
+//! queue, so under load batches grow by themselves. A delivery is answered
+//! only after its batch's commit has returned, by its own event's result:
+//! the store answers each event of a batch on its own (when the batch's
+//! transaction fails, it stores the events one by one), so a 200 still means
+//! "durably stored", and an event the database refuses answers 500 (ATH
+//! Móvil delivers it again) without failing the other deliveries of its
+//! batch.
+//!
+//! **The processing worker** ([`crate::WebhookProcessing::Queued`]) batches
+//! the same way on the processing side. Exactly-once does not depend on it:
+//! each step runs under the payment's row lock and only applies news the
+//! payment has not seen. If the process stops with events still queued, they
+//! stay pending in the database and the recovery worker processes them.
+
+mod queue;
+mod writer;
+
+use std::sync::Arc;
+
+use athm_domain::WebhookEventId;
+use athm_domain::ports::{StoreError, WebhookInbox};
+use athm_domain::services::WebhookProcessor;
+use athm_domain::webhook::{EventKind, EventStatus, ParsedWebhook, WebhookEvent};
+
+use crate::config::WebhookProcessing;
+use crate::metrics::Metrics;
+use crate::state::WebhookHook;
+use queue::{Processing, Queue};
+use writer::Writer;
+
+/// The most events stored, or processed, in one transaction.
+pub const MAX_BATCH: usize = 256;
+
+/// Why a delivery's event was not stored; the delivery is answered 500 so
+/// that ATH Móvil delivers it again.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The writer task is gone (the runtime is shutting down).
+    #[error("the webhook writer has stopped, so the event was not stored")]
+    Stopped,
+    /// The writer task ended before answering.
+    #[error("the webhook writer stopped before answering, so the event may not be stored")]
+    Dropped,
+    /// The store did not store this event.
+    #[error("the webhook event could not be stored")]
+    Store(#[source] StoreError),
+}
+
+/// A delivery durably stored: which event, of what kind, and whether this
+/// delivery stored it (false for a redelivery).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Receipt {
+    /// The stored event's id.
+    pub id: WebhookEventId,
+    /// What the stored event announces.
+    pub kind: EventKind,
+    /// Whether this delivery stored it.
+    pub created: bool,
+}
+
+/// Webhook ingestion: stores each delivery in a group commit, then has it
+/// processed as [`WebhookProcessing`] says. Its tasks end when the last
+/// clone is dropped (queued events then stay pending for the recovery
+/// worker).
+#[derive(Clone)]
+pub struct WebhookIngest {
+    writer: Arc<Writer>,
+    processing: Processing,
+    mode: Mode,
+}
+
+/// [`WebhookProcessing`], with the processing worker when there is one.
+#[derive(Clone)]
+enum Mode {
+    Inline,
+    Background,
+    Queued(Arc<Queue>),
+    StoreOnly,
+}
+
+impl WebhookIngest {
+    /// Starts the writer (and, for [`WebhookProcessing::Queued`], the
+    /// processing worker) as tasks of the current Tokio runtime. `hook` is
+    /// told of every received event once it is stored (and processed, unless
+    /// `mode` is [`WebhookProcessing::StoreOnly`]).
+    ///
+    /// # Panics
+    /// Outside a Tokio runtime (the tasks are spawned on it).
+    pub fn start(
+        webhooks: WebhookProcessor,
+        inbox: Arc<dyn WebhookInbox>,
+        mode: WebhookProcessing,
+        metrics: Arc<Metrics>,
+        hook: Option<WebhookHook>,
+    ) -> Self {
+        let processing = Processing {
+            webhooks,
+            metrics: metrics.clone(),
+            hook,
+        };
+        let mode = match mode {
+            WebhookProcessing::Inline => Mode::Inline,
+            WebhookProcessing::Background => Mode::Background,
+            WebhookProcessing::Queued => Mode::Queued(Arc::new(Queue::spawn(processing.clone()))),
+            WebhookProcessing::StoreOnly => Mode::StoreOnly,
+        };
+        Self {
+            writer: Arc::new(Writer::spawn(inbox, metrics)),
+            processing,
+            mode,
+        }
+    }
+
+    /// Stores one delivery's prepared event (with whatever else is arriving,
+    /// in one transaction), then processes it as configured; returns once it
+    /// is durably stored (and, [`WebhookProcessing::Inline`], processed).
+    /// `parsed` is the parse of the event's body, from
+    /// [`WebhookProcessor::prepare`].
+    ///
+    /// # Errors
+    /// [`IngestError`]: the event is not stored; answer 500.
+    pub async fn receive(
+        &self,
+        event: WebhookEvent,
+        parsed: Option<ParsedWebhook>,
+    ) -> Result<Receipt, IngestError> {
+        let metrics = &self.processing.metrics;
+        let (event, created) = self.writer.store(event).await.inspect_err(|_| {
+            metrics.webhook("unknown", "store_error");
+        })?;
+        tracing::debug!(event_id = %event.id, kind = %event.kind, created, "webhook event stored");
+        let receipt = Receipt {
+            id: event.id,
+            kind: event.kind,
+            created,
+        };
+        // The parse is the stored payload's only when this delivery stored it.
+        let parsed = if created { parsed } else { None };
+        let processing = &self.processing;
+        match &self.mode {
+            Mode::Inline => processing.process(event, created, parsed).await,
+            Mode::Background => {
+                let processing = processing.clone();
+                tokio::spawn(async move { processing.process(event, created, parsed).await });
+            }
+            // A redelivery of an event still pending is not queued again:
+            // its first delivery's job (here or on another instance) or the
+            // recovery worker processes it. Processing it twice would be safe
+            // (the row lock and the pending check keep money exactly-once)
+            // but would count a second attempt. A failed event is processed
+            // again at once.
+            Mode::Queued(_) if !created && event.status != EventStatus::Failed => {
+                metrics.webhook(event.kind.as_str(), "duplicate");
+                processing.notify(event, created, None);
+            }
+            Mode::Queued(queue) => {
+                if !queue.push(event, created, parsed).await {
+                    tracing::warn!(
+                        "the webhook processing worker has stopped; the event stays pending for the recovery worker"
+                    );
+                }
+            }
+            Mode::StoreOnly => {
+                metrics.webhook(
+                    event.kind.as_str(),
+                    if created { "stored" } else { "duplicate" },
+                );
+                processing.notify(event, created, None);
+            }
+        }
+        Ok(receipt)
+    }
+}
