@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::admin::{AdminClient, hidden};
+use crate::admin::{AdminClient, hidden, hidden_value};
 use crate::helpers::{PHONE, TestApp, eventually, spawn_app, spawn_app_with};
 
 /// The sandbox's refunded total of payment `id`, as text with two places.
@@ -397,6 +397,30 @@ async fn one_reviewed_admin_refund_confirmed_many_times_is_sent_once() {
     assert_eq!(confirms.len(), 20);
     assert_eq!(app.sandbox.refunds_executed(), 1, "sent once");
     assert_books_match(&app, id).await;
+}
+
+/// The admin's refund form refuses a fraction of a cent instead of
+/// rounding it: the review page is shown again with the hint, no refund is
+/// proposed and nothing reaches ATH Móvil.
+#[tokio::test]
+async fn an_admin_refund_of_a_fraction_of_a_cent_is_refused() {
+    let app = spawn_app_with(&["--admin-password", "correct horse battery"]).await;
+    let (id, _) = app.completed_payment().await;
+    let admin = AdminClient::login(&app.api, "correct horse battery").await;
+    let (status, page) = admin
+        .try_post(
+            &format!("/payments/{id}/refund"),
+            &[
+                ("csrf", admin.csrf.as_str()),
+                ("amount", "1.234"),
+                ("message", ""),
+            ],
+        )
+        .await
+        .expect("an answer");
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+    assert_eq!(hidden_value(&page, "intent"), None, "no refund proposed");
+    assert_eq!(app.sandbox.refunds_executed(), 0);
 }
 
 /// Finding 7: flagged is not final. A genuine refund made in the ATH

@@ -104,6 +104,24 @@ async fn a_refund_of_more_than_the_payment_is_refused_before_ath_movil() {
 }
 
 #[tokio::test]
+async fn a_refund_amount_with_a_fraction_of_a_cent_is_refused_not_rounded() {
+    let app = spawn_app().await;
+    let (_, reference) = app.completed_payment().await;
+
+    let result = app
+        .run_cli(&["refund", &reference, "--amount", "1.234"])
+        .await;
+
+    let error = result.expect_err("1.234 is no amount in cents");
+    let message = athm_domain::error_chain(&error);
+    assert!(
+        message.contains("--amount") && message.contains("two decimal places"),
+        "{message}"
+    );
+    assert_eq!(app.sandbox.refunds_executed(), 0);
+}
+
+#[tokio::test]
 async fn a_refund_of_an_unknown_reference_is_refused() {
     let app = spawn_app().await;
 

@@ -51,7 +51,8 @@ pub enum Command {
     Refund {
         /// The payment's reference number.
         reference: String,
-        /// How much (default: all that is left).
+        /// How much, in dollars and cents such as 5.00 (default: all that is
+        /// left); a fraction of a cent is refused, never rounded.
         #[arg(long)]
         amount: Option<String>,
         /// A message for the customer (at most 50 characters).

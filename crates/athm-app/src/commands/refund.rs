@@ -25,7 +25,7 @@ pub(crate) async fn refund(
         None => RefundIntent::random(),
     };
     let amount = amount
-        .map(|a| Amount::parse_field("--amount", a))
+        .map(|a| Amount::parse_exact("--amount", a))
         .transpose()?;
     let message: RefundMessage = message.parse()?;
     let services = services(&settings).await?;

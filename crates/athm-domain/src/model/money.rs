@@ -55,17 +55,34 @@ impl Amount {
     /// # Errors
     /// [`FieldError`] naming `field` for text that is no amount, or a negative one.
     pub fn parse_field(field: &'static str, text: &str) -> Result<Self, FieldError> {
-        let text = text.trim();
-        let value = Decimal::from_str(text)
-            .or_else(|_| Decimal::from_scientific(text))
-            .map_err(|_| {
-                FieldError::new(
-                    field,
-                    Problem::Format {
-                        expected: "a decimal amount such as 25.00",
-                    },
-                )
-            })?;
+        Self::in_field(field, decimal(field, text)?)
+    }
+
+    /// Parses an amount a person or a merchant's system gives for money to
+    /// move (a refund, a payment's total): like [`Amount::parse_field`], but
+    /// more than two decimal places (`1.234`) are refused, not rounded, so
+    /// no amount is ever charged or refunded other than the one asked for.
+    /// Trailing zeros are fine (`1.230`).
+    ///
+    /// # Errors
+    /// [`FieldError`] naming `field` for text that is no amount, a negative
+    /// one, or one with a fraction of a cent.
+    ///
+    /// ```
+    /// use athm_domain::Amount;
+    /// assert_eq!(Amount::parse_exact("amount", "1.230").unwrap().to_string(), "1.23");
+    /// assert!(Amount::parse_exact("amount", "1.234").is_err());
+    /// ```
+    pub fn parse_exact(field: &'static str, text: &str) -> Result<Self, FieldError> {
+        let value = decimal(field, text)?;
+        if value.normalize().scale() > 2 {
+            return Err(FieldError::new(
+                field,
+                Problem::Format {
+                    expected: "in dollars and cents (at most two decimal places, such as 25.00)",
+                },
+            ));
+        }
         Self::in_field(field, value)
     }
 
@@ -111,6 +128,21 @@ impl From<Amount> for Decimal {
     fn from(amount: Amount) -> Decimal {
         amount.0
     }
+}
+
+/// Reads decimal text (`"3.00"`, `"3"`, `"1e2"`), naming `field` when it is none.
+fn decimal(field: &'static str, text: &str) -> Result<Decimal, FieldError> {
+    let text = text.trim();
+    Decimal::from_str(text)
+        .or_else(|_| Decimal::from_scientific(text))
+        .map_err(|_| {
+            FieldError::new(
+                field,
+                Problem::Format {
+                    expected: "a decimal amount such as 25.00",
+                },
+            )
+        })
 }
 
 impl fmt::Display for Amount {
@@ -192,6 +224,30 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use rust_decimal_macros::dec;
+
+    #[test]
+    fn an_exact_amount_refuses_a_fraction_of_a_cent() {
+        for text in ["1.234", "0.001", "1.2349", "1e-3"] {
+            let error = Amount::parse_exact("amount", text).unwrap_err();
+            assert!(
+                error.to_string().contains("two decimal places"),
+                "{text}: {error}"
+            );
+        }
+        for (text, cents) in [
+            ("1.23", "1.23"),
+            ("1.230", "1.23"),
+            ("7", "7.00"),
+            ("1e2", "100.00"),
+        ] {
+            assert_eq!(
+                Amount::parse_exact("amount", text).unwrap().to_string(),
+                cents
+            );
+        }
+        assert!(Amount::parse_exact("amount", "-1.00").is_err());
+        assert!(Amount::parse_exact("amount", "one").is_err());
+    }
 
     #[test]
     fn float_noise_rounds_to_cents() {

@@ -62,7 +62,7 @@ fn validate(
     }
     let hint = || fill(t.refund_amount_hint, &[("max", &money(left))]);
     let amount =
-        Amount::parse_field("amount", form.amount.trim_start_matches('$')).map_err(|_| hint())?;
+        Amount::parse_exact("amount", form.amount.trim_start_matches('$')).map_err(|_| hint())?;
     if amount.is_zero() || amount > left {
         return Err(hint());
     }

@@ -110,7 +110,7 @@ impl TryFrom<CheckoutRequest> for Checkout {
 
     fn try_from(request: CheckoutRequest) -> Result<Self, FieldError> {
         let total = match decimal_text("total", request.total.as_ref())? {
-            Some(text) => Total::new(Amount::parse_field("total", &text)?)?,
+            Some(text) => Total::new(Amount::parse_exact("total", &text)?)?,
             None => return Err(FieldError::new("total", Problem::Missing)),
         };
         let amount = |field, value: Option<&Value>| -> Result<Option<Amount>, FieldError> {

@@ -61,6 +61,10 @@ async fn a_bad_checkout_request_names_the_field() {
             "total: must be between 1.00 and 1500.00",
         ),
         (
+            json!({"total": "10.005"}),
+            "total: must be in dollars and cents (at most two decimal places, such as 25.00)",
+        ),
+        (
             json!({"total": 10, "tax": "10000.00"}),
             "tax: must be between 0 and 9999.99",
         ),
