@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -30,17 +30,29 @@ pub(crate) fn layered(router: Router<AppState>, state: &AppState) -> Router {
             config.request_timeout,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), json_errors))
-        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .layer(
-            // One span and one line per request: method, path (no query
-            // string, no headers, no bodies), status and latency.
+            // One span and one line per request: method, route, status and latency.
             TraceLayer::new_for_http()
-                .make_span_with(|req: &Request| {
-                    tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
-                })
+                .make_span_with(request_span)
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .with_state(state.clone())
+}
+
+/// The span of one request: its method and its route as declared
+/// (`/athm/webhook/{secret}`), never the path as sent, which may hold the
+/// webhook's path secret; no query string, headers or body. A request that
+/// matched no route is logged as `unmatched`.
+pub(crate) fn request_span<B>(req: &axum::http::Request<B>) -> tracing::Span {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str);
+    tracing::info_span!("http", method = %req.method(), route)
 }
 
 /// Gives the errors that do not come from a handler (unknown route, wrong

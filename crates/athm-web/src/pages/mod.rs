@@ -306,11 +306,7 @@ where
             StatusCode::SERVICE_UNAVAILABLE,
             timeout,
         ))
-        .layer(TraceLayer::new_for_http().make_span_with(
-            |req: &axum::extract::Request| {
-                tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
-            },
-        ))
+        .layer(TraceLayer::new_for_http().make_span_with(crate::middleware::request_span))
         .with_state(state)
 }
 
