@@ -23,22 +23,12 @@ pub(crate) struct StandaloneOptions {
 /// `--private-token` when both are given, the demo business when neither is.
 ///
 /// # Errors
-/// [`AppError::Config`] when only one of the two tokens is given.
+/// [`AppError::Config`] for a half-set configuration ([`Settings::tokens`]).
 pub(crate) fn merchant(settings: &Settings) -> Result<Merchant, AppError> {
-    match (
-        settings.tokens(),
-        &settings.public_token,
-        &settings.private_token,
-    ) {
-        (Some((public, private)), _, _) => {
-            Ok(Merchant::new(public, private.expose(), "Sandbox Store"))
-        }
-        (None, None, None) => Ok(Merchant::demo()),
-        (None, _, _) => Err(AppError::Config(
-            "give the sandbox both --public-token and --private-token, or neither (demo tokens)"
-                .into(),
-        )),
-    }
+    Ok(match settings.tokens()? {
+        Some((public, private)) => Merchant::new(public, private.expose(), "Sandbox Store"),
+        None => Merchant::demo(),
+    })
 }
 
 /// The file beside a SQLite database file (`sqlite://dir/athm.db?mode=rwc`

@@ -4,9 +4,12 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use athm_client::{DEFAULT_PAYMENTS_BASE_URL, DEFAULT_WWW_BASE_URL};
 use athm_domain::Secret;
 use athm_web::IpNet;
 use clap::Args;
+
+use crate::AppError;
 
 /// Everything the service and the commands are configured with.
 #[derive(Debug, Clone, Args)]
@@ -20,7 +23,7 @@ pub struct Settings {
     )]
     pub database_url: String,
 
-    /// ATH Móvil public token. Without both tokens, `serve` runs against the in-process sandbox.
+    /// ATH Móvil public token. With no ATH Móvil setting at all, `serve` runs against the in-process sandbox; one token alone is refused.
     #[arg(long, env = "ATHM_PUBLIC_TOKEN", global = true)]
     pub public_token: Option<String>,
 
@@ -37,7 +40,7 @@ pub struct Settings {
     #[arg(
         long,
         env = "ATHM_PAYMENTS_URL",
-        default_value = "https://payments.athmovil.com",
+        default_value = DEFAULT_PAYMENTS_BASE_URL,
         global = true
     )]
     pub payments_url: String,
@@ -46,7 +49,7 @@ pub struct Settings {
     #[arg(
         long,
         env = "ATHM_WWW_URL",
-        default_value = "https://www.athmovil.com",
+        default_value = DEFAULT_WWW_BASE_URL,
         global = true
     )]
     pub www_url: String,
@@ -208,13 +211,51 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// The ATH Móvil tokens, when both are set.
-    pub fn tokens(&self) -> Option<(&str, &Secret)> {
-        match (&self.public_token, &self.private_token) {
-            (Some(public), Some(private)) if !public.is_empty() && !private.expose().is_empty() => {
-                Some((public.as_str(), private))
+    /// Which ATH Móvil the settings name: `Some` tokens for the real one (or
+    /// a sandbox at `--payments-url`), `None` for the in-process sandbox,
+    /// which runs only when no ATH Móvil setting at all is given: a
+    /// half-set configuration (one token, an empty one, a URL without
+    /// tokens) is refused, so a misspelled variable never starts a demo shop.
+    ///
+    /// # Errors
+    /// [`AppError::Config`] naming the variables that are set and missing.
+    pub fn tokens(&self) -> Result<Option<(&str, &Secret)>, AppError> {
+        let public = self.public_token.as_deref().map(str::trim);
+        let private = self.private_token.as_ref().map(|s| s.expose().trim());
+        let custom_urls: Vec<&str> = [
+            (
+                self.payments_url != DEFAULT_PAYMENTS_BASE_URL,
+                "ATHM_PAYMENTS_URL",
+            ),
+            (self.www_url != DEFAULT_WWW_BASE_URL, "ATHM_WWW_URL"),
+        ]
+        .into_iter()
+        .filter_map(|(custom, name)| custom.then_some(name))
+        .collect();
+        let fix = "set both tokens to take payments with ATH Móvil, or no ATH Móvil \
+                   setting at all to run on the in-process sandbox (no real money)";
+        match (public, private) {
+            (Some(public), Some(_)) if !public.is_empty() && private != Some("") => Ok(self
+                .public_token
+                .as_deref()
+                .zip(self.private_token.as_ref())),
+            (None, None) if custom_urls.is_empty() => Ok(None),
+            (None, None) => Err(AppError::Config(format!(
+                "{} is set but ATHM_PUBLIC_TOKEN and ATHM_PRIVATE_TOKEN are not: {fix}",
+                custom_urls.join(" and ")
+            ))),
+            (public, private) => {
+                let state = |name: &str, value: Option<&str>| match value {
+                    None => format!("{name} is not set"),
+                    Some("") => format!("{name} is empty"),
+                    Some(_) => format!("{name} is set"),
+                };
+                Err(AppError::Config(format!(
+                    "{} but {}: {fix}",
+                    state("ATHM_PUBLIC_TOKEN (--public-token)", public),
+                    state("ATHM_PRIVATE_TOKEN (--private-token)", private),
+                )))
             }
-            _ => None,
         }
     }
 

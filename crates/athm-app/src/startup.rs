@@ -28,7 +28,7 @@ pub(crate) fn gateway(
     settings: &Settings,
     sandbox_url: Option<&str>,
 ) -> Result<Arc<AthmClient>, AppError> {
-    let config = match (settings.tokens(), sandbox_url) {
+    let config = match (settings.tokens()?, sandbox_url) {
         (_, Some(url)) => {
             ClientConfig::new(DEMO_PUBLIC_TOKEN, DEMO_PRIVATE_TOKEN).with_base_url(url)
         }
@@ -75,8 +75,9 @@ impl Application {
     /// # Errors
     /// Database, sandbox, configuration and bind failures.
     pub async fn build(settings: Settings) -> Result<Self, AppError> {
+        let tokens = settings.tokens()?;
         let store: Arc<dyn Store> = store(&settings).await?;
-        let sandbox = match settings.tokens() {
+        let sandbox = match tokens {
             Some(_) => None,
             None => Some(crate::sandbox::start(&settings).await?),
         };
@@ -98,7 +99,7 @@ impl Application {
         let (sink, relay_lease) = crate::workers::sink(&settings)?;
         let mut services = Services::new(gateway, store);
         if !settings.verify_webhooks
-            && settings.tokens().is_some()
+            && tokens.is_some()
             && settings.payments_url == athm_client::DEFAULT_PAYMENTS_BASE_URL
         {
             return Err(AppError::Config(

@@ -22,8 +22,9 @@ pub(crate) async fn doctor(settings: Settings) -> Result<ExitCode, AppError> {
     let mut checks = vec![Check {
         name: "ATH Móvil tokens",
         result: match settings.tokens() {
-            Some(_) => Ok("public and private tokens are set".into()),
-            None => Err("set ATHM_PUBLIC_TOKEN and ATHM_PRIVATE_TOKEN (without them only the sandbox is used)".into()),
+            Ok(Some(_)) => Ok("public and private tokens are set".into()),
+            Ok(None) => Err("set ATHM_PUBLIC_TOKEN and ATHM_PRIVATE_TOKEN (without them only the sandbox is used)".into()),
+            Err(error) => Err(error.to_string()),
         },
     }];
     checks.push(Check {
