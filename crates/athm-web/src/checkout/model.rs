@@ -168,7 +168,8 @@ fn decimal_text(field: &'static str, value: Option<&Value>) -> Result<Option<Str
 /// The largest URL accepted.
 const MAX_URL: usize = 2048;
 
-/// An absolute http(s) URL, or a path on this site (never `//host`).
+/// An absolute http(s) URL, or a path on this site (never `//host`, nor
+/// `/\host`: browsers read a backslash as a slash, so no backslash at all).
 fn check_url(field: &'static str, url: Option<&str>) -> Result<(), FieldError> {
     let Some(url) = url else { return Ok(()) };
     if url.len() > MAX_URL {
@@ -178,7 +179,11 @@ fn check_url(field: &'static str, url: Option<&str>) -> Result<(), FieldError> {
     let shape_ok = lower.starts_with("https://")
         || lower.starts_with("http://")
         || (url.starts_with('/') && !url.starts_with("//"));
-    if !shape_ok || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if !shape_ok
+        || url
+            .chars()
+            .any(|c| c == '\\' || c.is_whitespace() || c.is_control())
+    {
         return Err(FieldError::new(
             field,
             Problem::Format {

@@ -79,6 +79,18 @@ fn every_bad_value_is_refused_naming_its_field() {
             "failure_url",
         ),
         (json!({"total": 10, "failure_url": "/a b"}), "failure_url"),
+        (
+            json!({"total": 10, "success_url": "/\\evil.example/"}),
+            "success_url",
+        ),
+        (
+            json!({"total": 10, "success_url": "\\\\evil.example"}),
+            "success_url",
+        ),
+        (
+            json!({"total": 10, "failure_url": "https://shop.example\\@evil.example/"}),
+            "failure_url",
+        ),
     ];
     for (value, field) in cases {
         assert_eq!(refused_field(value.clone()), field, "{value}");
