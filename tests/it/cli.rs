@@ -223,3 +223,45 @@ async fn serve_refuses_a_half_set_ath_movil_configuration() {
         );
     }
 }
+
+/// The admin pages refund money: `serve` refuses a short admin password
+/// (before it creates a database) and starts with a passphrase.
+#[tokio::test]
+async fn serve_refuses_a_short_admin_password() {
+    for (password, refused) in [("x", true), ("elevenchars", true), ("twelve chars", false)] {
+        let dir = tempfile::tempdir().unwrap();
+        let url = database_url(&dir);
+        let args = [
+            "athm",
+            "serve",
+            "--database-url",
+            &url,
+            "--listen",
+            "127.0.0.1:0",
+            "--sandbox-listen",
+            "127.0.0.1:0",
+            "--admin-password",
+            password,
+        ];
+        let cli = athm_app::Cli::try_parse_from(args).expect("the command line parses");
+        let built = athm_app::Application::build(cli.settings).await;
+        match built {
+            Err(error) if refused => {
+                let message = error.to_string();
+                assert!(message.contains("ATHM_ADMIN_PASSWORD"), "{message}");
+                assert!(message.contains("shorter than 12 characters"), "{message}");
+                assert!(
+                    password.len() < 2 || !message.contains(password),
+                    "{message}"
+                );
+                assert!(
+                    !dir.path().join("athm.db").exists(),
+                    "a database was created"
+                );
+            }
+            Ok(_app) if !refused => {}
+            Err(error) => panic!("{password:?} was refused: {error}"),
+            Ok(_) => panic!("{password:?} started the admin pages"),
+        }
+    }
+}

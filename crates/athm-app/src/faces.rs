@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 
+use athm_domain::Secret;
 use athm_domain::services::Services;
 use athm_sandbox::RunningSandbox;
 use athm_web::AppState;
@@ -11,20 +12,17 @@ use athm_web::demo::DemoConfig;
 
 use crate::Settings;
 
-/// The admin router, plus the demo shop when `sandbox` runs in-process.
+/// The admin router (behind `admin_password`; disabled without one), plus
+/// the demo shop when `sandbox` runs in-process.
 pub(crate) fn routes(
     state: &AppState,
     settings: &Settings,
+    admin_password: Option<Secret>,
     services: &Services,
     sandbox: Option<&RunningSandbox>,
     local: SocketAddr,
 ) -> axum::Router {
     let prefix = settings.normalized_prefix();
-    let password = settings
-        .admin_password
-        .as_ref()
-        .map(|p| p.expose().to_string())
-        .unwrap_or_default();
     // Against the sandbox, the local receiver is the natural listener (the sandbox accepts http).
     let webhook_url = settings
         .effective_webhook_url()
@@ -34,7 +32,7 @@ pub(crate) fn routes(
             .public_url
             .as_deref()
             .is_some_and(|u| u.starts_with("https://")),
-        ..AdminConfig::new(password)
+        ..AdminConfig::new(admin_password.unwrap_or_else(|| Secret::from("")))
     }
     .with_webhook_installer(services.gateway.clone(), webhook_url)
     .with_reconciler(services.reconciler.clone());

@@ -75,7 +75,7 @@ pub struct Settings {
     #[arg(long, env = "ATHM_PREFIX", default_value = "/athm", global = true)]
     pub prefix: String,
 
-    /// Password of the admin pages (secret). Without it the admin pages are disabled.
+    /// Password of the admin pages (secret, at least 12 characters). Without it the admin pages are disabled.
     #[arg(
         long,
         env = "ATHM_ADMIN_PASSWORD",
@@ -257,6 +257,31 @@ impl Settings {
                 )))
             }
         }
+    }
+
+    /// The admin password, `None` when unset or empty (the admin pages are
+    /// then disabled).
+    ///
+    /// # Errors
+    /// [`AppError::Config`] for a password shorter than
+    /// [`athm_web::admin::MIN_PASSWORD_CHARS`].
+    pub fn admin_password(&self) -> Result<Option<&Secret>, AppError> {
+        let Some(password) = self
+            .admin_password
+            .as_ref()
+            .filter(|p| !p.expose().is_empty())
+        else {
+            return Ok(None);
+        };
+        let min = athm_web::admin::MIN_PASSWORD_CHARS;
+        if password.expose().chars().count() < min {
+            return Err(AppError::Config(format!(
+                "ATHM_ADMIN_PASSWORD (--admin-password) is shorter than {min} characters: use a \
+                 longer one (a passphrase of three or four words), or leave it unset to disable \
+                 the admin pages"
+            )));
+        }
+        Ok(Some(password))
     }
 
     /// The interval of the background workers.

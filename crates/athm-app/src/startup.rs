@@ -76,6 +76,7 @@ impl Application {
     /// Database, sandbox, configuration and bind failures.
     pub async fn build(settings: Settings) -> Result<Self, AppError> {
         let tokens = settings.tokens()?;
+        let admin_password = settings.admin_password()?.cloned();
         let store: Arc<dyn Store> = store(&settings).await?;
         let sandbox = match tokens {
             Some(_) => None,
@@ -128,6 +129,7 @@ impl Application {
         let faces = crate::faces::routes(
             &state,
             &settings,
+            admin_password,
             &services,
             sandbox.as_ref(),
             listener.local_addr()?,

@@ -41,6 +41,10 @@ use crate::state::AppState;
 pub(crate) use payment::{payment_details, timeline_events};
 pub use session::SESSION_COOKIE;
 
+/// The fewest characters an admin password may have: the admin pages
+/// refund money, and logins are only throttled, not locked out.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
 /// Settings of the admin pages.
 #[derive(Clone)]
 pub struct AdminConfig {
