@@ -7,7 +7,9 @@ use athm_sandbox::{EventKind, PaymentStatus as SandboxStatus};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{PHONE, Started, error_of, json_body, spawn_app, spawn_app_with};
+use crate::helpers::{
+    PHONE, Started, database_url, error_of, json_body, run_cli, spawn_app, spawn_app_with,
+};
 
 /// A watch interval long enough that the confirm watcher never runs during
 /// the test (its first round runs at start, before any payment exists).
@@ -26,6 +28,29 @@ async fn health_check_answers_ok() {
 
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(json_body(response).await["status"], "ok");
+}
+
+/// A database that answers but refuses writes (here a SQLite file opened
+/// read-only) is not healthy: `/healthz` answers 503, where it said ok
+/// while every write answered 500.
+#[tokio::test]
+async fn health_check_fails_when_the_database_refuses_writes() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let writable = database_url(&dir);
+    run_cli(&["migrate", "--database-url", &writable])
+        .await
+        .expect("migrated");
+    let read_only = writable.replace("mode=rwc", "mode=ro");
+    let app = spawn_app_with(&["--database-url", &read_only]).await;
+
+    let response = app
+        .client
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .expect("an answer");
+
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
 
 #[tokio::test]

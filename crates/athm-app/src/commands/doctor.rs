@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use athm_domain::model::EcommerceId;
-use athm_domain::ports::{AthmGateway, Clock, GatewayError, SystemClock};
+use athm_domain::ports::{AdminQueries, AthmGateway, Clock, GatewayError, SystemClock};
 use chrono::Datelike;
 
 use athm_store::SqlStore;
@@ -57,7 +57,10 @@ pub(crate) async fn doctor(settings: Settings) -> Result<ExitCode, AppError> {
         result: match SqlStore::connect(&settings.database_url).await {
             Err(error) => Err(error.to_string()),
             Ok(store) => match store.pending_migrations().await {
-                Ok(pending) if pending.is_empty() => Ok("reachable and migrated".into()),
+                Ok(pending) if pending.is_empty() => match store.ping().await {
+                    Ok(()) => Ok("reachable, migrated and accepts writes".into()),
+                    Err(error) => Err(format!("reachable and migrated, but {error}")),
+                },
                 Ok(pending) => Err(format!(
                     "{} migration(s) pending ({}); run `athm migrate`",
                     pending.len(),

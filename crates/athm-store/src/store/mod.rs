@@ -30,7 +30,7 @@ use athm_domain::{
 };
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, IsolationLevel,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, IsolationLevel,
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
@@ -324,7 +324,21 @@ impl Outbox for SqlStore {
 #[async_trait]
 impl AdminQueries for SqlStore {
     async fn ping(&self) -> Result<(), StoreError> {
-        self.db.ping().await.context("reach the database")
+        self.db.ping().await.context("reach the database")?;
+        // A write that changes no row, in a transaction rolled back: a
+        // database that answers but refuses writes (a read-only file or
+        // URL, a read-only replica, a full disk on SQLite) is not healthy.
+        let turn = self.write_turn().await;
+        let txn = self
+            .begin_write(turn.as_deref())
+            .await
+            .context("begin a write to the database")?;
+        txn.execute_unprepared(
+            "UPDATE payments SET ecommerce_id = ecommerce_id WHERE ecommerce_id IS NULL",
+        )
+        .await
+        .context("write to the database")?;
+        txn.rollback().await.context("end the write check")
     }
 
     async fn list_payments(

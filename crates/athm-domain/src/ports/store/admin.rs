@@ -13,10 +13,11 @@ use crate::webhook::{EventStatus, WebhookEvent};
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait AdminQueries: Send + Sync {
-    /// Checks that the database answers.
+    /// Checks that the database answers and accepts writes (one that
+    /// changes nothing), for `/healthz` and `athm doctor`.
     ///
     /// # Errors
-    /// [`StoreError::Database`] when it does not.
+    /// [`StoreError::Database`] when it does not answer or refuses writes.
     async fn ping(&self) -> Result<(), StoreError>;
 
     /// Lists payments for the admin.
