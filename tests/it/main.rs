@@ -17,6 +17,7 @@ mod notify;
 mod refund_races;
 mod refunds;
 mod services;
+mod startup_errors;
 mod sync;
 mod unknown_outcome;
 mod unlinked;

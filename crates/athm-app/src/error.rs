@@ -32,7 +32,36 @@ pub enum AppError {
     /// The sandbox could not start.
     #[error("the ATH Móvil sandbox failed: {0}")]
     Sandbox(#[from] athm_sandbox::SandboxError),
-    /// Listening or serving failed.
+    /// The service (or its in-process sandbox) cannot listen on its address.
+    #[error("cannot listen on {addr} ({setting}): {}", listen_failure(.source))]
+    Listen {
+        /// The address as given.
+        addr: String,
+        /// The variable and flag that set it.
+        setting: &'static str,
+        /// Why not.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Serving failed.
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// Why an address cannot be listened on, and what to do about it.
+fn listen_failure(error: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    let fix = match error.kind() {
+        ErrorKind::AddrInUse => {
+            "the port is already in use (another athm serve, or another program): stop it or choose another port"
+        }
+        ErrorKind::AddrNotAvailable => {
+            "this machine has no such address: use 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)"
+        }
+        ErrorKind::PermissionDenied => {
+            "permission denied: ports below 1024 need privileges; choose one above 1024"
+        }
+        _ => "give host:port, such as 127.0.0.1:8000 or localhost:8000",
+    };
+    format!("{fix} ({error})")
 }

@@ -1,9 +1,10 @@
 //! The ATH Móvil sandbox as a tool: the in-process one of `athm serve`
 //! (no tokens set) and the standalone one of `athm sandbox`.
 
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
-use athm_sandbox::{Merchant, RunningSandbox, Sandbox, SandboxConfig};
+use athm_sandbox::{Merchant, RunningSandbox, Sandbox, SandboxConfig, SandboxError};
 
 use crate::{AppError, Settings};
 
@@ -54,11 +55,28 @@ pub(crate) fn ledger_file_beside(database_url: &str) -> Option<PathBuf> {
 /// [`AppError::Sandbox`] when it cannot bind or its ledger file is unreadable.
 pub(crate) async fn start(settings: &Settings) -> Result<RunningSandbox, AppError> {
     let config = SandboxConfig {
-        addr: settings.sandbox_listen,
+        addr: settings
+            .sandbox_listen
+            .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0))),
         ledger_file: ledger_file_beside(&settings.database_url),
         ..SandboxConfig::for_tests()
     };
-    Ok(Sandbox::start(config).await?)
+    listen(Sandbox::start(config).await)
+}
+
+/// The sandbox's address when none is given to `athm sandbox`.
+const STANDALONE_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8001);
+
+/// A sandbox that could not bind is [`AppError::Listen`], naming its setting.
+fn listen(started: Result<RunningSandbox, SandboxError>) -> Result<RunningSandbox, AppError> {
+    started.map_err(|error| match error {
+        SandboxError::Bind { addr, source } => AppError::Listen {
+            addr: addr.to_string(),
+            setting: "ATHM_SANDBOX_LISTEN / --sandbox-listen",
+            source,
+        },
+        other => AppError::Sandbox(other),
+    })
 }
 
 /// Starts the standalone sandbox of `athm sandbox`: the business of the
@@ -71,13 +89,13 @@ pub(crate) async fn start_standalone(
     options: StandaloneOptions,
 ) -> Result<RunningSandbox, AppError> {
     let config = SandboxConfig {
-        addr: settings.sandbox_listen,
+        addr: settings.sandbox_listen.unwrap_or(STANDALONE_ADDR),
         merchants: vec![merchant(settings)?],
         allow_http_listener: options.allow_http_listener,
         ledger_file: options.ledger_file,
         ..SandboxConfig::default()
     };
-    Ok(Sandbox::start(config).await?)
+    listen(Sandbox::start(config).await)
 }
 
 /// The lines that tell which tokens the sandbox accepts. A private token

@@ -54,14 +54,15 @@ pub struct Settings {
     )]
     pub www_url: String,
 
-    /// Address the service listens on.
+    /// Address the service listens on: host (a name such as `localhost`, or
+    /// an IP) and port.
     #[arg(
         long,
         env = "ATHM_LISTEN",
         default_value = "127.0.0.1:8000",
         global = true
     )]
-    pub listen: SocketAddr,
+    pub listen: String,
 
     /// The service's public base URL (e.g. `https://shop.example.com`), used to build the webhook URL.
     #[arg(long, env = "ATHM_PUBLIC_URL", global = true)]
@@ -134,14 +135,11 @@ pub struct Settings {
     )]
     pub initiate_per_phone_per_hour: u32,
 
-    /// Address of the in-process ATH Móvil sandbox (used when no tokens are set).
-    #[arg(
-        long,
-        env = "ATHM_SANDBOX_LISTEN",
-        default_value = "127.0.0.1:8001",
-        global = true
-    )]
-    pub sandbox_listen: SocketAddr,
+    /// Address of the ATH Móvil sandbox: `athm sandbox` listens on
+    /// 127.0.0.1:8001 by default; `athm serve`'s in-process one (no tokens
+    /// set) on a free port unless this is given.
+    #[arg(long, env = "ATHM_SANDBOX_LISTEN", global = true)]
+    pub sandbox_listen: Option<SocketAddr>,
 
     /// Seconds between rounds of the confirm watcher and expiry sweeper.
     #[arg(

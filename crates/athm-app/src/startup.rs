@@ -84,7 +84,13 @@ impl Application {
         };
         let gateway: Arc<dyn AthmGateway> =
             gateway(&settings, sandbox.as_ref().map(|s| s.base_url()).as_deref())?;
-        let listener = TcpListener::bind(settings.listen).await?;
+        let listener = TcpListener::bind(settings.listen.as_str())
+            .await
+            .map_err(|source| AppError::Listen {
+                addr: settings.listen.clone(),
+                setting: "ATHM_LISTEN / --listen",
+                source,
+            })?;
         let prefix = settings.normalized_prefix();
         if sandbox.is_some() {
             let url = format!(

@@ -101,8 +101,17 @@ impl IntoResponse for ApiError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SandboxError {
-    /// Binding or serving failed.
-    #[error("sandbox I/O failed")]
+    /// The sandbox cannot listen on its address.
+    #[error("the sandbox cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address it was given.
+        addr: std::net::SocketAddr,
+        /// Why not (e.g. [`std::io::ErrorKind::AddrInUse`]).
+        #[source]
+        source: std::io::Error,
+    },
+    /// Serving failed.
+    #[error("sandbox I/O failed: {0}")]
     Io(#[from] std::io::Error),
     /// The sandbox needs a Tokio runtime for its background tasks.
     #[error("the sandbox must be created inside a Tokio runtime")]

@@ -83,11 +83,13 @@ impl Sandbox {
     /// port by default) in a background task.
     ///
     /// # Errors
-    /// Those of [`Sandbox::new`], and [`SandboxError::Io`] when binding fails.
+    /// Those of [`Sandbox::new`], and [`SandboxError::Bind`] when binding fails.
     pub async fn start(config: SandboxConfig) -> Result<RunningSandbox, SandboxError> {
         let addr = config.addr;
         let sandbox = Self::new(config)?;
-        let listener = TcpListener::bind(addr).await?;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| SandboxError::Bind { addr, source })?;
         let addr = listener.local_addr()?;
         let server = tokio::spawn(sandbox.clone().serve(listener));
         tracing::info!(%addr, "ATH Móvil sandbox listening");

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use athm_domain::ports::StoreError;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr};
 
 use super::SqlStore;
 use super::error::database;
@@ -29,6 +29,19 @@ const POSTGRES_CONNECTIONS: u32 = 10;
 const SQLITE_FILE_CONNECTIONS: u32 = 8;
 
 pub(super) async fn connect(url: &str) -> Result<SqlStore, StoreError> {
+    let server =
+        url.starts_with("postgres:") || url.starts_with("postgresql:") || url.starts_with("mysql:");
+    if !server && !url.starts_with("sqlite:") {
+        let url = redact(url);
+        return Err(connect_error(format!(
+            "the database URL {url:?} names no kind of database: for a SQLite file write \
+             sqlite://{url}?mode=rwc; for a server postgres://user@host/database or \
+             mysql://user@host/database"
+        )));
+    }
+    if server {
+        probe(url).await?;
+    }
     if url.starts_with("sqlite:") {
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         if in_memory {
@@ -54,6 +67,75 @@ pub(super) async fn connect(url: &str) -> Result<SqlStore, StoreError> {
             });
     }
     Ok(SqlStore::from_connection(open(url, options).await?))
+}
+
+/// Why the store could not connect, in a sentence that says what to fix
+/// (a URL of no known kind, a server that refused the connection).
+#[derive(Debug)]
+struct ConnectError(String);
+
+impl std::fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConnectError {}
+
+/// [`StoreError::Database`] saying `message`.
+fn connect_error(message: String) -> StoreError {
+    StoreError::Database(Box::new(ConnectError(message)))
+}
+
+/// How long the first connection to a server may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// One connection to a PostgreSQL or MySQL/MariaDB server, closed at once,
+/// before the pool is made: the pool retries a refused or failing
+/// connection until its acquire timeout and then says only "pool timed
+/// out"; this fails in seconds with the driver's own cause (refused,
+/// unknown host, no such database, wrong password).
+async fn probe(url: &str) -> Result<(), StoreError> {
+    use sea_orm::sqlx::{Connection, MySqlConnection, PgConnection};
+    let action = || format!("connect to {}", redact(url));
+    // The server answered and refused (no such database, wrong password):
+    // its own words, not a reachability hint.
+    let fail = |e: sea_orm::sqlx::Error| match e.as_database_error() {
+        Some(refusal) => connect_error(format!(
+            "could not {}: the server refused: {}; check the URL's user, password and \
+             database (create the database if it does not exist)",
+            action(),
+            refusal.message()
+        )),
+        None => database(action(), DbErr::Conn(RuntimeErr::SqlxError(e.into()))),
+    };
+    let connected = tokio::time::timeout(CONNECT_TIMEOUT, async {
+        if url.starts_with("postgres") {
+            PgConnection::connect(url)
+                .await
+                .map_err(fail)?
+                .close()
+                .await
+                .map_err(fail)
+        } else {
+            MySqlConnection::connect(url)
+                .await
+                .map_err(fail)?
+                .close()
+                .await
+                .map_err(fail)
+        }
+    })
+    .await;
+    connected.unwrap_or_else(|_| {
+        Err(database(
+            action(),
+            DbErr::Conn(RuntimeErr::Internal(format!(
+                "no answer within {} s",
+                CONNECT_TIMEOUT.as_secs()
+            ))),
+        ))
+    })
 }
 
 /// Opens a pool (boxed: sqlx's connect future is deep, and a store opens up to two).

@@ -1,0 +1,120 @@
+//! Each start-up mistake of a newcomer or an operator, and the message
+//! `athm serve` answers it with: it names the thing (address, file, URL,
+//! variable) and the fix, and comes fast.
+
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use athm_app::{Application, Cli};
+use clap::Parser;
+
+use crate::helpers::database_url;
+
+/// Builds `athm serve` with `flags` (a fresh SQLite file unless they name a
+/// database, ports chosen by the system unless they name one); the error.
+async fn refused(flags: &[&str]) -> (String, Duration) {
+    let dir = tempfile::tempdir().expect("a directory");
+    let url = database_url(&dir);
+    let mut args = vec!["athm", "serve"];
+    for (flag, default) in [
+        ("--database-url", url.as_str()),
+        ("--listen", "127.0.0.1:0"),
+        ("--sandbox-listen", "127.0.0.1:0"),
+    ] {
+        if !flags.contains(&flag) {
+            args.extend([flag, default]);
+        }
+    }
+    args.extend(flags);
+    let cli = Cli::try_parse_from(&args).expect("the command line parses");
+    let started = Instant::now();
+    match Application::build(cli.settings).await {
+        Ok(_) => panic!("{flags:?} started"),
+        Err(error) => (error.to_string(), started.elapsed()),
+    }
+}
+
+#[tokio::test]
+async fn each_start_up_mistake_names_the_thing_and_the_fix() {
+    let taken = TcpListener::bind("127.0.0.1:0").expect("a port");
+    let taken = taken.local_addr().expect("its address").to_string();
+    let mut cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
+        (
+            vec!["--listen", &taken],
+            vec![&taken, "ATHM_LISTEN", "--listen", "already in use"],
+        ),
+        (
+            vec!["--sandbox-listen", &taken],
+            vec![
+                &taken,
+                "ATHM_SANDBOX_LISTEN",
+                "--sandbox-listen",
+                "already in use",
+            ],
+        ),
+        (
+            vec!["--database-url", "athm2.db"],
+            vec!["athm2.db", "sqlite://athm2.db?mode=rwc"],
+        ),
+        (
+            vec![
+                "--database-url",
+                "sqlite:///no/such/folder/athm.db?mode=rwc",
+            ],
+            vec!["/no/such/folder/athm.db"],
+        ),
+        (
+            vec!["--database-url", "postgres://postgres@127.0.0.1:1/athm"],
+            vec!["127.0.0.1:1", "refused"],
+        ),
+    ];
+    let missing_database = std::env::var("ATHM_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .and_then(|url| Some(format!("{}/athm_no_such_database", url.rsplit_once('/')?.0)));
+    if let Some(url) = &missing_database {
+        cases.push((
+            vec!["--database-url", url],
+            vec!["athm_no_such_database", "does not exist"],
+        ));
+    }
+    let mut failures = Vec::new();
+    for (flags, expected) in cases {
+        let (message, took) = refused(&flags).await;
+        let lacking: Vec<&&str> = expected.iter().filter(|p| !message.contains(**p)).collect();
+        if !lacking.is_empty() || took > Duration::from_secs(10) {
+            failures.push(format!(
+                "{flags:?} answered {message:?} in {took:?}, lacking {lacking:?}"
+            ));
+        }
+    }
+    drop(taken);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A host name is a listen address too, and two `athm serve` on one machine
+/// both start: the in-process sandbox takes a free port unless told one.
+#[tokio::test]
+async fn two_services_on_one_machine_start_with_their_own_sandboxes() {
+    let dirs = [(); 2].map(|()| tempfile::tempdir().expect("a directory"));
+    let mut apps = Vec::new();
+    for dir in &dirs {
+        let url = database_url(dir);
+        let args = [
+            "athm",
+            "serve",
+            "--database-url",
+            &url,
+            "--listen",
+            "localhost:0",
+        ];
+        let cli = Cli::try_parse_from(args).expect("the command line parses");
+        apps.push(Application::build(cli.settings).await.expect("it starts"));
+    }
+    let [first, second] = [&apps[0], &apps[1]].map(|app| {
+        app.sandbox()
+            .expect("the in-process sandbox runs")
+            .base_url()
+    });
+    assert_ne!(first, second);
+}
