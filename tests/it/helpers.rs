@@ -186,7 +186,8 @@ pub fn database_url(dir: &TempDir) -> String {
 /// Logs to stdout when `TEST_LOG` is set (`TEST_LOG=debug cargo test …`).
 fn init_logs() {
     if let Ok(filter) = std::env::var("TEST_LOG") {
-        athm_app::telemetry::init(&filter);
+        athm_app::telemetry::init(&filter, athm_app::telemetry::LogFormat::Text)
+            .expect("TEST_LOG is a log filter");
     }
 }
 

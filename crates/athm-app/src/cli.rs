@@ -18,9 +18,20 @@ pub struct Cli {
     #[command(flatten)]
     pub settings: Settings,
 
-    /// Log filter (tracing's `EnvFilter` syntax), e.g. `info` or `athm=debug`.
-    #[arg(long, env = "ATHM_LOG", default_value = "info", global = true)]
+    /// Log filter (tracing's `EnvFilter` syntax), e.g. `info` or
+    /// `info,athm_web=debug`. Logs go to stderr.
+    #[arg(long, env = "ATHM_LOG", default_value = crate::telemetry::DEFAULT_FILTER, global = true)]
     pub log: String,
+
+    /// Log lines as text (coloured only on a terminal) or JSON, one object a line.
+    #[arg(
+        long,
+        env = "ATHM_LOG_FORMAT",
+        value_enum,
+        default_value_t,
+        global = true
+    )]
+    pub log_format: crate::telemetry::LogFormat,
 }
 
 /// The `athm` commands.

@@ -7,7 +7,10 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = athm_app::Cli::parse();
-    athm_app::telemetry::init(&cli.log);
+    if let Err(error) = athm_app::telemetry::init(&cli.log, cli.log_format) {
+        eprintln!("error: {error}");
+        return ExitCode::FAILURE;
+    }
     match athm_app::run(cli).await {
         Ok(code) => code,
         Err(error) => {

@@ -9,9 +9,9 @@
 // A test states what it expects: a failed `expect` is its report.
 #![allow(clippy::expect_used, clippy::missing_panics_doc)]
 
-use std::net::TcpListener as StdListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod support;
+
+use std::time::Duration;
 
 use athm_sandbox::{CustomerInput, DEMO_PRIVATE_TOKEN, DEMO_PUBLIC_TOKEN, Sandbox, SandboxConfig};
 use reqwest::redirect::Policy;
@@ -23,23 +23,6 @@ const API_KEY: &str = "api-key-never-logged-0123456789abcdef";
 const CHECKOUT_SECRET: &str = "checkout-secret-never-logged-0123456789abcdef";
 const PATH_SECRET: &str = "path-secret-never-logged-0123456789";
 const NOTIFY_SECRET: &str = "notify-secret-never-logged-0123456789abcdef";
-
-/// `athm serve`, killed when dropped (also when the test panics).
-struct Serve(Child);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
 
 /// The value of the hidden input `name` in an HTML page.
 fn hidden(page: &str, name: &str) -> String {
@@ -69,50 +52,32 @@ async fn a_whole_payment_and_an_admin_session_log_no_secret() {
         .expect("the sandbox starts");
     let dir = tempfile::tempdir().expect("a directory");
     let database_url = format!("sqlite://{}/athm.db?mode=rwc", dir.path().display());
-    let (stdout, stderr) = (dir.path().join("stdout.log"), dir.path().join("stderr.log"));
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let _serve = Serve(
-        Command::new(env!("CARGO_BIN_EXE_athm"))
-            .arg("serve")
-            .env("ATHM_DATABASE_URL", &database_url)
-            .env("ATHM_PUBLIC_TOKEN", DEMO_PUBLIC_TOKEN)
-            .env("ATHM_PRIVATE_TOKEN", DEMO_PRIVATE_TOKEN)
-            .env("ATHM_PAYMENTS_URL", sandbox.base_url())
-            .env("ATHM_WWW_URL", sandbox.base_url())
-            .env("ATHM_LISTEN", format!("127.0.0.1:{port}"))
-            .env("ATHM_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("ATHM_API_KEYS", API_KEY)
-            .env("ATHM_CHECKOUT_SECRET", CHECKOUT_SECRET)
-            .env("ATHM_WEBHOOK_PATH_SECRET", PATH_SECRET)
-            .env("ATHM_NOTIFY_URLS", "http://127.0.0.1:9/events")
-            .env("ATHM_NOTIFY_SECRET", NOTIFY_SECRET)
-            .env("ATHM_NOTIFY_TIMEOUT_SECS", "1")
-            .env("ATHM_LOG", "debug")
-            .stdout(std::fs::File::create(&stdout).expect("stdout file"))
-            .stderr(std::fs::File::create(&stderr).expect("stderr file"))
-            .stdin(Stdio::null())
-            .spawn()
-            .expect("athm serve starts"),
-    );
+    let sandbox_url = sandbox.base_url();
+    let serve = support::Serve::start(
+        dir.path(),
+        &[
+            ("ATHM_DATABASE_URL", &database_url),
+            ("ATHM_PUBLIC_TOKEN", DEMO_PUBLIC_TOKEN),
+            ("ATHM_PRIVATE_TOKEN", DEMO_PRIVATE_TOKEN),
+            ("ATHM_PAYMENTS_URL", &sandbox_url),
+            ("ATHM_WWW_URL", &sandbox_url),
+            ("ATHM_ADMIN_PASSWORD", ADMIN_PASSWORD),
+            ("ATHM_API_KEYS", API_KEY),
+            ("ATHM_CHECKOUT_SECRET", CHECKOUT_SECRET),
+            ("ATHM_WEBHOOK_PATH_SECRET", PATH_SECRET),
+            ("ATHM_NOTIFY_URLS", "http://127.0.0.1:9/events"),
+            ("ATHM_NOTIFY_SECRET", NOTIFY_SECRET),
+            ("ATHM_NOTIFY_TIMEOUT_SECS", "1"),
+            ("ATHM_LOG", "debug"),
+        ],
+    )
+    .await;
+    let base = serve.base.clone();
     let http = reqwest::Client::builder()
         .redirect(Policy::none())
         .timeout(Duration::from_secs(30))
         .build()
         .expect("a client");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !http
-        .get(format!("{base}/healthz"))
-        .send()
-        .await
-        .is_ok_and(|a| a.status().is_success())
-    {
-        assert!(
-            Instant::now() < deadline,
-            "athm serve did not become healthy"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 
     // A whole payment through the checkout API.
     let json = |answer: reqwest::Response| async move {
@@ -255,9 +220,7 @@ async fn a_whole_payment_and_an_admin_session_log_no_secret() {
     let auth_token: Option<String> = row.try_get_by_index(0).expect("a column");
     tokio::time::sleep(Duration::from_millis(500)).await;
 
-    let logs = [&stdout, &stderr]
-        .map(|path| std::fs::read_to_string(path).expect("the logs"))
-        .join("\n");
+    let logs = [serve.stdout(), serve.stderr()].join("\n");
     let mut secrets = vec![
         ("the private token", DEMO_PRIVATE_TOKEN.to_string()),
         ("the admin password", ADMIN_PASSWORD.into()),

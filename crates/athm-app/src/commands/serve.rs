@@ -9,6 +9,7 @@ use crate::{AppError, Settings};
 pub(crate) async fn serve(settings: Settings) -> Result<ExitCode, AppError> {
     let prefix = settings.normalized_prefix();
     let webhook_secret = settings.webhook_path_secret.is_some();
+    let admin_enabled = settings.admin_password()?.is_some();
     let app = Application::build(settings).await?;
     let base = format!("http://{}", app.local_addr()?);
     println!("athm is listening on {base}");
@@ -20,7 +21,13 @@ pub(crate) async fn serve(settings: Settings) -> Result<ExitCode, AppError> {
             println!("{line}");
         }
     }
-    println!("  admin pages:       {base}{prefix}/admin");
+    if admin_enabled {
+        println!("  admin pages:       {base}{prefix}/admin");
+    } else {
+        println!(
+            "  admin pages:       disabled (set ATHM_ADMIN_PASSWORD to enable {prefix}/admin)"
+        );
+    }
     // The path secret, when set, is not printed.
     let receiver = if webhook_secret {
         "/webhook/<secret>"
