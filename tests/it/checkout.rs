@@ -53,6 +53,33 @@ async fn health_check_fails_when_the_database_refuses_writes() {
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
 
+/// Status reads are bounded: 400 reads at once from one session cost ATH
+/// Móvil a handful of findPayment calls (one per payment per second), not
+/// 400; a change at ATH Móvil still shows on the next poll a second later.
+#[tokio::test]
+async fn a_flood_of_status_reads_costs_ath_movil_one_call_a_second() {
+    let app = spawn_app().await;
+    let started = app.start_ten_dollar_payment().await;
+    let before = app.sandbox.faults().calls(athm_sandbox::Operation::Find);
+    let began = std::time::Instant::now();
+
+    let answers =
+        futures_util::future::join_all((0..400).map(|_| app.status(started.id, &started.session)))
+            .await;
+
+    let took = began.elapsed();
+    assert!(answers.iter().all(|a| a.status() == StatusCode::OK));
+    let calls = app.sandbox.faults().calls(athm_sandbox::Operation::Find) - before;
+    let bound = u32::try_from(took.as_secs()).unwrap_or(u32::MAX) + 2;
+    assert!(
+        calls <= bound,
+        "{calls} findPayment calls for 400 reads in {took:?}"
+    );
+    app.confirm_in_sandbox(started.id);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(app.status_of(&started).await["status"], "CONFIRM");
+}
+
 #[tokio::test]
 async fn metrics_count_the_payments_initiated() {
     let app = spawn_app().await;

@@ -105,6 +105,7 @@ struct Armed {
 pub struct Faults {
     armed: Mutex<HashMap<Operation, Armed>>,
     fired: Mutex<HashMap<Operation, u32>>,
+    calls: Mutex<HashMap<Operation, u32>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -144,8 +145,15 @@ impl Faults {
         lock(&self.fired).get(&operation).copied().unwrap_or(0)
     }
 
-    /// The fault for one call of `operation`, counting it down.
+    /// How many calls of `operation` arrived so far (with or without a
+    /// fault): what a merchant's rate limit at ATH Móvil would count.
+    pub fn calls(&self, operation: Operation) -> u32 {
+        lock(&self.calls).get(&operation).copied().unwrap_or(0)
+    }
+
+    /// The fault for one call of `operation`, counting it down; counts the call.
     pub(crate) fn take(&self, operation: Operation) -> Option<Fault> {
+        *lock(&self.calls).entry(operation).or_insert(0) += 1;
         let mut armed = lock(&self.armed);
         let entry = armed.get_mut(&operation)?;
         let fault = entry.fault.clone();

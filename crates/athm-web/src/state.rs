@@ -8,6 +8,7 @@ use athm_domain::ports::Store;
 use athm_domain::services::{PaymentService, ProcessOutcome, WebhookProcessor};
 use athm_domain::webhook::WebhookEvent;
 
+use crate::checkout::StatusReads;
 use crate::config::WebConfig;
 use crate::ingest::WebhookIngest;
 use crate::metrics::Metrics;
@@ -41,6 +42,7 @@ pub struct AppState {
     metrics: Arc<Metrics>,
     per_ip: Arc<FixedWindow>,
     per_phone: Arc<FixedWindow>,
+    status_reads: Arc<StatusReads>,
     /// Webhook ingestion (the group-commit writer and the processing worker).
     ingest: WebhookIngest,
 }
@@ -78,6 +80,7 @@ impl AppState {
             metrics,
             per_ip: Arc::new(per_ip),
             per_phone: Arc::new(per_phone),
+            status_reads: Arc::default(),
             ingest,
         }
     }
@@ -94,6 +97,11 @@ impl AppState {
             Some(hook),
         );
         self
+    }
+
+    /// The bounded status reads of `GET /api/status`.
+    pub(crate) fn status_reads(&self) -> &StatusReads {
+        &self.status_reads
     }
 
     /// The payment use cases.

@@ -53,6 +53,15 @@ impl PaymentService {
         Ok((payment, auth_token))
     }
 
+    /// The payment as recorded here, without asking ATH Móvil (a read that
+    /// [`PaymentService::sync_status`] made a moment ago is still true).
+    ///
+    /// # Errors
+    /// [`PaymentError::NotFound`] for a payment not recorded here; store failures.
+    pub async fn stored(&self, ecommerce_id: &EcommerceId) -> Result<Payment, PaymentError> {
+        Ok(self.load(ecommerce_id).await?.payment)
+    }
+
     /// Asks ATH Móvil for the payment's status, without changing anything here.
     ///
     /// # Errors

@@ -199,15 +199,23 @@ fn observed<T>(
     Ok(result?)
 }
 
-/// `GET /api/status?ecommerce_id=…`: the payment, synced with ATH Móvil.
+/// `GET /api/status?ecommerce_id=…`: the payment, synced with ATH Móvil
+/// (at most once a second per payment, see [`StatusReads`](super::StatusReads)).
 pub(crate) async fn status(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(query): Query<PaymentRef>,
 ) -> Result<axum::Json<PaymentView>, ApiError> {
     let id = authorized_id(&state, query.ecommerce_id.as_deref(), &headers)?;
-    let result = state.payments().sync_status(&id).await;
-    let payment = observed(&state, "findPayment", result)?;
+    let sync = || async {
+        let result = state.payments().sync_status(&id).await;
+        observed(&state, "findPayment", result)
+    };
+    let stored = || async {
+        let result = state.payments().stored(&id).await;
+        Ok::<_, ApiError>(result?)
+    };
+    let payment = state.status_reads().read(&id, sync, stored).await?;
     Ok(axum::Json(PaymentView::from(&payment)))
 }
 

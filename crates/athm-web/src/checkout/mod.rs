@@ -10,11 +10,13 @@
 mod handlers;
 mod model;
 mod session;
+mod status;
 mod token;
 
 pub(crate) use handlers::{authorize, cancel, create, initiate, phone, status};
 pub use model::{Checkout, CheckoutRequest};
 pub use session::{SESSION_HEADER, session_token, verify_session};
+pub(crate) use status::StatusReads;
 pub use token::{TokenError, sign_checkout, sign_checkout_until, verify_checkout};
 
 use hmac::{Hmac, Mac};

@@ -48,6 +48,8 @@ async fn a_customer_pays_a_server_bound_checkout_from_initiation_to_completion()
     );
 
     app.confirm(&id);
+    // Status reads ask ATH Móvil at most once a second per payment.
+    tokio::time::sleep(std::time::Duration::from_millis(1050)).await;
     let confirmed = app
         .get(&format!("/athm/api/status?ecommerce_id={id}"), &auth)
         .await;
