@@ -30,6 +30,32 @@ async fn health_check_answers_ok() {
     assert_eq!(json_body(response).await["status"], "ok");
 }
 
+/// With an https public URL every answer (API, pages, health) carries
+/// Strict-Transport-Security; without one, none does (it would pin a
+/// browser to https on a plain-HTTP development machine).
+#[tokio::test]
+async fn an_https_public_url_turns_on_strict_transport_security() {
+    for (extra, expected) in [
+        (
+            &["--public-url", "https://shop.example"][..],
+            Some("max-age=31536000"),
+        ),
+        (&[][..], None),
+    ] {
+        let app = spawn_app_with(extra).await;
+        for path in ["/healthz", "/athm/admin/login", "/"] {
+            let answer = app
+                .client
+                .get(format!("{}{path}", app.address))
+                .send()
+                .await
+                .expect("an answer");
+            let hsts = answer.headers().get("strict-transport-security");
+            assert_eq!(hsts.and_then(|v| v.to_str().ok()), expected, "{path}");
+        }
+    }
+}
+
 /// A database that answers but refuses writes (here a SQLite file opened
 /// read-only) is not healthy: `/healthz` answers 503, where it said ok
 /// while every write answered 500.

@@ -140,7 +140,14 @@ impl Application {
             sandbox.as_ref(),
             listener.local_addr()?,
         );
-        let router = athm_web::mount(state, &prefix).merge(faces);
+        let mut router = athm_web::mount(state, &prefix).merge(faces);
+        if settings
+            .public_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("https://"))
+        {
+            router = athm_web::strict_transport(router);
+        }
         Ok(Self {
             listener,
             router,

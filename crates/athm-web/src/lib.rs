@@ -56,6 +56,7 @@ pub use checkout::{
 pub use config::{ConfigError, Secret, WebConfig, WebhookProcessing};
 pub use error::ApiError;
 pub use metrics::Metrics;
+pub use middleware::strict_transport;
 pub use net::{IpNet, IpNetError};
 pub use rate_limit::FixedWindow;
 pub use state::{AppState, WebhookHook, WebhookNotice};

@@ -9,6 +9,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -41,6 +42,16 @@ pub(crate) fn layered(router: Router<AppState>, state: &AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .with_state(state.clone())
+}
+
+/// `router` with `Strict-Transport-Security` (one year, subdomains not
+/// included) on every answer: for a service whose public URL is https, so
+/// that a browser that once reached it never again speaks plain HTTP to it.
+pub fn strict_transport(router: Router) -> Router {
+    router.layer(SetResponseHeaderLayer::if_not_present(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static("max-age=31536000"),
+    ))
 }
 
 /// The span of one request: its method and its route as declared
