@@ -7,6 +7,7 @@ use axum::http::header;
 use axum::http::request::Parts;
 use sha2::{Digest, Sha256};
 
+use crate::config::WebConfig;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -71,14 +72,11 @@ impl ClientAddr {
     pub const UNKNOWN: &'static str = "unknown";
 }
 
-impl FromRequestParts<AppState> for ClientAddr {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        if state.config().trust_forwarded_for
+impl ClientAddr {
+    /// The client's address of a request, read as `config` says (the
+    /// trusted proxy's `X-Forwarded-For` entry, else the socket's peer).
+    pub(crate) fn of(parts: &Parts, config: &WebConfig) -> Self {
+        if config.trust_forwarded_for
             && let Some(last) = parts
                 .headers
                 .get_all("x-forwarded-for")
@@ -88,13 +86,24 @@ impl FromRequestParts<AppState> for ClientAddr {
                 .map(str::trim)
                 .rfind(|v| !v.is_empty())
         {
-            return Ok(Self(last.to_string()));
+            return Self(last.to_string());
         }
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map_or_else(|| Self::UNKNOWN.to_string(), |c| c.0.ip().to_string());
-        Ok(Self(peer))
+        Self(peer)
+    }
+}
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self::of(parts, state.config()))
     }
 }
 

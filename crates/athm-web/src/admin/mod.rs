@@ -45,6 +45,9 @@ pub use session::SESSION_COOKIE;
 /// refund money, and logins are only throttled, not locked out.
 pub const MIN_PASSWORD_CHARS: usize = 12;
 
+/// How many times the per-client login limit all clients together get.
+const ALL_CLIENTS_FACTOR: u32 = 10;
+
 /// Settings of the admin pages.
 #[derive(Clone)]
 pub struct AdminConfig {
@@ -54,7 +57,9 @@ pub struct AdminConfig {
     pub secure_cookies: bool,
     /// How long a login lasts.
     pub session_ttl: Duration,
-    /// Failed and successful logins allowed per client address per minute.
+    /// Failed and successful logins allowed per client address per minute
+    /// (the client address read through the trusted proxy, as the API's
+    /// limits); all clients together get ten times as many.
     pub logins_per_minute: u32,
     /// The gateway the "install webhook" action subscribes with, if any.
     pub gateway: Option<Arc<dyn AthmGateway>>,
@@ -124,7 +129,10 @@ pub(crate) struct AdminState {
     pub base: Arc<str>,
     /// `{prefix}`.
     pub prefix: Arc<str>,
+    /// Login attempts per client address.
     pub logins: Arc<FixedWindow>,
+    /// Login attempts of all clients together (key [`session::ALL_CLIENTS`]).
+    pub all_logins: Arc<FixedWindow>,
 }
 
 impl AdminState {
@@ -149,6 +157,10 @@ pub fn router(state: AppState, config: AdminConfig, prefix: &str) -> Router {
     let admin = AdminState {
         logins: Arc::new(FixedWindow::new(
             config.logins_per_minute,
+            Duration::from_secs(60),
+        )),
+        all_logins: Arc::new(FixedWindow::new(
+            config.logins_per_minute.saturating_mul(ALL_CLIENTS_FACTOR),
             Duration::from_secs(60),
         )),
         app: state,

@@ -7,11 +7,10 @@
 //!
 //! Every comparison of a secret runs in constant time (HMAC verification).
 
-use std::net::SocketAddr;
 use std::time::Instant;
 
 use axum::Form;
-use axum::extract::{ConnectInfo, FromRequestParts, OptionalFromRequestParts, State};
+use axum::extract::{FromRequestParts, OptionalFromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -24,8 +23,12 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::{AdminState, Ctx};
+use crate::auth::ClientAddr;
 use crate::config::Secret;
 use crate::pages::{self, cookie};
+
+/// The key of the login limit of all clients together.
+pub(crate) const ALL_CLIENTS: &str = "*";
 
 /// The name of the admin session cookie.
 pub const SESSION_COOKIE: &str = "athm_admin";
@@ -254,11 +257,13 @@ pub(crate) async fn login(
     ) {
         return ctx.message(StatusCode::FORBIDDEN, None, t.csrf_failed);
     }
-    let peer = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string());
-    if state.logins.check(&peer, Instant::now()).is_err() {
+    // Per client (through the trusted proxy, as the API's limits), then a
+    // ceiling for all clients together: one address cannot lock out others.
+    let peer = ClientAddr::of(&parts, state.app.config()).0;
+    let now = Instant::now();
+    let throttled = state.logins.check(&peer, now).is_err()
+        || state.all_logins.check(ALL_CLIENTS, now).is_err();
+    if throttled {
         let body = login_form(&ctx, &state, &login_nonce, &next, Some(t.too_many_attempts));
         return ctx.page(StatusCode::TOO_MANY_REQUESTS, t.login_title, None, body);
     }

@@ -112,3 +112,70 @@ async fn the_unlinked_page_lists_transactions_made_elsewhere_filters_them_and_ne
         "every admin page links to it"
     );
 }
+
+/// One login attempt with `password` from client `address` (behind the
+/// trusted proxy, which names it in `X-Forwarded-For`); the answer's status.
+async fn login_from(router: &axum::Router, address: &str, password: &str) -> StatusCode {
+    let page = router
+        .clone()
+        .oneshot(request(
+            Method::GET,
+            "/athm/admin/login",
+            Body::empty(),
+            &[],
+        ))
+        .await
+        .expect("infallible");
+    let cookie = crate::helpers::cookies(&page);
+    let body = axum::body::to_bytes(page.into_body(), 1 << 20)
+        .await
+        .expect("a body");
+    let body = String::from_utf8(body.to_vec()).expect("utf-8");
+    let csrf = crate::helpers::hidden(&body, "csrf").expect("a CSRF token");
+    let form = format!("csrf={csrf}&password={password}&next=");
+    let post = axum::http::Request::builder()
+        .method(Method::POST)
+        .uri("/athm/admin/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, cookie)
+        .header("x-forwarded-for", format!("198.51.100.7, {address}"))
+        .body(Body::from(form))
+        .expect("a request");
+    let answer = router.clone().oneshot(post).await.expect("infallible");
+    answer.status()
+}
+
+/// Behind the trusted proxy, one client's wrong guesses lock out that
+/// client only (10 a minute), and all clients together are held to ten
+/// times as many: the 101st attempt of the minute is refused, whoever makes it.
+#[tokio::test]
+async fn login_throttling_is_per_real_client_with_a_ceiling_for_all() {
+    let mut config = crate::helpers::test_config();
+    config.trust_forwarded_for = true;
+    let router = crate::helpers::spawn_with(config).await.with_admin();
+
+    for _ in 0..10 {
+        let status = login_from(&router, "203.0.113.1", "wrong guess").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let locked = login_from(&router, "203.0.113.1", ADMIN_PASSWORD).await;
+    assert_eq!(
+        locked,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the guesser is throttled"
+    );
+    let other = login_from(&router, "203.0.113.2", ADMIN_PASSWORD).await;
+    assert_eq!(other, StatusCode::SEE_OTHER, "another client still logs in");
+
+    // 11 counted so far; 89 more from other clients reach the ceiling of 100.
+    for n in 0..89 {
+        let status = login_from(&router, &format!("192.0.2.{}", n / 9), "wrong guess").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {n}");
+    }
+    let fresh = login_from(&router, "192.0.2.200", ADMIN_PASSWORD).await;
+    assert_eq!(
+        fresh,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the ceiling for all clients"
+    );
+}
