@@ -180,10 +180,7 @@ impl Application {
             sandbox,
             workers,
         } = self;
-        let app = router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+        athm_web::serve(listener, router, shutdown_signal()).await?;
         workers.shutdown().await;
         if let Some(sandbox) = sandbox {
             sandbox.shutdown().await;

@@ -45,6 +45,7 @@ mod middleware;
 mod net;
 mod pages;
 mod rate_limit;
+mod serve;
 mod state;
 pub mod webhook;
 
@@ -59,6 +60,7 @@ pub use metrics::Metrics;
 pub use middleware::strict_transport;
 pub use net::{IpNet, IpNetError};
 pub use rate_limit::FixedWindow;
+pub use serve::{HEADER_READ_TIMEOUT, serve};
 pub use state::{AppState, WebhookHook, WebhookNotice};
 
 use axum::Router;

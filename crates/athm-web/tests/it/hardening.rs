@@ -200,3 +200,67 @@ async fn a_body_nested_deeper_than_the_limit_is_stored_malformed_and_answered_20
         events[0].error
     );
 }
+
+/// `athm_web::serve` over a real socket: a request gets the peer's address
+/// as `ConnectInfo`; a client that sends half a request's headers is cut
+/// off after `HEADER_READ_TIMEOUT`, not held open forever (`axum::serve`
+/// sets no timer, so hyper's header timeout never fires there).
+#[tokio::test]
+async fn serve_cuts_off_a_client_that_never_finishes_its_headers() {
+    use std::time::{Duration, Instant};
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let router = axum::Router::new().route(
+        "/peer",
+        axum::routing::get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move {
+            peer.ip().to_string()
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let addr = listener.local_addr().expect("its address");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(athm_web::serve(listener, router, async {
+        let _ = stopped.await;
+    }));
+
+    let mut whole = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    whole
+        .write_all(b"GET /peer HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("a request");
+    let mut answer = String::new();
+    whole.read_to_string(&mut answer).await.expect("an answer");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answer.ends_with("127.0.0.1"),
+        "the peer as ConnectInfo: {answer}"
+    );
+
+    let mut slow = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    slow.write_all(b"GET /peer HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("half the headers");
+    let began = Instant::now();
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(
+        athm_web::HEADER_READ_TIMEOUT + Duration::from_secs(5),
+        slow.read_to_end(&mut rest),
+    )
+    .await;
+    assert!(
+        read.is_ok(),
+        "the half-sent request was still open after {:?}",
+        began.elapsed()
+    );
+    assert!(
+        began.elapsed() >= athm_web::HEADER_READ_TIMEOUT - Duration::from_secs(1),
+        "cut off too early: {:?}",
+        began.elapsed()
+    );
+
+    let _ = stop.send(());
+    server.await.expect("the server task").expect("served");
+}
