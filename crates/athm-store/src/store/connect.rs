@@ -32,11 +32,20 @@ pub(super) async fn connect(url: &str) -> Result<SqlStore, StoreError> {
     let server =
         url.starts_with("postgres:") || url.starts_with("postgresql:") || url.starts_with("mysql:");
     if !server && !url.starts_with("sqlite:") {
-        let url = redact(url);
+        // A plain file name is shown with the URL it probably meant;
+        // anything else (it may hold a password) is not shown.
+        let file_like =
+            !url.is_empty() && !url.chars().any(|c| c.is_whitespace() || "@:=;".contains(c));
+        let given = if file_like {
+            format!(
+                "{url:?} names no kind of database: for a SQLite file write sqlite://{url}?mode=rwc"
+            )
+        } else {
+            "names no kind of database (it is not shown: it may hold a password)".to_string()
+        };
         return Err(connect_error(format!(
-            "the database URL {url:?} names no kind of database: for a SQLite file write \
-             sqlite://{url}?mode=rwc; for a server postgres://user@host/database or \
-             mysql://user@host/database"
+            "the database URL {given}; for a SQLite file write sqlite://path/athm.db?mode=rwc, \
+             for a server postgres://user@host/database or mysql://user@host/database"
         )));
     }
     if server {
@@ -189,17 +198,30 @@ fn sqlite_options(url: &str, connections: u32, kept: bool) -> ConnectOptions {
     options
 }
 
-/// `url` without its password, for messages.
+/// `url` for messages: its kind, user, host and path, never a password.
+/// The user's password is replaced by `***` (the last `@` ends the user
+/// part, so a password holding `@` or `/` is hidden whole); a server URL's
+/// query is dropped (sqlx reads `?password=` too); text with no `kind://`
+/// is not shown at all, as it may be a password-bearing string of another
+/// form.
 pub(crate) fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
+        return "(not shown)".to_string();
     };
-    match rest.split_once('@') {
-        Some((user_info, host)) => {
-            let user = user_info.split(':').next().unwrap_or_default();
-            format!("{scheme}://{user}:***@{host}")
-        }
-        None => url.to_string(),
+    let (rest, query) = rest
+        .split_once('?')
+        .map_or((rest, None), |(r, q)| (r, Some(q)));
+    let rest = match rest.rsplit_once('@') {
+        Some((user_info, host)) => match user_info.split_once(':') {
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => format!("{user_info}@{host}"),
+        },
+        None => rest.to_string(),
+    };
+    match query {
+        Some(query) if scheme == "sqlite" => format!("{scheme}://{rest}?{query}"),
+        Some(_) => format!("{scheme}://{rest}?…"),
+        None => format!("{scheme}://{rest}"),
     }
 }
 
@@ -209,11 +231,26 @@ mod tests {
 
     #[test]
     fn urls_lose_their_password_in_messages() {
-        assert_eq!(
-            redact("postgres://athm:s3cret@db:5432/athm"),
-            "postgres://athm:***@db:5432/athm"
-        );
-        assert_eq!(redact("sqlite://athm.db"), "sqlite://athm.db");
+        let cases = [
+            (
+                "postgres://athm:s3cret@db:5432/athm",
+                "postgres://athm:***@db:5432/athm",
+            ),
+            (
+                "postgres://athm:p@ss/w0rd@db/athm",
+                "postgres://athm:***@db/athm",
+            ),
+            (
+                "postgres://athm@db/athm?password=s3cret",
+                "postgres://athm@db/athm?…",
+            ),
+            ("mysql://root@db/athm", "mysql://root@db/athm"),
+            ("athm:s3cret@db/athm", "(not shown)"),
+            ("sqlite://athm.db?mode=rwc", "sqlite://athm.db?mode=rwc"),
+        ];
+        for (url, shown) in cases {
+            assert_eq!(redact(url), shown, "{url}");
+        }
     }
 
     #[test]
