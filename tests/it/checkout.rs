@@ -106,6 +106,57 @@ async fn a_flood_of_status_reads_costs_ath_movil_one_call_a_second() {
     assert_eq!(app.status_of(&started).await["status"], "CONFIRM");
 }
 
+/// An authorization whose answer was lost may have completed the payment:
+/// the very next status read asks ATH Móvil (not the second-old database
+/// row), so the page sees COMPLETED and does not tell the customer it failed.
+#[tokio::test]
+async fn the_status_after_a_lost_authorization_answer_asks_ath_movil() {
+    let app = spawn_app().await;
+    let started = app.start_ten_dollar_payment().await;
+    app.confirm_in_sandbox(started.id);
+    assert_eq!(app.status_of(&started).await["status"], "CONFIRM");
+    app.sandbox.faults().set(
+        athm_sandbox::Operation::Authorize,
+        athm_sandbox::Fault::AnswerLost,
+        Some(1),
+    );
+
+    let lost = app.authorize(started.id, &started.session).await;
+
+    assert_ne!(lost.status(), StatusCode::OK, "the answer was lost");
+    assert_eq!(app.status_of(&started).await["status"], "COMPLETED");
+}
+
+/// While ATH Móvil refuses findPayment (rate-limited), a flood of status
+/// reads still costs about one attempt a second, not one per read: the
+/// readers waiting behind a failed attempt are answered from the database.
+#[tokio::test]
+async fn a_flood_of_status_reads_while_ath_movil_fails_stays_bounded() {
+    let app = spawn_app().await;
+    let started = app.start_ten_dollar_payment().await;
+    app.sandbox.faults().set(
+        athm_sandbox::Operation::Find,
+        athm_sandbox::Fault::RateLimited {
+            retry_after_secs: 1,
+        },
+        None,
+    );
+    let before = app.sandbox.faults().calls(athm_sandbox::Operation::Find);
+    let began = std::time::Instant::now();
+
+    futures_util::future::join_all((0..100).map(|_| app.status(started.id, &started.session)))
+        .await;
+
+    let took = began.elapsed();
+    let calls = app.sandbox.faults().calls(athm_sandbox::Operation::Find) - before;
+    // Each attempt may be retried by the client (at most 3 calls).
+    let bound = 3 * (u32::try_from(took.as_secs()).unwrap_or(u32::MAX) + 2);
+    assert!(
+        calls <= bound,
+        "{calls} findPayment calls for 100 reads in {took:?}"
+    );
+}
+
 #[tokio::test]
 async fn metrics_count_the_payments_initiated() {
     let app = spawn_app().await;

@@ -227,6 +227,7 @@ pub(crate) async fn authorize(
 ) -> Result<axum::Json<PaymentView>, ApiError> {
     let id = authorized_id(&state, body.ecommerce_id.as_deref(), &headers)?;
     let result = state.payments().authorize(&id).await;
+    state.status_reads().forget(&id);
     let payment = observed(&state, "authorization", result)?;
     tracing::info!(ecommerce_id = %id, status = %payment.status, "payment authorized");
     Ok(axum::Json(PaymentView::from(&payment)))
@@ -240,6 +241,7 @@ pub(crate) async fn cancel(
 ) -> Result<axum::Json<PaymentView>, ApiError> {
     let id = authorized_id(&state, body.ecommerce_id.as_deref(), &headers)?;
     let result = state.payments().cancel(&id).await;
+    state.status_reads().forget(&id);
     let payment = observed(&state, "cancel", result)?;
     Ok(axum::Json(PaymentView::from(&payment)))
 }
@@ -257,6 +259,7 @@ pub(crate) async fn phone(
     };
     limit_phone(&state, &phone)?;
     let result = state.payments().update_phone_number(&id, phone).await;
+    state.status_reads().forget(&id);
     let payment = observed(&state, "updatePhoneNumber", result)?;
     Ok(axum::Json(PaymentView::from(&payment)))
 }

@@ -32,8 +32,9 @@ pub(crate) struct StatusReads {
 impl StatusReads {
     /// The status of `id`: `stored`'s when ATH Móvil was asked less than
     /// [`FRESH_FOR`] ago, else `sync`'s, run by one reader while the others
-    /// of that payment wait for it. A failed sync does not count: the next
-    /// read asks again.
+    /// of that payment wait for it. A failed sync counts too: while ATH
+    /// Móvil fails (or rate-limits), waiting readers get the database's
+    /// answer instead of asking again one by one.
     pub(crate) async fn read<S, SF, L, LF, E>(
         &self,
         id: &EcommerceId,
@@ -59,8 +60,21 @@ impl StatusReads {
             drop(asked);
             return stored().await;
         }
-        let payment = sync().await?;
+        let result = sync().await;
+        // When the attempt ended, not began: an attempt that took seconds
+        // (ATH Móvil slow, or rate-limiting and retried) still spares the
+        // readers that waited for it.
         *asked = Some(Instant::now());
-        Ok(payment)
+        result
+    }
+
+    /// Makes the next read of `id` ask ATH Móvil: after an authorization,
+    /// a cancel or a phone change, whatever their outcome (an answer lost
+    /// on the way may hide a completed payment that only findPayment shows).
+    pub(crate) fn forget(&self, id: &EcommerceId) {
+        self.slots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(id);
     }
 }
