@@ -60,9 +60,11 @@ impl Amount {
 
     /// Parses an amount a person or a merchant's system gives for money to
     /// move (a refund, a payment's total): like [`Amount::parse_field`], but
-    /// more than two decimal places (`1.234`) are refused, not rounded, so
-    /// no amount is ever charged or refunded other than the one asked for.
-    /// Trailing zeros are fine (`1.230`).
+    /// a fraction of a cent (`1.234`) is refused, not rounded, so no amount
+    /// is ever charged or refunded other than the one asked for. Trailing
+    /// zeros are fine (`1.230`), and so is binary floating-point noise
+    /// within a millionth of a dollar of a whole cent (`59.970000000000006`,
+    /// what JavaScript's `3 * 19.99` gives), which is taken as that cent.
     ///
     /// # Errors
     /// [`FieldError`] naming `field` for text that is no amount, a negative
@@ -75,7 +77,8 @@ impl Amount {
     /// ```
     pub fn parse_exact(field: &'static str, text: &str) -> Result<Self, FieldError> {
         let value = decimal(field, text)?;
-        if value.normalize().scale() > 2 {
+        let cents = value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+        if (value - cents).abs() >= FLOAT_NOISE {
             return Err(FieldError::new(
                 field,
                 Problem::Format {
@@ -129,6 +132,10 @@ impl From<Amount> for Decimal {
         amount.0
     }
 }
+
+/// The most an amount may differ from a whole cent and still be taken as
+/// that cent by [`Amount::parse_exact`]: binary floating-point noise.
+const FLOAT_NOISE: Decimal = Decimal::from_parts(1, 0, 0, false, 6);
 
 /// Reads decimal text (`"3.00"`, `"3"`, `"1e2"`), naming `field` when it is none.
 fn decimal(field: &'static str, text: &str) -> Result<Decimal, FieldError> {
@@ -227,7 +234,7 @@ mod tests {
 
     #[test]
     fn an_exact_amount_refuses_a_fraction_of_a_cent() {
-        for text in ["1.234", "0.001", "1.2349", "1e-3"] {
+        for text in ["1.234", "0.001", "1.2349", "1e-3", "1.00001"] {
             let error = Amount::parse_exact("amount", text).unwrap_err();
             assert!(
                 error.to_string().contains("two decimal places"),
@@ -239,6 +246,8 @@ mod tests {
             ("1.230", "1.23"),
             ("7", "7.00"),
             ("1e2", "100.00"),
+            ("59.970000000000006", "59.97"),
+            ("0.30000000000000004", "0.30"),
         ] {
             assert_eq!(
                 Amount::parse_exact("amount", text).unwrap().to_string(),
