@@ -10,6 +10,7 @@ use athm_domain::webhook::WebhookEvent;
 
 use crate::checkout::StatusReads;
 use crate::config::WebConfig;
+use crate::health::HealthCheck;
 use crate::ingest::WebhookIngest;
 use crate::metrics::Metrics;
 use crate::rate_limit::FixedWindow;
@@ -43,6 +44,7 @@ pub struct AppState {
     per_ip: Arc<FixedWindow>,
     per_phone: Arc<FixedWindow>,
     status_reads: Arc<StatusReads>,
+    health: Arc<HealthCheck>,
     /// Webhook ingestion (the group-commit writer and the processing worker).
     ingest: WebhookIngest,
 }
@@ -81,6 +83,7 @@ impl AppState {
             per_ip: Arc::new(per_ip),
             per_phone: Arc::new(per_phone),
             status_reads: Arc::default(),
+            health: Arc::default(),
             ingest,
         }
     }
@@ -102,6 +105,11 @@ impl AppState {
     /// The bounded status reads of `GET /api/status`.
     pub(crate) fn status_reads(&self) -> &StatusReads {
         &self.status_reads
+    }
+
+    /// The single-flight check behind `/healthz`.
+    pub(crate) fn health(&self) -> &HealthCheck {
+        &self.health
     }
 
     /// The payment use cases.

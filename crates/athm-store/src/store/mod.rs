@@ -327,7 +327,8 @@ impl AdminQueries for SqlStore {
         self.db.ping().await.context("reach the database")?;
         // A write that changes no row, in a transaction rolled back: a
         // database that answers but refuses writes (a read-only file or
-        // URL, a read-only replica, a full disk on SQLite) is not healthy.
+        // URL, a read-only replica, a user that may only read) is not
+        // healthy. It writes no page, so a full disk goes unnoticed here.
         let turn = self.write_turn().await;
         let txn = self
             .begin_write(turn.as_deref())
