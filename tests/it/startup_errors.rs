@@ -53,6 +53,14 @@ async fn each_start_up_mistake_names_the_thing_and_the_fix() {
             ],
         ),
         (
+            vec!["--listen", "8000"],
+            vec!["8000", "ATHM_LISTEN", "host:port"],
+        ),
+        (
+            vec!["--public-token", "pk-live\n", "--private-token", "sk-live"],
+            vec!["ATHM_PUBLIC_TOKEN", "spaces or a line break"],
+        ),
+        (
             vec!["--database-url", "athm2.db"],
             vec!["athm2.db", "sqlite://athm2.db?mode=rwc"],
         ),

@@ -218,8 +218,25 @@ impl Settings {
     /// # Errors
     /// [`AppError::Config`] naming the variables that are set and missing.
     pub fn tokens(&self) -> Result<Option<(&str, &Secret)>, AppError> {
-        let public = self.public_token.as_deref().map(str::trim);
-        let private = self.private_token.as_ref().map(|s| s.expose().trim());
+        let padded = [
+            (
+                "ATHM_PUBLIC_TOKEN (--public-token)",
+                self.public_token.as_deref(),
+            ),
+            (
+                "ATHM_PRIVATE_TOKEN (--private-token)",
+                self.private_token.as_ref().map(Secret::expose),
+            ),
+        ]
+        .into_iter()
+        .find(|(_, value)| value.is_some_and(|v| !v.is_empty() && v.trim() != v));
+        if let Some((name, _)) = padded {
+            return Err(AppError::Config(format!(
+                "{name} has spaces or a line break around it (a copy and paste?): remove them"
+            )));
+        }
+        let public = self.public_token.as_deref();
+        let private = self.private_token.as_ref().map(Secret::expose);
         let custom_urls: Vec<&str> = [
             (
                 self.payments_url != DEFAULT_PAYMENTS_BASE_URL,

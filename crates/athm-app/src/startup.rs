@@ -77,13 +77,8 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, AppError> {
         let tokens = settings.tokens()?;
         let admin_password = settings.admin_password()?.cloned();
-        let store: Arc<dyn Store> = store(&settings).await?;
-        let sandbox = match tokens {
-            Some(_) => None,
-            None => Some(crate::sandbox::start(&settings).await?),
-        };
-        let gateway: Arc<dyn AthmGateway> =
-            gateway(&settings, sandbox.as_ref().map(|s| s.base_url()).as_deref())?;
+        // Bound first: a bad or busy address is reported before the
+        // database is touched or the sandbox started.
         let listener = TcpListener::bind(settings.listen.as_str())
             .await
             .map_err(|source| AppError::Listen {
@@ -91,6 +86,13 @@ impl Application {
                 setting: "ATHM_LISTEN / --listen",
                 source,
             })?;
+        let store: Arc<dyn Store> = store(&settings).await?;
+        let sandbox = match tokens {
+            Some(_) => None,
+            None => Some(crate::sandbox::start(&settings).await?),
+        };
+        let gateway: Arc<dyn AthmGateway> =
+            gateway(&settings, sandbox.as_ref().map(|s| s.base_url()).as_deref())?;
         let prefix = settings.normalized_prefix();
         if sandbox.is_some() {
             let url = format!(

@@ -19,6 +19,7 @@ use sea_orm::{ConnectionTrait, Database, Statement};
 use serde_json::{Value, json};
 
 const ADMIN_PASSWORD: &str = "admin-password-never-logged-4417";
+const WRONG_PASSWORD: &str = "mistyped-admin-password-9921";
 const API_KEY: &str = "api-key-never-logged-0123456789abcdef";
 const CHECKOUT_SECRET: &str = "checkout-secret-never-logged-0123456789abcdef";
 const PATH_SECRET: &str = "path-secret-never-logged-0123456789";
@@ -145,7 +146,8 @@ async fn a_whole_payment_and_an_admin_session_log_no_secret() {
 
     // The admin: a wrong password, then the right one, then a refund.
     let login = format!("{base}/athm/admin/login");
-    for password in ["wrong-password-guess", ADMIN_PASSWORD] {
+    let mut admin_session = String::new();
+    for password in [WRONG_PASSWORD, ADMIN_PASSWORD] {
         let page = http.get(&login).send().await.expect("login page");
         let cookie = cookies(&page);
         let csrf = hidden(&page.text().await.expect("a page"), "csrf");
@@ -161,6 +163,12 @@ async fn a_whole_payment_and_an_admin_session_log_no_secret() {
         }
         assert_eq!(answer.status(), reqwest::StatusCode::SEE_OTHER, "logged in");
         let cookie = cookies(&answer);
+        admin_session = cookie
+            .split("; ")
+            .filter_map(|pair| pair.split_once('=').map(|(_, value)| value))
+            .max_by_key(|value| value.len())
+            .expect("a session cookie")
+            .to_string();
         let payment = format!("{base}/athm/admin/payments/{id}");
         let page = http
             .get(&payment)
@@ -224,6 +232,8 @@ async fn a_whole_payment_and_an_admin_session_log_no_secret() {
     let mut secrets = vec![
         ("the private token", DEMO_PRIVATE_TOKEN.to_string()),
         ("the admin password", ADMIN_PASSWORD.into()),
+        ("a mistyped admin password", WRONG_PASSWORD.into()),
+        ("the admin's session cookie", admin_session),
         ("the API key", API_KEY.into()),
         ("the checkout secret", CHECKOUT_SECRET.into()),
         ("the webhook path secret", PATH_SECRET.into()),
