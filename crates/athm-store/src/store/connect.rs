@@ -105,46 +105,70 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// out"; this fails in seconds with the driver's own cause (refused,
 /// unknown host, no such database, wrong password).
 async fn probe(url: &str) -> Result<(), StoreError> {
+    let deadline = tokio::time::Instant::now() + CONNECT_TIMEOUT;
+    loop {
+        match tokio::time::timeout_at(deadline, connect_once(url)).await {
+            Ok(Ok(())) => return Ok(()),
+            // A server still starting (or refusing connections, or full)
+            // may be a moment early in a container's start: try again
+            // until the deadline; any other refusal is final.
+            Ok(Err(error))
+                if is_transient(&error) && tokio::time::Instant::now() + PROBE_RETRY < deadline =>
+            {
+                tokio::time::sleep(PROBE_RETRY).await;
+            }
+            Ok(Err(error)) => return Err(probe_failure(url, error)),
+            Err(_) => {
+                return Err(database(
+                    format!("connect to {}", redact(url)),
+                    DbErr::Conn(RuntimeErr::Internal(format!(
+                        "no answer within {} s",
+                        CONNECT_TIMEOUT.as_secs()
+                    ))),
+                ));
+            }
+        }
+    }
+}
+
+/// How long the probe waits before trying a transient failure again.
+const PROBE_RETRY: Duration = Duration::from_millis(250);
+
+/// One connection to the server of `url`, closed at once.
+async fn connect_once(url: &str) -> Result<(), sea_orm::sqlx::Error> {
     use sea_orm::sqlx::{Connection, MySqlConnection, PgConnection};
-    let action = || format!("connect to {}", redact(url));
-    // The server answered and refused (no such database, wrong password):
-    // its own words, not a reachability hint.
-    let fail = |e: sea_orm::sqlx::Error| match e.as_database_error() {
-        Some(refusal) => connect_error(format!(
-            "could not {}: the server refused: {}; check the URL's user, password and \
+    if url.starts_with("postgres") {
+        PgConnection::connect(url).await?.close().await
+    } else {
+        MySqlConnection::connect(url).await?.close().await
+    }
+}
+
+/// Whether a failed connection may succeed a moment later: the server is
+/// not listening yet, is starting up (PostgreSQL 57P03), or has no free
+/// connection (PostgreSQL 53300, MySQL 1040).
+fn is_transient(error: &sea_orm::sqlx::Error) -> bool {
+    match error.as_database_error() {
+        None => matches!(error, sea_orm::sqlx::Error::Io(_)),
+        Some(refusal) => matches!(
+            refusal.code().as_deref(),
+            Some("57P03" | "53300" | "1040" | "08004")
+        ),
+    }
+}
+
+/// The probe's failure as a sentence: a refusal in the server's own words
+/// (no such database, wrong password), or why it could not be reached.
+fn probe_failure(url: &str, error: sea_orm::sqlx::Error) -> StoreError {
+    let action = format!("connect to {}", redact(url));
+    match error.as_database_error() {
+        Some(refusal) if !is_transient(&error) => connect_error(format!(
+            "could not {action}: the server refused: {}; check the URL's user, password and \
              database (create the database if it does not exist)",
-            action(),
             refusal.message()
         )),
-        None => database(action(), DbErr::Conn(RuntimeErr::SqlxError(e.into()))),
-    };
-    let connected = tokio::time::timeout(CONNECT_TIMEOUT, async {
-        if url.starts_with("postgres") {
-            PgConnection::connect(url)
-                .await
-                .map_err(fail)?
-                .close()
-                .await
-                .map_err(fail)
-        } else {
-            MySqlConnection::connect(url)
-                .await
-                .map_err(fail)?
-                .close()
-                .await
-                .map_err(fail)
-        }
-    })
-    .await;
-    connected.unwrap_or_else(|_| {
-        Err(database(
-            action(),
-            DbErr::Conn(RuntimeErr::Internal(format!(
-                "no answer within {} s",
-                CONNECT_TIMEOUT.as_secs()
-            ))),
-        ))
-    })
+        _ => database(action, DbErr::Conn(RuntimeErr::SqlxError(error.into()))),
+    }
 }
 
 /// Opens a pool (boxed: sqlx's connect future is deep, and a store opens up to two).
