@@ -5,16 +5,16 @@
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use athm_app::{Application, Cli};
+use athm_app::{AppError, Application, Cli};
 use clap::Parser;
+use tempfile::TempDir;
 
 use crate::helpers::database_url;
 
-/// Builds `athm serve` with `flags` (a fresh SQLite file unless they name a
-/// database, ports chosen by the system unless they name one); the error.
-async fn refused(flags: &[&str]) -> (String, Duration) {
-    let dir = tempfile::tempdir().expect("a directory");
-    let url = database_url(&dir);
+/// Builds `athm serve` with `flags`, over a fresh SQLite file in `dir` and
+/// ports chosen by the system unless the flags name their own.
+async fn build(dir: &TempDir, flags: &[&str]) -> Result<Application, AppError> {
+    let url = database_url(dir);
     let mut args = vec!["athm", "serve"];
     for (flag, default) in [
         ("--database-url", url.as_str()),
@@ -27,8 +27,14 @@ async fn refused(flags: &[&str]) -> (String, Duration) {
     }
     args.extend(flags);
     let cli = Cli::try_parse_from(&args).expect("the command line parses");
+    Application::build(cli.settings).await
+}
+
+/// The message `athm serve` with `flags` stops with, and how long it took.
+async fn refused(flags: &[&str]) -> (String, Duration) {
+    let dir = tempfile::tempdir().expect("a directory");
     let started = Instant::now();
-    match Application::build(cli.settings).await {
+    match build(&dir, flags).await {
         Ok(_) => panic!("{flags:?} started"),
         Err(error) => (error.to_string(), started.elapsed()),
     }
@@ -140,4 +146,86 @@ async fn two_services_on_one_machine_start_with_their_own_sandboxes() {
             .base_url()
     });
     assert_ne!(first, second);
+}
+
+/// A half-set ATH Móvil configuration never starts the demo sandbox and
+/// shop: `serve` refuses it, naming what is set and what is missing, and
+/// leaves no database behind.
+#[tokio::test]
+async fn serve_refuses_a_half_set_ath_movil_configuration() {
+    let cases: [(&[&str], &[&str]); 5] = [
+        (
+            &["--public-token", "pk-live"],
+            &[
+                "ATHM_PUBLIC_TOKEN (--public-token) is set",
+                "ATHM_PRIVATE_TOKEN (--private-token) is not set",
+            ],
+        ),
+        (
+            &["--private-token", "sk-live"],
+            &[
+                "ATHM_PUBLIC_TOKEN (--public-token) is not set",
+                "ATHM_PRIVATE_TOKEN (--private-token) is set",
+            ],
+        ),
+        (
+            &["--public-token", "pk-live", "--private-token", ""],
+            &["ATHM_PRIVATE_TOKEN (--private-token) is empty"],
+        ),
+        (
+            &["--payments-url", "https://payments.example"],
+            &["ATHM_PAYMENTS_URL is set but ATHM_PUBLIC_TOKEN and ATHM_PRIVATE_TOKEN are not"],
+        ),
+        (
+            &["--www-url", "https://www.example"],
+            &["ATHM_WWW_URL is set"],
+        ),
+    ];
+    for (flags, expected) in cases {
+        let dir = tempfile::tempdir().expect("a directory");
+        let Err(error) = build(&dir, flags).await else {
+            panic!("{flags:?} started a service");
+        };
+        assert!(matches!(error, AppError::Config(_)), "{error:?}");
+        let message = error.to_string();
+        for part in expected
+            .iter()
+            .chain(&["set both tokens", "in-process sandbox"])
+        {
+            assert!(message.contains(part), "{flags:?}: {message}");
+        }
+        assert!(!message.contains("sk-live"), "{message}");
+        assert!(
+            !dir.path().join("athm.db").exists(),
+            "{flags:?} created a database"
+        );
+    }
+}
+
+/// The admin pages refund money: `serve` refuses a short admin password
+/// (before it creates a database) and starts with a passphrase.
+#[tokio::test]
+async fn serve_refuses_a_short_admin_password() {
+    for (password, refused) in [("x", true), ("elevenchars", true), ("twelve chars", false)] {
+        let dir = tempfile::tempdir().expect("a directory");
+        let built = build(&dir, &["--admin-password", password]).await;
+        match built {
+            Err(error) if refused => {
+                let message = error.to_string();
+                assert!(message.contains("ATHM_ADMIN_PASSWORD"), "{message}");
+                assert!(message.contains("shorter than 12 characters"), "{message}");
+                assert!(
+                    password.len() < 2 || !message.contains(password),
+                    "{message}"
+                );
+                assert!(
+                    !dir.path().join("athm.db").exists(),
+                    "a database was created"
+                );
+            }
+            Ok(_app) if !refused => {}
+            Err(error) => panic!("{password:?} was refused: {error}"),
+            Ok(_) => panic!("{password:?} started the admin pages"),
+        }
+    }
 }

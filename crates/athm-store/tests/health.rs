@@ -42,8 +42,9 @@ async fn postgres_read_only_is_not_healthy() {
         ))
         .await
         .expect("make the database read-only");
-    let url = store_url(&server_url("ATHM_TEST_POSTGRES_URL"), &name);
-    let read_only = SqlStore::connect(&url).await.expect("connect");
+    let read_only = SqlStore::connect(&server.database_url(&name))
+        .await
+        .expect("connect");
     let result = read_only.ping().await;
     drop((store, read_only));
     server.drop_database(&name).await;
@@ -91,10 +92,4 @@ async fn mariadb_user_who_may_only_read_is_not_healthy() {
 
 fn server_url(var: &str) -> String {
     std::env::var(var).expect("set")
-}
-
-/// `admin`'s URL with its database replaced by `name`.
-fn store_url(admin: &str, name: &str) -> String {
-    let base = admin.rsplit_once('/').map_or(admin, |(base, _)| base);
-    format!("{base}/{name}")
 }

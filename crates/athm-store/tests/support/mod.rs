@@ -39,11 +39,16 @@ impl Server {
             .execute_unprepared(&format!("CREATE DATABASE {name}"))
             .await
             .expect("create a test database");
+        (self.database_url(&name), name)
+    }
+
+    /// The URL of database `name` on this server.
+    pub fn database_url(&self, name: &str) -> String {
         let base = self
             .url
             .rsplit_once('/')
             .map_or(self.url.as_str(), |(b, _)| b);
-        (format!("{base}/{name}"), name)
+        format!("{base}/{name}")
     }
 
     /// Drops a database made by [`Server::create_database`].

@@ -116,22 +116,7 @@ async fn the_unlinked_page_lists_transactions_made_elsewhere_filters_them_and_ne
 /// One login attempt with `password` from client `address` (behind the
 /// trusted proxy, which names it in `X-Forwarded-For`); the answer's status.
 async fn login_from(router: &axum::Router, address: &str, password: &str) -> StatusCode {
-    let page = router
-        .clone()
-        .oneshot(request(
-            Method::GET,
-            "/athm/admin/login",
-            Body::empty(),
-            &[],
-        ))
-        .await
-        .expect("infallible");
-    let cookie = crate::helpers::cookies(&page);
-    let body = axum::body::to_bytes(page.into_body(), 1 << 20)
-        .await
-        .expect("a body");
-    let body = String::from_utf8(body.to_vec()).expect("utf-8");
-    let csrf = crate::helpers::hidden(&body, "csrf").expect("a CSRF token");
+    let (cookie, csrf) = crate::helpers::login_page(router).await;
     let form = format!("csrf={csrf}&password={password}&next=");
     let post = axum::http::Request::builder()
         .method(Method::POST)

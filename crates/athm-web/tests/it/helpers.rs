@@ -251,8 +251,8 @@ pub fn cookies(response: &axum::response::Response) -> String {
         .join("; ")
 }
 
-/// Logs in to the admin of `router` with `password`; the session cookie.
-pub async fn log_in(router: &Router, password: &str) -> String {
+/// The admin's login page of `router`: its cookie and the form's CSRF token.
+pub async fn login_page(router: &Router) -> (String, String) {
     let page = router
         .clone()
         .oneshot(request(
@@ -267,6 +267,12 @@ pub async fn log_in(router: &Router, password: &str) -> String {
     let body = to_bytes(page.into_body(), 1 << 20).await.expect("a body");
     let body = String::from_utf8(body.to_vec()).expect("utf-8");
     let csrf = hidden(&body, "csrf").expect("a CSRF token in the login form");
+    (login_cookie, csrf)
+}
+
+/// Logs in to the admin of `router` with `password`; the session cookie.
+pub async fn log_in(router: &Router, password: &str) -> String {
+    let (login_cookie, csrf) = login_page(router).await;
     let form = format!("csrf={csrf}&password={password}&next=");
     let req = axum::http::Request::builder()
         .method(Method::POST)
