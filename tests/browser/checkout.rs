@@ -10,6 +10,12 @@ async fn a_customer_pays_in_the_demo_checkout_and_lands_on_the_success_page() {
     world.goto("/?lang=es").await;
     world.until_text("Tienda de demostración").await;
     world.find("[data-athm-theme='btn'] button.athm-pay").await;
+    // Under the page's Content-Security-Policy (no injected style), the
+    // button is styled by athm.css: its theme's orange.
+    let background = world
+        .js("return getComputedStyle(document.querySelector('.athm-theme-btn')).backgroundColor")
+        .await;
+    assert_eq!(background.as_str(), Some("rgb(194, 65, 12)"));
     world.assert_accessible("the demo shop (es)").await;
 
     world.open_modal("btn", "7875550101").await;

@@ -72,37 +72,8 @@
     }
   };
 
-  var CSS = [
-    '.athm-pay{font:600 1rem/1.2 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;display:inline-flex;align-items:center;gap:.5rem;min-height:2.75rem;padding:.6rem 1.25rem;border-radius:.5rem;border:2px solid transparent;cursor:pointer}',
-    '.athm-pay:focus-visible,.athm-dialog button:focus-visible,.athm-dialog input:focus-visible{outline:3px solid #0b5cad;outline-offset:2px}',
-    '.athm-pay[disabled]{cursor:progress;opacity:.8}',
-    '.athm-theme-btn{background:#c2410c;color:#fff;border-color:#c2410c}',
-    '.athm-theme-btn:hover{background:#9a3412;border-color:#9a3412}',
-    '.athm-theme-btn-dark{background:#1a1a1a;color:#fff;border-color:#1a1a1a}',
-    '.athm-theme-btn-dark:hover{background:#333}',
-    '.athm-theme-btn-light{background:#fff;color:#9a3412;border-color:#9a3412}',
-    '.athm-theme-btn-light:hover{background:#fff4ee}',
-    '.athm-overlay{position:fixed;inset:0;background:rgba(0,0,0,.6);display:flex;align-items:center;justify-content:center;z-index:2147483000;padding:1rem}',
-    '.athm-dialog{background:#fff;color:#1a1a1a;max-width:26rem;width:100%;border-radius:.75rem;padding:1.5rem;box-shadow:0 .5rem 2rem rgba(0,0,0,.4);font:1rem/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif}',
-    '.athm-dialog h2{font-size:1.3rem;margin:0 0 .5rem}',
-    '.athm-dialog p{margin:.5rem 0}',
-    '.athm-dialog label{display:block;font-weight:600;margin-top:1rem}',
-    '.athm-dialog input{font:inherit;font-size:1.2rem;width:100%;box-sizing:border-box;padding:.5rem;margin:.25rem 0;border:1px solid #767676;border-radius:.3rem;color:#1a1a1a;background:#fff}',
-    '.athm-dialog input[aria-invalid=true]{border-color:#b3261e;border-width:2px}',
-    '.athm-hint{color:#4d4d4d;font-size:.9rem}',
-    '.athm-alert{color:#b3261e;font-weight:600;min-height:1.5em}',
-    '.athm-actions{display:flex;flex-wrap:wrap;gap:.75rem;margin-top:1.25rem}',
-    '.athm-dialog button{font:inherit;font-weight:600;padding:.55rem 1.1rem;border-radius:.4rem;border:2px solid #1a1a1a;cursor:pointer}',
-    '.athm-secondary{background:#fff;color:#1a1a1a}',
-    '.athm-timer{font-size:2rem;font-weight:700;font-variant-numeric:tabular-nums;margin:.25rem 0}',
-    '.athm-total{font-size:1.1rem}',
-    '.athm-result{font-size:1.05rem;font-weight:600}',
-    '.athm-result.athm-ok{color:#1b6b36}',
-    '.athm-result.athm-bad{color:#b3261e}',
-    '.athm-spinner{display:inline-block;width:1rem;height:1rem;border:3px solid #c9c9c9;border-top-color:#c2410c;border-radius:50%;animation:athm-spin 1s linear infinite;vertical-align:-.15rem;margin-right:.4rem}',
-    '@keyframes athm-spin{to{transform:rotate(360deg)}}',
-    '@media (prefers-reduced-motion:reduce){.athm-spinner{animation:none}}'
-  ].join('\n');
+  // The button's styles (assets/button.css), filled in by the server.
+  var CSS = '';
 
   var counter = 0;
 

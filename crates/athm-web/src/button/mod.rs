@@ -28,6 +28,8 @@
 //! button's language and a way on to the failure URL (with `ecommerce_id` and
 //! `status` = `declined`, `expired`, `cancelled` or `error`).
 
+use std::sync::LazyLock;
+
 use axum::Router;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -36,8 +38,23 @@ use axum::routing::get;
 use crate::pages;
 use crate::state::AppState;
 
-/// The script served at `{prefix}/button.js`.
+/// The script's source; served at `{prefix}/button.js` with its styles
+/// ([`CSS`]) filled in.
 pub const SCRIPT: &str = include_str!("../../assets/button.js");
+
+/// The button's styles: the script injects them into the page, unless the
+/// page links them itself (athm's own pages do, with `athm.css`: their
+/// Content-Security-Policy allows no injected style).
+pub const CSS: &str = include_str!("../../assets/button.css");
+
+/// [`SCRIPT`] as served: its `var CSS = '';` holds [`CSS`].
+static SERVED: LazyLock<String> = LazyLock::new(|| {
+    SCRIPT.replacen(
+        "var CSS = '';",
+        &format!("var CSS = {};", serde_json::Value::from(CSS)),
+        1,
+    )
+});
 
 /// The look of a button; each passes WCAG AA contrast.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -87,7 +104,7 @@ async fn script() -> Response {
                 "nosniff",
             ),
         ],
-        SCRIPT,
+        SERVED.as_str(),
     )
         .into_response()
 }

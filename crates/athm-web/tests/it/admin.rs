@@ -164,3 +164,52 @@ async fn login_throttling_is_per_real_client_with_a_ceiling_for_all() {
         "the ceiling for all clients"
     );
 }
+
+/// athm's pages carry a Content-Security-Policy that allows scripts and
+/// styles only as files from this origin; the button's styles come with
+/// the pages' stylesheet (marked so the script injects none), and the
+/// script served to merchants' pages still carries them.
+#[tokio::test]
+async fn pages_allow_no_inline_script_or_style_and_the_button_keeps_its_styles() {
+    let router = spawn().await.with_admin();
+    let get = |path: &'static str| {
+        let router = router.clone();
+        async move {
+            let answer = router
+                .oneshot(request(Method::GET, path, Body::empty(), &[]))
+                .await
+                .expect("infallible");
+            let csp = answer
+                .headers()
+                .get("content-security-policy")
+                .map(|v| v.to_str().expect("ascii").to_string());
+            let body = axum::body::to_bytes(answer.into_body(), 1 << 20)
+                .await
+                .expect("a body");
+            (csp, String::from_utf8(body.to_vec()).expect("utf-8"))
+        }
+    };
+
+    let (csp, page) = get("/athm/admin/login").await;
+    let csp = csp.expect("a CSP on the page");
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("style-src 'self'"),
+        "{csp}"
+    );
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert!(page.contains(r#"id="athm-button-css""#), "{page}");
+    assert!(
+        !page.contains("<style") && !page.contains("style=\""),
+        "no inline style"
+    );
+    let (_, stylesheet) = get("/athm/athm.css").await;
+    assert!(
+        stylesheet.contains(".athm-pay{"),
+        "the button's styles in athm.css"
+    );
+    let (_, script) = get("/athm/button.js").await;
+    assert!(
+        script.contains("var CSS = \"") && script.contains(".athm-pay{"),
+        "styles in the script"
+    );
+}
