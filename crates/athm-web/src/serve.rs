@@ -1,4 +1,4 @@
-//! Serving a router over HTTP/1 and HTTP/2 with a bound on how long a
+//! Serving a router over HTTP/1 with a bound on how long a
 //! client may take to send a request's headers. `axum::serve` sets no
 //! timer, so hyper's header timeout never fires there and a client that
 //! sends half a request holds its connection open forever (enough of them
@@ -15,8 +15,8 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
@@ -39,9 +39,10 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
-    let mut builder = auto::Builder::new(TokioExecutor::new());
+    // HTTP/1 only, as axum::serve serves it by default (HTTP/2 would have
+    // no header timeout); the timer makes hyper's header timeout fire.
+    let mut builder = http1::Builder::new();
     builder
-        .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT);
     loop {
@@ -64,9 +65,8 @@ pub async fn serve(
                     .insert(ConnectInfo::<SocketAddr>(peer));
                 request.map(Body::new)
             });
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
-            .into_owned();
+        let connection =
+            builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             if let Err(error) = connection.await {

@@ -232,16 +232,28 @@ pub(crate) fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return "(not shown)".to_string();
     };
+    // The user part first (a password may hold `?` or `/`), then the query.
+    let (user, rest) = match rest.rsplit_once('@') {
+        Some((user_info, host)) => {
+            let (name, password) = user_info
+                .split_once(':')
+                .map_or((user_info, None), |(n, p)| (n, Some(p)));
+            // A "name" holding `/?=&#` is no user name: the `@` was in the
+            // path or query (`?password=…&cert=/a@b`); show none of it.
+            if name.contains(['/', '?', '=', '&', '#']) {
+                ("***@".to_string(), host)
+            } else if password.is_some() {
+                (format!("{name}:***@"), host)
+            } else {
+                (format!("{name}@"), host)
+            }
+        }
+        None => (String::new(), rest),
+    };
     let (rest, query) = rest
         .split_once('?')
         .map_or((rest, None), |(r, q)| (r, Some(q)));
-    let rest = match rest.rsplit_once('@') {
-        Some((user_info, host)) => match user_info.split_once(':') {
-            Some((user, _)) => format!("{user}:***@{host}"),
-            None => format!("{user_info}@{host}"),
-        },
-        None => rest.to_string(),
-    };
+    let rest = format!("{user}{rest}");
     match query {
         Some(query) if scheme == "sqlite" => format!("{scheme}://{rest}?{query}"),
         Some(_) => format!("{scheme}://{rest}?…"),
@@ -267,6 +279,14 @@ mod tests {
             (
                 "postgres://athm@db/athm?password=s3cret",
                 "postgres://athm@db/athm?…",
+            ),
+            (
+                "postgres://athm:pa?ss@db/athm",
+                "postgres://athm:***@db/athm",
+            ),
+            (
+                "postgres://db/athm?password=s3cret&sslcert=/a@b",
+                "postgres://***@b",
             ),
             ("mysql://root@db/athm", "mysql://root@db/athm"),
             ("athm:s3cret@db/athm", "(not shown)"),

@@ -109,15 +109,39 @@ async fn script() -> Response {
         .into_response()
 }
 
-/// `GET /button.js` and `GET /athm.css`, relative to the prefix.
+/// `GET /button.css`: the button's styles alone, for a merchant's page
+/// whose Content-Security-Policy refuses the ones the script would inject.
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        CSS,
+    )
+        .into_response()
+}
+
+/// `GET /button.js`, `GET /button.css` and `GET /athm.css`, relative to the prefix.
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/button.js", get(script))
+        .route("/button.css", get(stylesheet))
         .route("/athm.css", get(pages::stylesheet))
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_served_script_carries_the_styles() {
+        assert!(
+            SCRIPT.contains("var CSS = '';"),
+            "the placeholder the server fills"
+        );
+        assert!(!SERVED.contains("var CSS = '';"));
+        assert!(SERVED.contains(".athm-pay{"));
+    }
+
     use super::*;
 
     #[test]

@@ -199,6 +199,21 @@ fn observed<T>(
     Ok(result?)
 }
 
+/// After an authorization, cancel or phone change that reached ATH Móvil
+/// and failed (an answer lost, a 5xx, a refusal), the next status read asks
+/// ATH Móvil: what happened there is not in the database. A success is
+/// (its step wrote it), and a refusal before the call changed nothing, so
+/// neither lets a caller force a findPayment.
+fn forget_if_unknown<T>(
+    state: &AppState,
+    id: &EcommerceId,
+    result: &Result<T, athm_domain::services::PaymentError>,
+) {
+    if let Err(athm_domain::services::PaymentError::Gateway(_)) = result {
+        state.status_reads().forget(id);
+    }
+}
+
 /// `GET /api/status?ecommerce_id=…`: the payment, synced with ATH Móvil
 /// (at most once a second per payment, see [`StatusReads`](super::StatusReads)).
 pub(crate) async fn status(
@@ -227,7 +242,7 @@ pub(crate) async fn authorize(
 ) -> Result<axum::Json<PaymentView>, ApiError> {
     let id = authorized_id(&state, body.ecommerce_id.as_deref(), &headers)?;
     let result = state.payments().authorize(&id).await;
-    state.status_reads().forget(&id);
+    forget_if_unknown(&state, &id, &result);
     let payment = observed(&state, "authorization", result)?;
     tracing::info!(ecommerce_id = %id, status = %payment.status, "payment authorized");
     Ok(axum::Json(PaymentView::from(&payment)))
@@ -241,7 +256,7 @@ pub(crate) async fn cancel(
 ) -> Result<axum::Json<PaymentView>, ApiError> {
     let id = authorized_id(&state, body.ecommerce_id.as_deref(), &headers)?;
     let result = state.payments().cancel(&id).await;
-    state.status_reads().forget(&id);
+    forget_if_unknown(&state, &id, &result);
     let payment = observed(&state, "cancel", result)?;
     Ok(axum::Json(PaymentView::from(&payment)))
 }
@@ -259,7 +274,7 @@ pub(crate) async fn phone(
     };
     limit_phone(&state, &phone)?;
     let result = state.payments().update_phone_number(&id, phone).await;
-    state.status_reads().forget(&id);
+    forget_if_unknown(&state, &id, &result);
     let payment = observed(&state, "updatePhoneNumber", result)?;
     Ok(axum::Json(PaymentView::from(&payment)))
 }

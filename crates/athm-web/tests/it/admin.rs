@@ -207,6 +207,11 @@ async fn pages_allow_no_inline_script_or_style_and_the_button_keeps_its_styles()
         stylesheet.contains(".athm-pay{"),
         "the button's styles in athm.css"
     );
+    let (_, alone) = get("/athm/button.css").await;
+    assert!(
+        alone.contains(".athm-pay{") && alone.len() < stylesheet.len(),
+        "the button's styles alone"
+    );
     let (_, script) = get("/athm/button.js").await;
     assert!(
         script.contains("var CSS = \"") && script.contains(".athm-pay{"),

@@ -202,8 +202,8 @@ async fn a_body_nested_deeper_than_the_limit_is_stored_malformed_and_answered_20
 }
 
 /// `athm_web::serve` over a real socket: a request gets the peer's address
-/// as `ConnectInfo`; a client that sends half a request's headers is cut
-/// off after `HEADER_READ_TIMEOUT`, not held open forever (`axum::serve`
+/// as `ConnectInfo`; a client that sends half a request's headers, or
+/// nothing, is cut off after `HEADER_READ_TIMEOUT`, not held open forever (`axum::serve`
 /// sets no timer, so hyper's header timeout never fires there).
 #[tokio::test]
 async fn serve_cuts_off_a_client_that_never_finishes_its_headers() {
@@ -260,6 +260,15 @@ async fn serve_cuts_off_a_client_that_never_finishes_its_headers() {
         "cut off too early: {:?}",
         began.elapsed()
     );
+
+    // A client that connects and sends nothing at all is cut off too.
+    let mut silent = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let read = tokio::time::timeout(
+        athm_web::HEADER_READ_TIMEOUT + Duration::from_secs(5),
+        silent.read_to_end(&mut rest),
+    )
+    .await;
+    assert!(read.is_ok(), "a silent connection was still open");
 
     let _ = stop.send(());
     server.await.expect("the server task").expect("served");
