@@ -11,6 +11,11 @@ use clap::Args;
 
 use crate::AppError;
 
+/// The public token's variable and flag, as messages name them.
+const PUBLIC_TOKEN: &str = "ATHM_PUBLIC_TOKEN (--public-token)";
+/// The private token's variable and flag, as messages name them.
+const PRIVATE_TOKEN: &str = "ATHM_PRIVATE_TOKEN (--private-token)";
+
 /// Everything the service and the commands are configured with.
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
@@ -219,12 +224,9 @@ impl Settings {
     /// [`AppError::Config`] naming the variables that are set and missing.
     pub fn tokens(&self) -> Result<Option<(&str, &Secret)>, AppError> {
         let padded = [
+            (PUBLIC_TOKEN, self.public_token.as_deref()),
             (
-                "ATHM_PUBLIC_TOKEN (--public-token)",
-                self.public_token.as_deref(),
-            ),
-            (
-                "ATHM_PRIVATE_TOKEN (--private-token)",
+                PRIVATE_TOKEN,
                 self.private_token.as_ref().map(Secret::expose),
             ),
         ]
@@ -267,8 +269,8 @@ impl Settings {
                 };
                 Err(AppError::Config(format!(
                     "{} but {}: {fix}",
-                    state("ATHM_PUBLIC_TOKEN (--public-token)", public),
-                    state("ATHM_PRIVATE_TOKEN (--private-token)", private),
+                    state(PUBLIC_TOKEN, public),
+                    state(PRIVATE_TOKEN, private),
                 )))
             }
         }
