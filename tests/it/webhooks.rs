@@ -273,3 +273,70 @@ async fn a_too_short_path_secret_stops_the_app_at_startup() {
         "{error}"
     );
 }
+
+/// How many stored webhook events are still pending.
+async fn pending_events(app: &TestApp) -> u64 {
+    let query = athm_domain::ports::ListQuery {
+        status: Some(EventStatus::Pending),
+        ..Default::default()
+    };
+    app.store()
+        .list_webhook_events(&query)
+        .await
+        .expect("the store lists events")
+        .total
+}
+
+/// ATH Móvil (or a load generator) gives up on a delivery while its event is
+/// being committed: the event is stored, and it is processed at once anyway,
+/// not left pending for the recovery worker (given an hour here), whether
+/// events are processed by the worker or before their answer.
+#[tokio::test]
+async fn deliveries_abandoned_mid_commit_leave_no_event_waiting_for_recovery() {
+    for inline in ["false", "true"] {
+        abandon_deliveries_mid_commit(inline).await;
+    }
+}
+
+async fn abandon_deliveries_mid_commit(inline: &str) {
+    let app = spawn_app_with(&[
+        "--watch-interval-secs",
+        "3600",
+        "--process-webhooks-inline",
+        inline,
+    ])
+    .await;
+    let deliveries = (0..400_u64).map(|i| {
+        let body = completed_event(uuid::Uuid::new_v4(), 3);
+        let app = &app;
+        async move {
+            let patience = Duration::from_millis(2 * (i % 100));
+            tokio::time::timeout(patience, app.post_webhook(&body))
+                .await
+                .is_err()
+        }
+    });
+    let abandoned = futures_util::future::join_all(deliveries)
+        .await
+        .into_iter()
+        .filter(|gave_up| *gave_up)
+        .count();
+    assert!(abandoned > 50, "only {abandoned} deliveries were abandoned");
+
+    let stored = app
+        .store()
+        .list_webhook_events(&Default::default())
+        .await
+        .expect("the store lists events")
+        .total;
+    assert!(stored > 0, "no event was stored");
+    let drained = eventually(Duration::from_secs(10), || async {
+        (pending_events(&app).await == 0).then_some(())
+    })
+    .await;
+    assert!(
+        drained.is_some(),
+        "inline {inline}: {} of {stored} stored events wait for the recovery worker",
+        pending_events(&app).await
+    );
+}

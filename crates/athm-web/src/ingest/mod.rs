@@ -27,7 +27,10 @@
 //! transaction fails, it stores the events one by one), so a 200 still means
 //! "durably stored", and an event the database refuses answers 500 (ATH
 //! Móvil delivers it again) without failing the other deliveries of its
-//! batch.
+//! batch. What follows the commit (answering, handing the event to
+//! processing) is the writer task's work too ([`Handover`]), so a sender
+//! that gives up on its delivery mid-commit cannot leave its stored event
+//! waiting for the recovery worker.
 //!
 //! **The processing worker** ([`crate::WebhookProcessing::Queued`]) batches
 //! the same way on the processing side. Exactly-once does not depend on it:
@@ -49,7 +52,7 @@ use crate::config::WebhookProcessing;
 use crate::metrics::Metrics;
 use crate::state::WebhookHook;
 use queue::{Processing, Queue};
-use writer::Writer;
+use writer::{Reply, Writer};
 
 /// The most events stored, or processed, in one transaction.
 pub const MAX_BATCH: usize = 256;
@@ -88,17 +91,7 @@ pub struct Receipt {
 #[derive(Clone)]
 pub struct WebhookIngest {
     writer: Arc<Writer>,
-    processing: Processing,
-    mode: Mode,
-}
-
-/// [`WebhookProcessing`], with the processing worker when there is one.
-#[derive(Clone)]
-enum Mode {
-    Inline,
-    Background,
-    Queued(Arc<Queue>),
-    StoreOnly,
+    metrics: Arc<Metrics>,
 }
 
 impl WebhookIngest {
@@ -124,13 +117,13 @@ impl WebhookIngest {
         let mode = match mode {
             WebhookProcessing::Inline => Mode::Inline,
             WebhookProcessing::Background => Mode::Background,
-            WebhookProcessing::Queued => Mode::Queued(Arc::new(Queue::spawn(processing.clone()))),
+            WebhookProcessing::Queued => Mode::Queued(Queue::spawn(processing.clone())),
             WebhookProcessing::StoreOnly => Mode::StoreOnly,
         };
+        let handover = Handover { processing, mode };
         Self {
-            writer: Arc::new(Writer::spawn(inbox, metrics)),
-            processing,
-            mode,
+            writer: Arc::new(Writer::spawn(inbox, metrics.clone(), handover)),
+            metrics,
         }
     }
 
@@ -140,6 +133,10 @@ impl WebhookIngest {
     /// `parsed` is the parse of the event's body, from
     /// [`WebhookProcessor::prepare`].
     ///
+    /// What follows the commit is the writer task's work, not this call's:
+    /// a delivery whose sender gives up (its request dropped) while its event
+    /// is being stored still has the stored event processed at once.
+    ///
     /// # Errors
     /// [`IngestError`]: the event is not stored; answer 500.
     pub async fn receive(
@@ -147,10 +144,38 @@ impl WebhookIngest {
         event: WebhookEvent,
         parsed: Option<ParsedWebhook>,
     ) -> Result<Receipt, IngestError> {
-        let metrics = &self.processing.metrics;
-        let (event, created) = self.writer.store(event).await.inspect_err(|_| {
-            metrics.webhook("unknown", "store_error");
-        })?;
+        self.writer.store(event, parsed).await.inspect_err(|_| {
+            self.metrics.webhook("unknown", "store_error");
+        })
+    }
+}
+
+/// What the writer task does with each stored event: answers its delivery
+/// and has it processed as [`WebhookProcessing`] says.
+pub(crate) struct Handover {
+    processing: Processing,
+    mode: Mode,
+}
+
+/// [`WebhookProcessing`], with the processing worker when there is one.
+enum Mode {
+    Inline,
+    Background,
+    Queued(Queue),
+    StoreOnly,
+}
+
+impl Handover {
+    /// Answers the delivery of `event`, just stored (by this delivery when
+    /// `created`), and has the event processed. Only [`Mode::Queued`] waits,
+    /// and only while the processing queue is full.
+    pub(crate) async fn hand_over(
+        &self,
+        event: WebhookEvent,
+        created: bool,
+        parsed: Option<ParsedWebhook>,
+        reply: Reply,
+    ) {
         tracing::debug!(event_id = %event.id, kind = %event.kind, created, "webhook event stored");
         let receipt = Receipt {
             id: event.id,
@@ -160,9 +185,18 @@ impl WebhookIngest {
         // The parse is the stored payload's only when this delivery stored it.
         let parsed = if created { parsed } else { None };
         let processing = &self.processing;
+        // A delivery whose request was dropped meanwhile has nobody to
+        // answer; its event is processed all the same.
         match &self.mode {
-            Mode::Inline => processing.process(event, created, parsed).await,
+            Mode::Inline => {
+                let processing = processing.clone();
+                tokio::spawn(async move {
+                    processing.process(event, created, parsed).await;
+                    let _ = reply.send(Ok(receipt));
+                });
+            }
             Mode::Background => {
+                let _ = reply.send(Ok(receipt));
                 let processing = processing.clone();
                 tokio::spawn(async move { processing.process(event, created, parsed).await });
             }
@@ -173,10 +207,12 @@ impl WebhookIngest {
             // but would count a second attempt. A failed event is processed
             // again at once.
             Mode::Queued(_) if !created && event.status != EventStatus::Failed => {
-                metrics.webhook(event.kind.as_str(), "duplicate");
+                let _ = reply.send(Ok(receipt));
+                processing.metrics.webhook(event.kind.as_str(), "duplicate");
                 processing.notify(event, created, None);
             }
             Mode::Queued(queue) => {
+                let _ = reply.send(Ok(receipt));
                 if !queue.push(event, created, parsed).await {
                     tracing::warn!(
                         "the webhook processing worker has stopped; the event stays pending for the recovery worker"
@@ -184,13 +220,13 @@ impl WebhookIngest {
                 }
             }
             Mode::StoreOnly => {
-                metrics.webhook(
+                let _ = reply.send(Ok(receipt));
+                processing.metrics.webhook(
                     event.kind.as_str(),
                     if created { "stored" } else { "duplicate" },
                 );
                 processing.notify(event, created, None);
             }
         }
-        Ok(receipt)
     }
 }

@@ -105,7 +105,7 @@ struct Job {
 }
 
 /// The handle on the processing worker; the worker ends when the handle is
-/// dropped, after processing what was queued.
+/// dropped (with the writer task that owns it), after processing what was queued.
 pub(crate) struct Queue {
     jobs: mpsc::Sender<Job>,
 }
