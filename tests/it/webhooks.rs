@@ -304,6 +304,8 @@ async fn abandon_deliveries_mid_commit(inline: &str) {
         "3600",
         "--process-webhooks-inline",
         inline,
+        "--webhook-verifications-per-source-per-minute",
+        "0",
     ])
     .await;
     let deliveries = (0..400_u64).map(|i| {
@@ -338,5 +340,82 @@ async fn abandon_deliveries_mid_commit(inline: &str) {
         drained.is_some(),
         "inline {inline}: {} of {stored} stored events wait for the recovery worker",
         pending_events(&app).await
+    );
+}
+
+/// How many stored webhook events are flagged.
+async fn flagged_events(app: &TestApp) -> u64 {
+    let query = athm_domain::ports::ListQuery {
+        status: Some(EventStatus::Flagged),
+        ..Default::default()
+    };
+    app.store()
+        .list_webhook_events(&query)
+        .await
+        .expect("the store lists events")
+        .total
+}
+
+/// Posts `event` to the app's webhook from the loopback address `from`.
+async fn post_webhook_from(app: &TestApp, from: &str, event: &serde_json::Value) -> StatusCode {
+    reqwest::Client::builder()
+        .local_address(from.parse::<std::net::IpAddr>().expect("an address"))
+        .build()
+        .expect("a client")
+        .post(format!("{}/webhook", app.api))
+        .json(event)
+        .send()
+        .await
+        .expect("POST /webhook")
+        .status()
+}
+
+/// Anyone who learns the webhook URL can post forged events, each a reason to
+/// ask ATH Móvil. A flood from one address costs that address's budget of
+/// findPayment calls; the rest stay stored and pending (for the recovery
+/// worker, at its own pace), and another sender is verified at once.
+#[tokio::test]
+async fn a_flood_of_forged_webhooks_from_one_address_costs_only_its_budget_of_calls() {
+    let app = spawn_app_with(&[
+        "--watch-interval-secs",
+        "3600",
+        "--webhook-verifications-per-source-per-minute",
+        "20",
+    ])
+    .await;
+    let finds = || app.sandbox.faults().calls(athm_sandbox::Operation::Find);
+    let before = finds();
+
+    let flood = (0..200).map(|_| {
+        let event = completed_event(uuid::Uuid::new_v4(), 3);
+        let app = &app;
+        async move { post_webhook_from(app, "127.0.0.2", &event).await }
+    });
+    let answers = futures_util::future::join_all(flood).await;
+    assert!(answers.iter().all(|status| *status == StatusCode::OK));
+    let judged = eventually(Duration::from_secs(5), || async {
+        (flagged_events(&app).await == 20).then_some(())
+    })
+    .await;
+    assert!(judged.is_some(), "{} flagged", flagged_events(&app).await);
+
+    let other = completed_event(uuid::Uuid::new_v4(), 3);
+    assert_eq!(
+        post_webhook_from(&app, "127.0.0.3", &other).await,
+        StatusCode::OK
+    );
+    let judged = eventually(Duration::from_secs(5), || async {
+        (flagged_events(&app).await == 21).then_some(())
+    })
+    .await;
+    assert!(
+        judged.is_some(),
+        "the other sender's event was not verified"
+    );
+    assert_eq!(finds() - before, 21, "one findPayment per verified event");
+    assert_eq!(
+        pending_events(&app).await,
+        180,
+        "the flood's rest waits, stored"
     );
 }

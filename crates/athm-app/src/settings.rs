@@ -175,6 +175,18 @@ pub struct Settings {
     )]
     pub webhook_allowed_sources: Vec<IpNet>,
 
+    /// New webhook events that change money verified with ATH Móvil per
+    /// sender address per minute as they arrive (0: unlimited); the rest
+    /// are stored and verified by the recovery worker, so a flood of forged
+    /// webhooks cannot get the merchant rate-limited by ATH Móvil.
+    #[arg(
+        long,
+        env = "ATHM_WEBHOOK_VERIFICATIONS_PER_SOURCE_PER_MINUTE",
+        default_value_t = 120,
+        global = true
+    )]
+    pub webhook_verifications_per_source_per_minute: u32,
+
     /// Take the client address from the last `X-Forwarded-For` entry (only
     /// behind a proxy that sets it), for rate limits and the webhook allow-list.
     #[arg(long, env = "ATHM_TRUST_FORWARDED_FOR", global = true)]

@@ -27,6 +27,8 @@ pub(crate) fn config(settings: &Settings) -> Result<WebConfig, AppError> {
             .clone()
             .filter(|s| !s.is_empty()),
         webhook_allowed_sources: settings.webhook_allowed_sources.clone(),
+        webhook_verifications_per_source_per_minute: settings
+            .webhook_verifications_per_source_per_minute,
         webhook_processing: if settings.process_webhooks_inline {
             WebhookProcessing::Inline
         } else {

@@ -56,13 +56,19 @@ pub struct WebConfig {
     /// address is the socket's peer, or the proxy's `X-Forwarded-For` entry
     /// when [`WebConfig::trust_forwarded_for`] is set.
     pub webhook_allowed_sources: Vec<IpNet>,
+    /// New webhook events that change money, from one sender address, verified
+    /// with ATH Móvil (a findPayment or report call each) per minute as they
+    /// arrive; the rest stay stored and pending for the recovery worker. Bounds
+    /// what a flood of forged webhooks costs in calls. 0: no bound.
+    pub webhook_verifications_per_source_per_minute: u32,
 }
 
 impl WebConfig {
     /// The default settings, with `checkout_secret` as the HMAC key:
     /// 64 KiB bodies, 10 initiations per address per minute, 5 per phone per
     /// hour, 30 s timeout, 1 h checkout tokens, no API keys, no proxy trust,
-    /// webhooks processed inline at `/webhook` from any address.
+    /// webhooks processed inline at `/webhook` from any address, 120
+    /// verified at once per sender address per minute.
     pub fn new(checkout_secret: impl Into<Secret>) -> Self {
         Self {
             checkout_secret: checkout_secret.into(),
@@ -76,6 +82,7 @@ impl WebConfig {
             webhook_processing: WebhookProcessing::Inline,
             webhook_path_secret: None,
             webhook_allowed_sources: Vec::new(),
+            webhook_verifications_per_source_per_minute: 120,
         }
     }
 

@@ -70,7 +70,7 @@ impl AppState {
         let ingest = WebhookIngest::start(
             webhooks.clone(),
             store.clone(),
-            config.webhook_processing,
+            &config,
             metrics.clone(),
             None,
         );
@@ -95,7 +95,7 @@ impl AppState {
         self.ingest = WebhookIngest::start(
             self.webhooks.clone(),
             self.store.clone(),
-            self.config.webhook_processing,
+            &self.config,
             self.metrics.clone(),
             Some(hook),
         );

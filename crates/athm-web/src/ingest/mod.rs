@@ -42,14 +42,16 @@ mod queue;
 mod writer;
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use athm_domain::WebhookEventId;
 use athm_domain::ports::{StoreError, WebhookInbox};
 use athm_domain::services::WebhookProcessor;
 use athm_domain::webhook::{EventKind, EventStatus, ParsedWebhook, WebhookEvent};
 
-use crate::config::WebhookProcessing;
+use crate::config::{WebConfig, WebhookProcessing};
 use crate::metrics::Metrics;
+use crate::rate_limit::FixedWindow;
 use crate::state::WebhookHook;
 use queue::{Processing, Queue};
 use writer::{Reply, Writer};
@@ -96,16 +98,18 @@ pub struct WebhookIngest {
 
 impl WebhookIngest {
     /// Starts the writer (and, for [`WebhookProcessing::Queued`], the
-    /// processing worker) as tasks of the current Tokio runtime. `hook` is
+    /// processing worker) as tasks of the current Tokio runtime, processing
+    /// as `config` says ([`WebConfig::webhook_processing`],
+    /// [`WebConfig::webhook_verifications_per_source_per_minute`]). `hook` is
     /// told of every received event once it is stored (and processed, unless
-    /// `mode` is [`WebhookProcessing::StoreOnly`]).
+    /// it is [`WebhookProcessing::StoreOnly`] or deferred).
     ///
     /// # Panics
     /// Outside a Tokio runtime (the tasks are spawned on it).
     pub fn start(
         webhooks: WebhookProcessor,
         inbox: Arc<dyn WebhookInbox>,
-        mode: WebhookProcessing,
+        config: &WebConfig,
         metrics: Arc<Metrics>,
         hook: Option<WebhookHook>,
     ) -> Self {
@@ -114,13 +118,22 @@ impl WebhookIngest {
             metrics: metrics.clone(),
             hook,
         };
-        let mode = match mode {
+        let mode = match config.webhook_processing {
             WebhookProcessing::Inline => Mode::Inline,
             WebhookProcessing::Background => Mode::Background,
             WebhookProcessing::Queued => Mode::Queued(Queue::spawn(processing.clone())),
             WebhookProcessing::StoreOnly => Mode::StoreOnly,
         };
-        let handover = Handover { processing, mode };
+        // Only a verifying processor calls ATH Móvil.
+        let per_minute = match processing.webhooks.is_verified() {
+            true => config.webhook_verifications_per_source_per_minute,
+            false => 0,
+        };
+        let handover = Handover {
+            processing,
+            mode,
+            verifications: FixedWindow::new(per_minute, Duration::from_secs(60)),
+        };
         Self {
             writer: Arc::new(Writer::spawn(inbox, metrics.clone(), handover)),
             metrics,
@@ -155,6 +168,8 @@ impl WebhookIngest {
 pub(crate) struct Handover {
     processing: Processing,
     mode: Mode,
+    /// Verifications per sender address per minute.
+    verifications: FixedWindow,
 }
 
 /// [`WebhookProcessing`], with the processing worker when there is one.
@@ -185,6 +200,12 @@ impl Handover {
         // The parse is the stored payload's only when this delivery stored it.
         let parsed = if created { parsed } else { None };
         let processing = &self.processing;
+        if self.over_budget(&event, created) {
+            let _ = reply.send(Ok(receipt));
+            processing.metrics.webhook(event.kind.as_str(), "deferred");
+            tracing::debug!(event_id = %event.id, source = ?event.remote_addr, "webhook event left for the recovery worker: its sender is over its verification budget");
+            return;
+        }
         // A delivery whose request was dropped meanwhile has nobody to
         // answer; its event is processed all the same.
         match &self.mode {
@@ -228,5 +249,21 @@ impl Handover {
                 processing.notify(event, created, None);
             }
         }
+    }
+
+    /// Whether processing `event` now would cost a verification call its
+    /// sender has no budget left for: it then waits, stored and pending, for
+    /// the recovery worker. Redeliveries of a pending event are not
+    /// processed again anyway; events that change no money cost no call.
+    fn over_budget(&self, event: &WebhookEvent, created: bool) -> bool {
+        let processes = match self.mode {
+            Mode::StoreOnly => false,
+            Mode::Queued(_) => created || event.status == EventStatus::Failed,
+            Mode::Inline | Mode::Background => event.status != EventStatus::Processed,
+        };
+        let source = event.remote_addr.as_deref().unwrap_or("unknown");
+        processes
+            && event.kind.changes_money()
+            && self.verifications.check(source, Instant::now()).is_err()
     }
 }
