@@ -158,3 +158,20 @@ async fn refund_without_ath_movil_tokens_says_what_to_set() {
     assert!(matches!(error, AppError::Config(_)), "{error:?}");
     assert!(error.to_string().contains("ATHM_PUBLIC_TOKEN"), "{error}");
 }
+
+/// `athm healthcheck` is a container's health check: 0 while the service on
+/// `--listen` answers `/healthz`, 1 when nothing answers there.
+#[tokio::test]
+async fn healthcheck_exits_zero_only_while_the_service_answers() {
+    let app = spawn_app().await;
+    let listen = app.address.trim_start_matches("http://").to_string();
+
+    let healthy = run_cli(&["healthcheck", "--listen", &listen]).await;
+    assert_eq!(healthy.expect("healthcheck runs"), ExitCode::SUCCESS);
+
+    let nobody = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let free = nobody.local_addr().expect("an address").to_string();
+    drop(nobody);
+    let unhealthy = run_cli(&["healthcheck", "--listen", &free]).await;
+    assert_eq!(unhealthy.expect("healthcheck runs"), ExitCode::FAILURE);
+}

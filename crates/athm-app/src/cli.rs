@@ -95,6 +95,9 @@ pub enum Command {
     },
     /// Check the configuration, ATH Móvil, the database and the clock.
     Doctor,
+    /// Ask the service running on `--listen` for `/healthz` (exit 0 when
+    /// healthy): a container health check without curl.
+    Healthcheck,
 }
 
 /// `athm webhooks …`
@@ -148,6 +151,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             commands::sandbox(settings, options).await
         }
         Command::Doctor => commands::doctor(settings).await,
+        Command::Healthcheck => commands::healthcheck(settings).await,
     }
 }
 

@@ -1,6 +1,7 @@
 //! The `athm` subcommands, one module each.
 
 mod doctor;
+mod healthcheck;
 mod refund;
 mod sandbox;
 mod serve;
@@ -8,6 +9,7 @@ mod sync;
 mod webhooks;
 
 pub(crate) use doctor::doctor;
+pub(crate) use healthcheck::healthcheck;
 pub(crate) use refund::refund;
 pub(crate) use sandbox::sandbox;
 pub(crate) use serve::{migrate, serve};
