@@ -145,6 +145,10 @@ async fn an_invalid_order_is_refused_naming_the_field() {
             json!({ "total": "10.00", "success_url": "javascript:alert(1)" }),
             "success_url",
         ),
+        (
+            json!({ "total": "10.00", "success_url": "https://evil.example/thanks" }),
+            "success_url",
+        ),
         (json!({ "total": "10.00", "colour": "red" }), "colour"),
     ];
 
@@ -288,4 +292,32 @@ async fn too_many_payments_pushed_to_one_phone_are_refused() {
     let error = error_of(same_phone, StatusCode::TOO_MANY_REQUESTS).await;
     assert!(error.starts_with("phone_number"), "{error}");
     assert_eq!(other_phone.status(), StatusCode::OK);
+}
+
+/// A checkout leads the customer back only to this site or to an origin the
+/// merchant configured: a look-alike host, or the configured host as a user
+/// name in front of another, is refused.
+#[tokio::test]
+async fn a_checkout_leads_only_to_this_site_or_a_configured_origin() {
+    let app = spawn_app_with(&["--redirect-origins", "https://shop.example"]).await;
+    for allowed in [
+        "/thanks",
+        "https://shop.example/thanks?order=7",
+        "HTTPS://SHOP.EXAMPLE",
+    ] {
+        let order = json!({ "total": "10.00", "success_url": allowed, "failure_url": allowed });
+        let response = app.create_checkout(&order).await;
+        assert_eq!(response.status(), StatusCode::OK, "{allowed} is allowed");
+    }
+    for refused in [
+        "https://shop.example.evil.example/",
+        "https://shop.example@evil.example/",
+        "https://shop.example:8443/",
+        "http://shop.example/",
+        "//evil.example/",
+    ] {
+        let order = json!({ "total": "10.00", "failure_url": refused });
+        let error = error_of(app.create_checkout(&order).await, StatusCode::BAD_REQUEST).await;
+        assert!(error.contains("failure_url"), "{refused}: {error}");
+    }
 }

@@ -187,6 +187,17 @@ pub struct Settings {
     )]
     pub webhook_verifications_per_source_per_minute: u32,
 
+    /// Origins a checkout's `success_url` and `failure_url` may lead to,
+    /// comma-separated (e.g. `https://shop.example.com`), besides paths on
+    /// this site and the public URL's origin; any other URL is refused.
+    #[arg(
+        long,
+        env = "ATHM_REDIRECT_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub redirect_origins: Vec<String>,
+
     /// Take the client address from the last `X-Forwarded-For` entry (only
     /// behind a proxy that sets it), for rate limits and the webhook allow-list.
     #[arg(long, env = "ATHM_TRUST_FORWARDED_FOR", global = true)]

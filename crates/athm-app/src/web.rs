@@ -29,6 +29,7 @@ pub(crate) fn config(settings: &Settings) -> Result<WebConfig, AppError> {
         webhook_allowed_sources: settings.webhook_allowed_sources.clone(),
         webhook_verifications_per_source_per_minute: settings
             .webhook_verifications_per_source_per_minute,
+        redirect_origins: redirect_origins(settings),
         webhook_processing: if settings.process_webhooks_inline {
             WebhookProcessing::Inline
         } else {
@@ -39,10 +40,28 @@ pub(crate) fn config(settings: &Settings) -> Result<WebConfig, AppError> {
     config.validate().map_err(|e| {
         let variable = if e.0.starts_with("webhook_path_secret") {
             "ATHM_WEBHOOK_PATH_SECRET"
+        } else if e.0.starts_with("redirect_origins") {
+            "ATHM_REDIRECT_ORIGINS"
         } else {
             "ATHM_CHECKOUT_SECRET"
         };
         AppError::Config(format!("{variable}: {e}"))
     })?;
     Ok(config)
+}
+
+/// The configured redirect origins, and the public URL's own (a checkout may
+/// always lead back to the site athm serves).
+fn redirect_origins(settings: &Settings) -> Vec<String> {
+    let public = settings
+        .public_url
+        .as_deref()
+        .and_then(athm_web::origin_of)
+        .map(str::to_string);
+    settings
+        .redirect_origins
+        .iter()
+        .map(|o| o.trim_end_matches('/').to_string())
+        .chain(public)
+        .collect()
 }

@@ -61,6 +61,10 @@ pub struct WebConfig {
     /// arrive; the rest stay stored and pending for the recovery worker. Bounds
     /// what a flood of forged webhooks costs in calls. 0: no bound.
     pub webhook_verifications_per_source_per_minute: u32,
+    /// Origins (`https://shop.example.com`) a checkout's `success_url` and
+    /// `failure_url` may lead to ([`crate::Checkout::check_redirects`]);
+    /// paths on this site are always allowed, any other URL is refused.
+    pub redirect_origins: Vec<String>,
 }
 
 impl WebConfig {
@@ -83,6 +87,7 @@ impl WebConfig {
             webhook_path_secret: None,
             webhook_allowed_sources: Vec::new(),
             webhook_verifications_per_source_per_minute: 120,
+            redirect_origins: Vec::new(),
         }
     }
 
@@ -102,6 +107,16 @@ impl WebConfig {
         }
         if self.request_timeout.is_zero() {
             return Err(ConfigError("request_timeout: must be greater than 0"));
+        }
+        let origin_only = |o: &String| {
+            let lower = o.to_ascii_lowercase();
+            (lower.starts_with("https://") || lower.starts_with("http://"))
+                && crate::checkout::origin_of(o) == Some(o.as_str())
+        };
+        if !self.redirect_origins.iter().all(origin_only) {
+            return Err(ConfigError(
+                "redirect_origins: each must be an origin such as https://shop.example.com (scheme and host, no path)",
+            ));
         }
         if let Some(secret) = &self.webhook_path_secret {
             let text = secret.expose();

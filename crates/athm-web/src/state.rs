@@ -8,7 +8,7 @@ use athm_domain::ports::Store;
 use athm_domain::services::{PaymentService, ProcessOutcome, WebhookProcessor};
 use athm_domain::webhook::WebhookEvent;
 
-use crate::checkout::StatusReads;
+use crate::checkout::{READS_PER_SESSION_PER_MINUTE, StatusReads};
 use crate::config::WebConfig;
 use crate::health::HealthCheck;
 use crate::ingest::WebhookIngest;
@@ -43,6 +43,7 @@ pub struct AppState {
     metrics: Arc<Metrics>,
     per_ip: Arc<FixedWindow>,
     per_phone: Arc<FixedWindow>,
+    per_session: Arc<FixedWindow>,
     status_reads: Arc<StatusReads>,
     health: Arc<HealthCheck>,
     /// Webhook ingestion (the group-commit writer and the processing worker).
@@ -82,6 +83,10 @@ impl AppState {
             metrics,
             per_ip: Arc::new(per_ip),
             per_phone: Arc::new(per_phone),
+            per_session: Arc::new(FixedWindow::new(
+                READS_PER_SESSION_PER_MINUTE,
+                Duration::from_secs(60),
+            )),
             status_reads: Arc::default(),
             health: Arc::default(),
             ingest,
@@ -143,6 +148,11 @@ impl AppState {
 
     pub(crate) fn per_phone(&self) -> &FixedWindow {
         &self.per_phone
+    }
+
+    /// The status-read limiter, per payment session.
+    pub(crate) fn per_session(&self) -> &FixedWindow {
+        &self.per_session
     }
 
     /// Webhook ingestion.

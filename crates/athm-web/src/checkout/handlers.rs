@@ -32,6 +32,7 @@ pub(crate) async fn create(
     Json(request): Json<CheckoutRequest>,
 ) -> Result<axum::Json<SignedCheckout>, ApiError> {
     let checkout = Checkout::try_from(request)?;
+    checkout.check_redirects(&state.config().redirect_origins)?;
     Ok(axum::Json(SignedCheckout {
         checkout: sign_checkout(state.config(), &checkout),
         total: checkout.total.to_string(),
@@ -222,6 +223,13 @@ pub(crate) async fn status(
     Query(query): Query<PaymentRef>,
 ) -> Result<axum::Json<PaymentView>, ApiError> {
     let id = authorized_id(&state, query.ecommerce_id.as_deref(), &headers)?;
+    if let Err(retry_after) = state.per_session().check(&id.to_string(), Instant::now()) {
+        state.metrics().rate_limited("session");
+        return Err(ApiError::RateLimited {
+            what: "session",
+            retry_after,
+        });
+    }
     let sync = || async {
         let result = state.payments().sync_status(&id).await;
         observed(&state, "findPayment", result)

@@ -14,9 +14,10 @@ mod status;
 mod token;
 
 pub(crate) use handlers::{authorize, cancel, create, initiate, phone, status};
+pub use model::origin_of;
 pub use model::{Checkout, CheckoutRequest};
 pub use session::{SESSION_HEADER, session_token, verify_session};
-pub(crate) use status::StatusReads;
+pub(crate) use status::{READS_PER_SESSION_PER_MINUTE, StatusReads};
 pub use token::{TokenError, sign_checkout, sign_checkout_until, verify_checkout};
 
 use hmac::{Hmac, Mac};

@@ -170,6 +170,51 @@ const MAX_URL: usize = 2048;
 
 /// An absolute http(s) URL, or a path on this site (never `//host`, nor
 /// `/\host`: browsers read a backslash as a slash, so no backslash at all).
+impl Checkout {
+    /// Checks that `success_url` and `failure_url` are paths on this site or
+    /// lead to one of `origins` ([`crate::WebConfig::redirect_origins`]), so
+    /// that a checkout cannot send the customer on to a look-alike site.
+    ///
+    /// # Errors
+    /// A [`FieldError`] naming the URL field that leads elsewhere.
+    pub fn check_redirects(&self, origins: &[String]) -> Result<(), FieldError> {
+        let urls = [
+            ("success_url", self.success_url.as_deref()),
+            ("failure_url", self.failure_url.as_deref()),
+        ];
+        for (field, url) in urls {
+            let Some(url) = url else { continue };
+            // A path: validate() already refused `//host` and backslashes.
+            if url.starts_with('/') {
+                continue;
+            }
+            let allowed = origin_of(url)
+                .is_some_and(|origin| origins.iter().any(|o| o.eq_ignore_ascii_case(origin)));
+            if !allowed {
+                return Err(FieldError::new(
+                    field,
+                    Problem::Format {
+                        expected: "a path on this site, or a URL on an origin listed in ATHM_REDIRECT_ORIGINS",
+                    },
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The origin (`scheme://authority`) of an absolute URL, such as
+/// `https://shop.example.com` of `https://shop.example.com/thanks?order=1`.
+/// The whole authority is kept, so `https://shop.example.com@evil.example`
+/// is not `https://shop.example.com`'s.
+pub fn origin_of(url: &str) -> Option<&str> {
+    let authority = url.find("://")? + 3;
+    let end = url[authority..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |at| authority + at);
+    (end > authority).then(|| &url[..end])
+}
+
 fn check_url(field: &'static str, url: Option<&str>) -> Result<(), FieldError> {
     let Some(url) = url else { return Ok(()) };
     if url.len() > MAX_URL {

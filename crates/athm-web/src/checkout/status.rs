@@ -5,7 +5,9 @@
 //! button polls every 2 s, so an honest page still asks ATH Móvil on each
 //! poll, while a flood of reads (from one session or many) costs ATH Móvil
 //! at most one call per payment per second instead of one per read, and
-//! cannot get the merchant rate-limited.
+//! cannot get the merchant rate-limited. Each session (one payment's) may
+//! read at most [`READS_PER_SESSION_PER_MINUTE`] times a minute (429 after),
+//! so one page cannot keep the database busy for everyone either.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -16,6 +18,9 @@ use athm_domain::{EcommerceId, Payment};
 
 /// How long after a findPayment the reads of its payment use the database.
 pub(crate) const FRESH_FOR: Duration = Duration::from_secs(1);
+
+/// Status reads one session may make per minute: twice the button's polls.
+pub(crate) const READS_PER_SESSION_PER_MINUTE: u32 = 60;
 
 /// Above this many payments tracked, the idle ones are forgotten.
 const SWEEP_ABOVE: usize = 10_000;

@@ -50,6 +50,7 @@ pub fn test_config() -> WebConfig {
     let mut config = WebConfig::new(SECRET).with_api_keys([API_KEY]);
     config.initiate_per_ip_per_minute = 100;
     config.initiate_per_phone_per_hour = 100;
+    config.redirect_origins = vec!["https://shop.example".into()];
     config
 }
 
