@@ -23,9 +23,9 @@ use athm_domain::ports::{
 };
 use athm_domain::webhook::{EventStatus, WebhookEvent, flagged_recheck_delay};
 use athm_domain::{
-    Client, ClientUpdate, EcommerceId, Payment, PaymentRequest, PaymentStatus, PhoneNumber,
-    ReferenceNumber, Refund, RefundStatus, UnlinkedKind, UnlinkedTransaction, WebhookEventId,
-    redelivery_delay,
+    CheckoutKey, Client, ClientUpdate, EcommerceId, Payment, PaymentRequest, PaymentStatus,
+    PhoneNumber, ReferenceNumber, Refund, RefundStatus, UnlinkedKind, UnlinkedTransaction,
+    WebhookEventId, redelivery_delay,
 };
 use athm_sandbox::{CustomerInput, DEMO_PRIVATE_TOKEN, DEMO_PUBLIC_TOKEN, Sandbox, SandboxConfig};
 use chrono::{DateTime, Duration, Utc};
@@ -46,6 +46,8 @@ struct Tables {
     next_outbox_id: i64,
     /// Report rows that are none of the payments or refunds here.
     unlinked: HashMap<ReferenceNumber, UnlinkedTransaction>,
+    /// Each checkout's payments, by attempt.
+    checkouts: HashMap<CheckoutKey, Vec<EcommerceId>>,
 }
 
 /// A lifecycle event in the outbox, with its delivery state.
@@ -366,6 +368,37 @@ impl PaymentStore for MemoryStore {
             .collect();
         pending.sort_by_key(|r| (r.created_at, r.id.to_string()));
         Ok(pending)
+    }
+
+    async fn checkout_payment(
+        &self,
+        key: &CheckoutKey,
+    ) -> Result<Option<(u32, PaymentRecord)>, StoreError> {
+        let tables = self.tables();
+        let Some(attempts) = tables.checkouts.get(key) else {
+            return Ok(None);
+        };
+        let last = attempts.len() - 1;
+        let record = tables.record(&PaymentKey::Ecommerce(attempts[last]));
+        Ok(record.map(|record| (last as u32, record)))
+    }
+
+    async fn link_checkout(
+        &self,
+        key: &CheckoutKey,
+        attempt: u32,
+        id: &EcommerceId,
+    ) -> Result<(), StoreError> {
+        let mut tables = self.tables();
+        let attempts = tables.checkouts.entry(key.clone()).or_default();
+        if attempts.len() != attempt as usize {
+            return Err(StoreError::Duplicate {
+                entity: "checkout attempt",
+                key: format!("{key} #{attempt}"),
+            });
+        }
+        attempts.push(*id);
+        Ok(())
     }
 
     async fn record_unlinked(&self, transaction: &UnlinkedTransaction) -> Result<bool, StoreError> {

@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::{
-    PHONE, Started, database_url, error_of, json_body, run_cli, spawn_app, spawn_app_with,
+    PHONE, Started, TestApp, database_url, error_of, json_body, run_cli, spawn_app, spawn_app_with,
 };
 
 /// A watch interval long enough that the confirm watcher never runs during
@@ -428,4 +428,77 @@ async fn a_payment_approved_after_its_tab_closed_is_still_completed() {
         completed.reference_number.as_ref().map(|r| r.as_str()),
         at_sandbox.reference_number.as_deref()
     );
+}
+
+/// The sandbox's payments of order `order` (its metadata1) still payable.
+fn live_at_ath_movil(app: &TestApp, order: &str) -> usize {
+    app.sandbox
+        .payments()
+        .iter()
+        .filter(|p| p.metadata1 == order)
+        .filter(|p| matches!(p.status, SandboxStatus::Open | SandboxStatus::Confirm))
+        .count()
+}
+
+/// The payment an `/api/initiate` answer names, with its session.
+async fn initiated(response: reqwest::Response) -> Started {
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = json_body(response).await;
+    Started {
+        id: body["ecommerce_id"]
+            .as_str()
+            .and_then(|id| id.parse().ok())
+            .expect("an ecommerce_id"),
+        session: body["session"].as_str().expect("a session").to_string(),
+    }
+}
+
+/// A checkout token replayed (a double click, a second tab, 20 requests at
+/// once) starts one live payment: every start answers that payment and ATH
+/// Móvil holds one payable request. Once paid, the token is spent.
+#[tokio::test]
+async fn a_checkout_starts_one_live_payment_however_often_it_is_replayed() {
+    let app = spawn_app().await;
+    let order = json!({ "total": "10.00", "metadata1": "Order 77" });
+    let checkout = app.checkout_token(&order).await;
+    let start = json!({ "checkout": checkout, "phone_number": PHONE });
+
+    let starts = futures_util::future::join_all((0..20).map(|_| app.initiate(&start))).await;
+    let mut ids = Vec::new();
+    for response in starts {
+        ids.push(initiated(response).await.id);
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "every start answers one payment: {ids:?}");
+    assert_eq!(live_at_ath_movil(&app, "Order 77"), 1);
+    let again = initiated(app.initiate(&start).await).await;
+    assert_eq!(again.id, ids[0]);
+
+    app.confirm_in_sandbox(again.id);
+    assert_eq!(
+        app.authorize(again.id, &again.session).await.status(),
+        StatusCode::OK
+    );
+    let spent = error_of(app.initiate(&start).await, StatusCode::CONFLICT).await;
+    assert!(spent.contains("already paid"), "{spent}");
+    assert_eq!(live_at_ath_movil(&app, "Order 77"), 0);
+}
+
+/// After the customer cancels (or the payment expires), the same checkout
+/// starts a new payment: the order is still unpaid.
+#[tokio::test]
+async fn a_checkout_whose_payment_was_cancelled_starts_a_new_one() {
+    let app = spawn_app().await;
+    let checkout = app.checkout_token(&json!({ "total": "10.00" })).await;
+    let start = json!({ "checkout": checkout, "phone_number": PHONE });
+    let first = initiated(app.initiate(&start).await).await;
+    assert_eq!(
+        app.cancel(first.id, &first.session).await.status(),
+        StatusCode::OK
+    );
+
+    let second = initiated(app.initiate(&start).await).await;
+
+    assert_ne!(second.id, first.id);
+    assert_eq!(initiated(app.initiate(&start).await).await.id, second.id);
 }

@@ -6,7 +6,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::model::PaymentStatus;
+use crate::model::{EcommerceId, PaymentStatus};
 
 /// A value that was refused, naming the field and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -89,6 +89,11 @@ pub enum RuleError {
     /// An operation that needs the payment to still be waiting for the customer.
     #[error("the payment is {0}; only an OPEN payment accepts this")]
     NotOpen(PaymentStatus),
+    /// The checkout's payment is completed: one checkout pays once.
+    #[error(
+        "checkout: this checkout was already paid (payment {0}); the merchant signs a new checkout for another payment"
+    )]
+    CheckoutPaid(EcommerceId),
     /// A refund intent (idempotency key) was used before for another amount.
     #[error(
         "the idempotency key {intent} was already used for a refund of {amount}; use a new key for a different refund"

@@ -51,8 +51,8 @@ pub mod webhook;
 
 pub use auth::{ClientAddr, MerchantKey};
 pub use checkout::{
-    Checkout, CheckoutRequest, SESSION_HEADER, TokenError, origin_of, session_token, sign_checkout,
-    sign_checkout_until, verify_checkout, verify_session,
+    Checkout, CheckoutRequest, SESSION_HEADER, TokenError, checkout_key, origin_of, session_token,
+    sign_checkout, sign_checkout_until, verify_checkout, verify_session,
 };
 pub use config::{ConfigError, Secret, WebConfig, WebhookProcessing};
 pub use error::ApiError;

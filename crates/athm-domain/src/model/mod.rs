@@ -22,7 +22,9 @@ mod unlinked;
 mod tests;
 
 pub use client::{Client, ClientUpdate};
-pub use ids::{AuthToken, EcommerceId, ReferenceNumber, RefundId, RefundIntent, WebhookEventId};
+pub use ids::{
+    AuthToken, CheckoutKey, EcommerceId, ReferenceNumber, RefundId, RefundIntent, WebhookEventId,
+};
 pub use item::Item;
 pub use language::Language;
 pub use lifecycle::{LifecycleEvent, LifecycleKind, redelivery_delay};

@@ -7,12 +7,13 @@ use chrono::{DateTime, Utc};
 use super::PaymentError;
 use crate::error::RuleError;
 use crate::model::{
-    Amount, AthmTransaction, AuthToken, EcommerceId, LifecycleEvent, Payment, PaymentRequest,
-    PaymentStatus, PhoneNumber, Refund, RefundId, RefundIntent, RefundMessage, RefundStatus,
-    RemoteStatus, Reservation,
+    Amount, AthmTransaction, AuthToken, CheckoutKey, EcommerceId, LifecycleEvent, Payment,
+    PaymentRequest, PaymentStatus, PhoneNumber, Refund, RefundId, RefundIntent, RefundMessage,
+    RefundStatus, RemoteStatus, Reservation,
 };
 use crate::ports::{
     AthmGateway, Clock, PaymentKey, PaymentRecord, PaymentStore, PaymentWrite, RefundOrder,
+    StoreError,
 };
 
 /// Creates, follows, authorizes, cancels and refunds payments.
@@ -51,6 +52,55 @@ impl PaymentService {
         let payment = Payment::open(&request, ecommerce_id, auth_token.clone(), self.clock.now());
         self.store.insert_payment(&payment).await?;
         Ok((payment, auth_token))
+    }
+
+    /// Starts the payment of checkout `key` (one signed order), one live
+    /// payment at a time: while the checkout's last payment is OPEN or
+    /// CONFIRM, that payment is the answer (nothing is sent to ATH Móvil);
+    /// once it is COMPLETED the checkout is spent; after a cancelled or
+    /// expired attempt a new payment starts. Of two starts at once, the one
+    /// that loses the race cancels its own payment at ATH Móvil and answers
+    /// the winner's, so a customer is never asked twice for one order.
+    ///
+    /// # Errors
+    /// [`RuleError::CheckoutPaid`] once the checkout is paid; those of
+    /// [`PaymentService::initiate`]; a failure to cancel a payment that lost
+    /// the race (it stays recorded OPEN, and expires).
+    pub async fn start_checkout(
+        &self,
+        key: &CheckoutKey,
+        request: PaymentRequest,
+    ) -> Result<Payment, PaymentError> {
+        let mut tries = 0;
+        loop {
+            let attempt = match self.store.checkout_payment(key).await? {
+                None => 0,
+                Some((attempt, record)) => match record.payment.status {
+                    PaymentStatus::Open | PaymentStatus::Confirm => return Ok(record.payment),
+                    PaymentStatus::Completed => {
+                        return Err(RuleError::CheckoutPaid(record.payment.ecommerce_id).into());
+                    }
+                    PaymentStatus::Cancel | PaymentStatus::Expired => attempt + 1,
+                },
+            };
+            let (payment, _) = self.initiate(request.clone()).await?;
+            let linked = self
+                .store
+                .link_checkout(key, attempt, &payment.ecommerce_id)
+                .await;
+            tries += 1;
+            match linked {
+                Ok(()) => return Ok(payment),
+                // Another start of this checkout won: this payment must not stay payable.
+                Err(StoreError::Duplicate { .. }) if tries < 3 => {
+                    self.cancel(&payment.ecommerce_id).await?;
+                }
+                Err(error) => {
+                    self.cancel(&payment.ecommerce_id).await?;
+                    return Err(error.into());
+                }
+            }
+        }
     }
 
     /// The payment as recorded here, without asking ATH Móvil (a read that

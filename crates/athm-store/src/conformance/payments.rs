@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use athm_domain::ports::{PaymentKey, PaymentWrite, Store, StoreError};
-use athm_domain::{Item, PaymentStatus, RuleError};
+use athm_domain::{CheckoutKey, Item, PaymentStatus, RuleError};
 
 use super::fixtures::{amount, at, payment, reference};
 
@@ -156,4 +156,63 @@ pub async fn update_payment_creates_updates_and_refuses(store: Arc<dyn Store>) {
             .expect("outbox")
             .is_empty()
     );
+}
+
+/// A checkout's attempts: the last one is answered with its payment, and
+/// an attempt already linked is refused (of two starts at once, one wins);
+/// another checkout is independent.
+pub async fn checkout_attempts_link_one_payment_each(store: Arc<dyn Store>) {
+    let key = CheckoutKey::digest(b"checkout one");
+    assert!(store.checkout_payment(&key).await.expect("read").is_none());
+    let (first, second, loser) = (
+        payment("10.00", 0),
+        payment("10.00", 1),
+        payment("10.00", 2),
+    );
+    for p in [&first, &second, &loser] {
+        store.insert_payment(p).await.expect("insert");
+    }
+
+    store
+        .link_checkout(&key, 0, &first.ecommerce_id)
+        .await
+        .expect("link the first attempt");
+    let refused = store.link_checkout(&key, 0, &loser.ecommerce_id).await;
+    assert!(
+        matches!(refused, Err(StoreError::Duplicate { .. })),
+        "a linked attempt is refused: {refused:?}"
+    );
+    let (attempt, record) = store
+        .checkout_payment(&key)
+        .await
+        .expect("read")
+        .expect("linked");
+    assert_eq!(
+        (attempt, record.payment.ecommerce_id),
+        (0, first.ecommerce_id)
+    );
+
+    store
+        .link_checkout(&key, 1, &second.ecommerce_id)
+        .await
+        .expect("link the next attempt");
+    let (attempt, record) = store
+        .checkout_payment(&key)
+        .await
+        .expect("read")
+        .expect("linked");
+    assert_eq!((attempt, record.payment), (1, second));
+
+    let other = CheckoutKey::digest(b"checkout two");
+    assert!(
+        store
+            .checkout_payment(&other)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    store
+        .link_checkout(&other, 0, &loser.ecommerce_id)
+        .await
+        .expect("another checkout's first attempt");
 }

@@ -12,6 +12,7 @@ mod m20261127_000006_add_outbox_claims;
 mod m20261127_000007_drop_redundant_event_indexes;
 mod m20261201_000008_event_sources_rechecks_refund_intents;
 mod m20261201_000009_unlinked_transactions;
+mod m20261202_000010_checkouts;
 
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_drop_redundant_event_indexes::Migration),
             Box::new(m20261201_000008_event_sources_rechecks_refund_intents::Migration),
             Box::new(m20261201_000009_unlinked_transactions::Migration),
+            Box::new(m20261202_000010_checkouts::Migration),
         ]
     }
 }

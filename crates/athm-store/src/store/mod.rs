@@ -2,6 +2,7 @@
 //! this one holds the connection, its settings per backend, and the
 //! dispatch of the port's methods.
 
+mod checkouts;
 mod clients;
 mod connect;
 pub(crate) mod error;
@@ -25,8 +26,8 @@ use athm_domain::ports::{
 };
 use athm_domain::webhook::{EventStatus, WebhookEvent};
 use athm_domain::{
-    Client, ClientUpdate, EcommerceId, Payment, PaymentStatus, PhoneNumber, Refund, RefundStatus,
-    UnlinkedKind, UnlinkedTransaction, WebhookEventId,
+    CheckoutKey, Client, ClientUpdate, EcommerceId, Payment, PaymentStatus, PhoneNumber, Refund,
+    RefundStatus, UnlinkedKind, UnlinkedTransaction, WebhookEventId,
 };
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
@@ -203,6 +204,22 @@ impl PaymentStore for SqlStore {
         limit: u64,
     ) -> Result<Vec<Payment>, StoreError> {
         payments::in_status(&self.db, statuses, after, limit).await
+    }
+
+    async fn checkout_payment(
+        &self,
+        key: &CheckoutKey,
+    ) -> Result<Option<(u32, PaymentRecord)>, StoreError> {
+        checkouts::last_attempt(&self.db, key).await
+    }
+
+    async fn link_checkout(
+        &self,
+        key: &CheckoutKey,
+        attempt: u32,
+        id: &EcommerceId,
+    ) -> Result<(), StoreError> {
+        checkouts::link(self, key, attempt, id).await
     }
 
     async fn customer_payments(

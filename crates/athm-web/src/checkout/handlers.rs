@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use super::token::system_now;
 use super::{
-    Checkout, CheckoutRequest, SESSION_HEADER, session_token, sign_checkout, verify_checkout,
-    verify_session,
+    Checkout, CheckoutRequest, SESSION_HEADER, checkout_key, session_token, sign_checkout,
+    verify_checkout, verify_session,
 };
 use crate::auth::{ClientAddr, MerchantKey};
 use crate::error::ApiError;
@@ -87,14 +87,16 @@ pub(crate) async fn initiate(
     let checkout = verify_checkout(state.config(), &token, system_now())
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     limit_phone(&state, &phone)?;
+    // One live payment per checkout: a second start while its payment is
+    // open answers that payment; a paid checkout is spent.
     let result = state
         .payments()
-        .initiate(checkout.payment_request(Some(phone)))
+        .start_checkout(&checkout_key(&token), checkout.payment_request(Some(phone)))
         .await;
     state
         .metrics()
         .payment_operation("payment", result.as_ref().err());
-    let (payment, _auth_token) = result?;
+    let payment = result?;
     tracing::info!(ecommerce_id = %payment.ecommerce_id, total = %payment.total, "payment initiated");
     Ok(axum::Json(Initiated {
         ecommerce_id: payment.ecommerce_id.to_string(),

@@ -18,7 +18,7 @@ pub use model::origin_of;
 pub use model::{Checkout, CheckoutRequest};
 pub use session::{SESSION_HEADER, session_token, verify_session};
 pub(crate) use status::{READS_PER_SESSION_PER_MINUTE, StatusReads};
-pub use token::{TokenError, sign_checkout, sign_checkout_until, verify_checkout};
+pub use token::{TokenError, checkout_key, sign_checkout, sign_checkout_until, verify_checkout};
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;

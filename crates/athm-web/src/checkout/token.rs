@@ -1,9 +1,10 @@
 //! Stateless checkout tokens: `base64url(JSON) "." base64url(HMAC-SHA256)`.
 //!
-//! The JSON holds the validated [`Checkout`] and an expiry (`exp`, Unix
-//! seconds). The MAC covers the encoded payload with a `checkout.` prefix,
+//! The JSON holds the validated [`Checkout`], an expiry (`exp`, Unix
+//! seconds) and a random `nonce`, so each token is its own checkout. The MAC covers the encoded payload with a `checkout.` prefix,
 //! so a session MAC can never pass for a checkout MAC.
 
+use athm_domain::CheckoutKey;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -32,6 +33,11 @@ pub enum TokenError {
 struct Payload {
     checkout: Checkout,
     exp: i64,
+    /// Random: two identical orders signed in the same second are two
+    /// checkouts ([`checkout_key`]), never one customer's payment answered
+    /// to another.
+    #[serde(default)]
+    nonce: String,
 }
 
 fn signature(config: &WebConfig, payload: &str) -> hmac::Hmac<sha2::Sha256> {
@@ -60,6 +66,7 @@ pub fn sign_checkout_until(
     let payload = Payload {
         checkout: checkout.clone(),
         exp: expires_at.timestamp(),
+        nonce: uuid::Uuid::new_v4().simple().to_string(),
     };
     // Serialising plain data with string keys cannot fail.
     let json = serde_json::to_vec(&payload).unwrap_or_default();
@@ -92,6 +99,18 @@ pub fn verify_checkout(
         return Err(TokenError::Expired);
     }
     Ok(payload.checkout)
+}
+
+/// The checkout a (verified) token signs, as the domain tells checkouts
+/// apart ([`PaymentService::start_checkout`]): the SHA-256 of its signed
+/// payload, which holds the order and its expiry, so each token the merchant
+/// signs is its own checkout.
+///
+/// [`PaymentService::start_checkout`]: athm_domain::services::PaymentService::start_checkout
+pub fn checkout_key(token: &str) -> CheckoutKey {
+    let token = token.trim();
+    let payload = token.split_once('.').map_or(token, |(payload, _)| payload);
+    CheckoutKey::digest(payload.as_bytes())
 }
 
 /// The wall clock (the domain's `SystemClock`, without a port: tokens are a web concern).

@@ -11,8 +11,8 @@ use super::{
     StepResult, StoreError, StoredLifecycleEvent, WebhookInbox,
 };
 use crate::model::{
-    Client, ClientUpdate, EcommerceId, Payment, PaymentStatus, PhoneNumber, Refund, RefundStatus,
-    UnlinkedKind, UnlinkedTransaction, WebhookEventId,
+    CheckoutKey, Client, ClientUpdate, EcommerceId, Payment, PaymentStatus, PhoneNumber, Refund,
+    RefundStatus, UnlinkedKind, UnlinkedTransaction, WebhookEventId,
 };
 use crate::webhook::{EventStatus, WebhookEvent};
 
@@ -35,6 +35,8 @@ mockall::mock! {
         async fn customer_payments(&self, phone: &PhoneNumber, limit: u64) -> Result<Page<Payment>, StoreError>;
         async fn customer_unlinked(&self, phone: &PhoneNumber, limit: u64) -> Result<Page<UnlinkedTransaction>, StoreError>;
         async fn pending_refunds(&self) -> Result<Vec<Refund>, StoreError>;
+        async fn checkout_payment(&self, key: &CheckoutKey) -> Result<Option<(u32, PaymentRecord)>, StoreError>;
+        async fn link_checkout(&self, key: &CheckoutKey, attempt: u32, id: &EcommerceId) -> Result<(), StoreError>;
         async fn record_unlinked(&self, transaction: &UnlinkedTransaction) -> Result<bool, StoreError>;
     }
 

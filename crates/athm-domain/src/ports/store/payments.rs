@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::{Page, StoreError};
 use crate::error::RuleError;
 use crate::model::{
-    ClientUpdate, EcommerceId, LifecycleEvent, Payment, PaymentStatus, PhoneNumber,
+    CheckoutKey, ClientUpdate, EcommerceId, LifecycleEvent, Payment, PaymentStatus, PhoneNumber,
     ReferenceNumber, Refund, UnlinkedTransaction, WebhookEventId,
 };
 
@@ -292,6 +292,31 @@ pub trait PaymentStore: Send + Sync {
     /// # Errors
     /// [`StoreError::Database`].
     async fn pending_refunds(&self) -> Result<Vec<Refund>, StoreError>;
+
+    /// The payment checkout `key` started last ([`PaymentService::start_checkout`]),
+    /// with its attempt number (0 for the first); `None` before any.
+    ///
+    /// [`PaymentService::start_checkout`]: crate::services::PaymentService::start_checkout
+    ///
+    /// # Errors
+    /// [`StoreError::Database`] or [`StoreError::Corrupt`].
+    async fn checkout_payment(
+        &self,
+        key: &CheckoutKey,
+    ) -> Result<Option<(u32, PaymentRecord)>, StoreError>;
+
+    /// Records that attempt `attempt` of checkout `key` is payment `id`
+    /// (recorded already). Each attempt of a checkout is one payment's.
+    ///
+    /// # Errors
+    /// [`StoreError::Duplicate`] when that attempt is another payment's: a
+    /// concurrent start of the same checkout won.
+    async fn link_checkout(
+        &self,
+        key: &CheckoutKey,
+        attempt: u32,
+        id: &EcommerceId,
+    ) -> Result<(), StoreError>;
 
     /// Records a report row that is none of the payments or refunds here
     /// under its reference number, or brings its record up to date

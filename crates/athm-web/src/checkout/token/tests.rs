@@ -91,3 +91,11 @@ fn a_session_mac_is_never_a_checkout_mac() {
     let payload = URL_SAFE_NO_PAD.encode(r#"{"checkout":{"total":"1.00"},"exp":9999999999}"#);
     assert!(verify_checkout(&config(), &format!("{payload}.{session}"), at(0)).is_err());
 }
+
+#[test]
+fn each_signing_is_its_own_checkout_even_for_the_same_order_and_instant() {
+    let first = sign_checkout_until(&config(), &checkout(), at(1_000));
+    let second = sign_checkout_until(&config(), &checkout(), at(1_000));
+    assert_ne!(checkout_key(&first), checkout_key(&second));
+    assert_eq!(checkout_key(&first), checkout_key(&format!(" {first}\n")));
+}
