@@ -148,6 +148,36 @@ async fn two_services_on_one_machine_start_with_their_own_sandboxes() {
     assert_ne!(first, second);
 }
 
+/// Two `athm serve` on one SQLite file: the second is refused, naming the
+/// file and the fix; once the first has stopped, a new one starts.
+#[tokio::test]
+async fn a_second_service_on_one_sqlite_file_is_refused_until_the_first_stops() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let first = build(&dir, &[]).await.expect("the first service starts");
+
+    let second = build(&dir, &[])
+        .await
+        .map(|_| ())
+        .expect_err("a second service on the file");
+
+    let message = second.to_string();
+    let file = dir.path().join("athm.db").display().to_string();
+    for needed in [
+        file.as_str(),
+        "in use by another `athm serve`",
+        "--database-url",
+    ] {
+        assert!(
+            message.contains(needed),
+            "{message:?} should name {needed:?}"
+        );
+    }
+    drop(first);
+    build(&dir, &[])
+        .await
+        .expect("free once the first has stopped");
+}
+
 /// A half-set ATH Móvil configuration never starts the demo sandbox and
 /// shop: `serve` refuses it, naming what is set and what is missing, and
 /// leaves no database behind.

@@ -211,6 +211,9 @@ impl World {
     /// may finish) and a new instance starts on the same database and sandbox.
     pub async fn restart(&mut self) {
         self.server.abort();
+        // Once the aborted task is gone, the old instance has let go of the
+        // SQLite file (one `athm serve` per file).
+        let _ = (&mut self.server).await;
         let url = self.sandbox.base_url();
         let (app, server) =
             spawn_app_on(&self.sandbox, &url, &self.app.database_url, &self.flags).await;

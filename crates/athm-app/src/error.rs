@@ -43,6 +43,15 @@ pub enum AppError {
         #[source]
         source: std::io::Error,
     },
+    /// Another `athm serve` runs on this SQLite file.
+    #[error(
+        "the SQLite database {} is in use by another `athm serve`: stop it first, or give this one its own ATHM_DATABASE_URL / --database-url (several instances need PostgreSQL or MySQL)",
+        path.display()
+    )]
+    DatabaseInUse {
+        /// The database file.
+        path: std::path::PathBuf,
+    },
     /// Serving failed.
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),

@@ -9,6 +9,7 @@ mod commands;
 mod error;
 mod faces;
 mod sandbox;
+mod serve_lock;
 mod settings;
 mod startup;
 pub mod telemetry;

@@ -36,14 +36,8 @@ pub(crate) fn merchant(settings: &Settings) -> Result<Merchant, AppError> {
 /// → `dir/athm-sandbox.json`); `None` for an in-memory SQLite database or
 /// another database.
 pub(crate) fn ledger_file_beside(database_url: &str) -> Option<PathBuf> {
-    let rest = database_url
-        .strip_prefix("sqlite://")
-        .or_else(|| database_url.strip_prefix("sqlite:"))?;
-    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    if path.is_empty() || path == ":memory:" || query.contains("mode=memory") {
-        return None;
-    }
-    let parent = Path::new(path).parent().unwrap_or(Path::new(""));
+    let database = crate::serve_lock::sqlite_file(database_url)?;
+    let parent = database.parent().unwrap_or(Path::new(""));
     Some(parent.join(LEDGER_FILE_NAME))
 }
 

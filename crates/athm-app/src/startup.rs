@@ -14,6 +14,7 @@ use athm_web::AppState;
 use athm_web::embed::{WorkerConfig, Workers};
 use tokio::net::TcpListener;
 
+use crate::serve_lock::ServeLock;
 use crate::{AppError, Settings};
 
 /// Connects to the database and applies pending migrations.
@@ -62,6 +63,8 @@ pub(crate) async fn services(settings: &Settings) -> Result<Services, AppError> 
 
 /// The running service: built by [`Application::build`], served by [`Application::run_until_stopped`].
 pub struct Application {
+    /// Held until the service stops: one `athm serve` per SQLite file.
+    serve_lock: ServeLock,
     listener: TcpListener,
     router: axum::Router,
     sandbox: Option<RunningSandbox>,
@@ -87,6 +90,7 @@ impl Application {
                 source,
             })?;
         let store: Arc<dyn Store> = store(&settings).await?;
+        let serve_lock = ServeLock::acquire(&settings.database_url)?;
         let sandbox = match tokens {
             Some(_) => None,
             None => Some(crate::sandbox::start(&settings).await?),
@@ -151,6 +155,7 @@ impl Application {
             router = athm_web::strict_transport(router);
         }
         Ok(Self {
+            serve_lock,
             listener,
             router,
             sandbox,
@@ -177,6 +182,7 @@ impl Application {
     /// Server I/O failures.
     pub async fn run_until_stopped(self) -> Result<(), AppError> {
         let Self {
+            serve_lock,
             listener,
             router,
             sandbox,
@@ -187,6 +193,7 @@ impl Application {
         if let Some(sandbox) = sandbox {
             sandbox.shutdown().await;
         }
+        drop(serve_lock);
         Ok(())
     }
 }
