@@ -2,11 +2,9 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = athm_app::Cli::parse();
+    let cli = athm_app::Cli::parse_with_focused_help();
     if let Err(error) = athm_app::telemetry::init(&cli.log, cli.log_format) {
         eprintln!("error: {error}");
         return ExitCode::FAILURE;
