@@ -255,7 +255,14 @@ impl AthmClient {
                 }
                 Decision::GiveUp => {
                     let error = retry::to_error(operation, failure);
-                    tracing::warn!(%operation, attempts, %error, "ATH Móvil call failed");
+                    // A refusal in ATH Móvil's own words (a payment it does
+                    // not know, an empty report) is an answer the caller
+                    // judges; only a call that got none is a warning.
+                    if matches!(error, GatewayError::Refused { .. }) {
+                        tracing::debug!(%operation, attempts, %error, "ATH Móvil refused the call");
+                    } else {
+                        tracing::warn!(%operation, attempts, %error, "ATH Móvil call failed");
+                    }
                     return Err(error);
                 }
             }

@@ -45,21 +45,25 @@ pub(crate) async fn sync(
     let services = services(&settings).await?;
 
     let fetching = ProgressBar::new_spinner().with_message("Fetching the transaction report…");
+    let on_screen = crate::telemetry::show(&fetching);
     fetching.enable_steady_tick(std::time::Duration::from_millis(120));
     let rows = services.gateway.transaction_report(from, to).await;
     fetching.finish_and_clear();
+    drop(on_screen);
     let rows = rows?;
 
     let bar = ProgressBar::new(rows.len() as u64).with_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} rows ({per_sec}, {eta} left)")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
+    let on_screen = crate::telemetry::show(&bar);
     let progress = |done: usize, _: &RowOutcome| bar.set_position(done as u64);
     let summary = services
         .reconciler
         .reconcile(&rows, dry_run, &progress)
         .await;
     bar.finish_and_clear();
+    drop(on_screen);
 
     let days = (to - from + Duration::seconds(1)).num_days();
     println!(
