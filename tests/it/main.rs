@@ -9,6 +9,7 @@ mod bad_input;
 mod checkout;
 mod cli;
 mod db;
+mod docs_commands;
 mod fuzz_smoke;
 mod gateway_faults;
 mod helpers;
