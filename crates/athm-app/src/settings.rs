@@ -313,14 +313,14 @@ impl Settings {
         else {
             return Ok(None);
         };
-        let min = athm_web::admin::MIN_PASSWORD_CHARS;
-        if password.expose().chars().count() < min {
-            return Err(AppError::Config(format!(
-                "ATHM_ADMIN_PASSWORD (--admin-password) is shorter than {min} characters: use a \
-                 longer one (a passphrase of three or four words), or leave it unset to disable \
-                 the admin pages"
-            )));
-        }
+        athm_web::admin::AdminConfig::new(password.clone())
+            .validate()
+            .map_err(|error| {
+                AppError::Config(format!(
+                    "ATHM_ADMIN_PASSWORD (--admin-password): {error}, or leave it unset to \
+                     disable the admin pages"
+                ))
+            })?;
         Ok(Some(password))
     }
 

@@ -33,7 +33,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
 
-use crate::config::Secret;
+use crate::config::{ConfigError, Secret};
 use crate::pages::{self, Frame, Lang, Texts};
 use crate::rate_limit::FixedWindow;
 use crate::state::AppState;
@@ -99,6 +99,22 @@ impl AdminConfig {
         }
     }
 
+    /// Checks the password: empty (the pages disabled) or at least
+    /// [`MIN_PASSWORD_CHARS`] characters. [`router`] keeps the pages
+    /// disabled when it fails; call it at startup to refuse to start instead.
+    ///
+    /// # Errors
+    /// [`ConfigError`] for a password too short to stand guessing.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let chars = self.password.expose().chars().count();
+        if chars > 0 && chars < MIN_PASSWORD_CHARS {
+            return Err(ConfigError(
+                "admin password: shorter than 12 characters; use a passphrase of three or four words",
+            ));
+        }
+        Ok(())
+    }
+
     /// The same settings, installing `webhook_url` through `gateway`.
     pub fn with_webhook_installer(
         mut self,
@@ -153,7 +169,13 @@ pub fn router(state: AppState, config: AdminConfig, prefix: &str) -> Router {
     let key = session::derive_key(&state.config().checkout_secret, &config.password);
     let max_body = state.config().max_body_bytes;
     let timeout = state.config().request_timeout;
-    let enabled = !config.password.is_empty();
+    let enabled = match config.validate() {
+        Ok(()) => !config.password.is_empty(),
+        Err(error) => {
+            tracing::error!(%error, "the admin pages stay disabled");
+            false
+        }
+    };
     let admin = AdminState {
         logins: Arc::new(FixedWindow::new(
             config.logins_per_minute,

@@ -218,3 +218,37 @@ async fn pages_allow_no_inline_script_or_style_and_the_button_keeps_its_styles()
         "styles in the script"
     );
 }
+
+/// A library user who mounts the admin pages with a short password gets
+/// them disabled (the login answers nothing), not guessable; `validate`
+/// says why.
+#[tokio::test]
+async fn a_short_admin_password_keeps_the_pages_disabled() {
+    let app = crate::helpers::spawn().await;
+    let config = athm_web::admin::AdminConfig::new("short");
+    assert!(
+        config
+            .validate()
+            .is_err_and(|e| e.to_string().contains("12 characters"))
+    );
+    let router = athm_web::mount(app.state.clone(), "/athm").merge(athm_web::admin::router(
+        app.state.clone(),
+        config,
+        "/athm",
+    ));
+    let login = axum::http::Request::builder()
+        .uri("/athm/admin/login")
+        .body(Body::empty())
+        .expect("a request");
+    let answer = router.oneshot(login).await.expect("infallible");
+    assert_ne!(answer.status(), StatusCode::OK, "no login page");
+    assert!(
+        athm_web::admin::AdminConfig::new(ADMIN_PASSWORD)
+            .validate()
+            .is_ok()
+    );
+    assert!(
+        athm_web::admin::AdminConfig::new("").validate().is_ok(),
+        "empty: disabled"
+    );
+}
