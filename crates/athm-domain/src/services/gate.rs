@@ -8,7 +8,10 @@
 //! nothing (it is checked again later: a refund can reach the report
 //! seconds after its webhook).
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use futures_util::lock::Mutex as AsyncMutex;
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -85,7 +88,21 @@ pub(crate) struct TrustGate {
     gateway: Arc<dyn AthmGateway>,
     store: Arc<dyn PaymentStore>,
     clock: Arc<dyn Clock>,
+    /// findPayment answers shared by the events of one batch ([`TrustGate::sharing_finds`]).
+    finds: Option<Arc<Finds>>,
 }
+
+/// One batch's findPayment answers, by payment: the first event of a
+/// payment asks, the others of the batch (waiting for it meanwhile) take
+/// its answer. A failed call is not shared: the next event asks again.
+#[derive(Default)]
+struct Finds {
+    slots: Mutex<HashMap<EcommerceId, FindSlot>>,
+}
+
+/// One payment's findPayment answer once asked (`Some`): the payment, or
+/// `None` when ATH Móvil does not know it. Held while the call is made.
+type FindSlot = Arc<AsyncMutex<Option<Option<AthmTransaction>>>>;
 
 /// How far either side of a refund's date the report is searched for it.
 const REPORT_WINDOW_HOURS: i64 = 24;
@@ -103,6 +120,18 @@ impl TrustGate {
             gateway,
             store,
             clock,
+            finds: None,
+        }
+    }
+
+    /// The same gate for one batch of events: one findPayment per payment,
+    /// its answer shared by the batch's events of that payment (their calls
+    /// would be at the same moment anyway), so a burst about one payment
+    /// costs one call.
+    pub(crate) fn sharing_finds(&self) -> Self {
+        Self {
+            finds: Some(Arc::default()),
+            ..self.clone()
         }
     }
 
@@ -587,6 +616,30 @@ impl TrustGate {
 
     /// findPayment; `None` when ATH Móvil does not know the payment.
     pub(crate) async fn find_payment(
+        &self,
+        id: &EcommerceId,
+    ) -> Result<Option<AthmTransaction>, GateError> {
+        let Some(finds) = &self.finds else {
+            return self.ask_find_payment(id).await;
+        };
+        let slot = finds
+            .slots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(*id)
+            .or_default()
+            .clone();
+        let mut answer = slot.lock().await;
+        if let Some(known) = answer.as_ref() {
+            return Ok(known.clone());
+        }
+        let asked = self.ask_find_payment(id).await?;
+        *answer = Some(asked.clone());
+        Ok(asked)
+    }
+
+    /// findPayment, asked now.
+    async fn ask_find_payment(
         &self,
         id: &EcommerceId,
     ) -> Result<Option<AthmTransaction>, GateError> {

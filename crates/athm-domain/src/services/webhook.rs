@@ -145,7 +145,7 @@ impl WebhookProcessor {
         parsed: Option<ParsedWebhook>,
     ) -> Result<ProcessOutcome, WebhookError> {
         let now = self.clock.now();
-        let end = match self.plan(event, parsed, now).await {
+        let end = match self.plan(self.gate.as_ref(), event, parsed, now).await {
             Plan::Step(step) => {
                 End::of_step(self.payments.update_payment(&step.key, &*step.decide).await)
             }
@@ -192,9 +192,12 @@ impl WebhookProcessor {
     ) -> Vec<(WebhookEvent, Result<ProcessOutcome, WebhookError>)> {
         use futures_util::stream::{self, StreamExt};
         let now = self.clock.now();
+        // The batch's events of one payment share one findPayment.
+        let gate = self.gate.as_ref().map(TrustGate::sharing_finds);
+        let gate = gate.as_ref();
         let planned: Vec<(WebhookEvent, Plan)> = stream::iter(events)
             .map(|(event, parsed)| async move {
-                let plan = self.plan(&event, parsed, now).await;
+                let plan = self.plan(gate, &event, parsed, now).await;
                 (event, plan)
             })
             .buffered(Self::VERIFY_PARALLELISM)
@@ -226,6 +229,7 @@ impl WebhookProcessor {
     /// A flagged event is checked again: ATH Móvil may confirm it now.
     async fn plan(
         &self,
+        gate: Option<&TrustGate>,
         event: &WebhookEvent,
         parsed: Option<ParsedWebhook>,
         now: DateTime<Utc>,
@@ -245,7 +249,7 @@ impl WebhookProcessor {
         if !parsed.kind.changes_money() {
             return End::Processed(ProcessOutcome::Ignored).into();
         }
-        let trusted = match &self.gate {
+        let trusted = match gate {
             Some(gate) => match gate.check_event(parsed.kind, &parsed.transaction).await {
                 Ok(Verdict::Trusted(trusted)) => trusted,
                 Ok(Verdict::Forged(reason)) => return End::Flag(reason).into(),
