@@ -17,9 +17,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 use athm_client::{AthmClient, ClientConfig};
 use athm_domain::ports::{
-    AdminQueries, AthmGateway, ClientStore, Clock, Decide, FlaggedEvents, InsertResult, ListQuery,
-    NoStatus, Outbox, Page, PaymentCursor, PaymentKey, PaymentRecord, PaymentStore, PaymentWrite,
-    StepOutcome, Store, StoreError, StoredLifecycleEvent, SystemClock, WebhookInbox,
+    AdminQueries, AthmGateway, CheckoutAttempt, ClientStore, Clock, Decide, FlaggedEvents,
+    InsertResult, ListQuery, NoStatus, Outbox, Page, PaymentCursor, PaymentKey, PaymentRecord,
+    PaymentStore, PaymentWrite, StepOutcome, Store, StoreError, StoredLifecycleEvent, SystemClock,
+    WebhookInbox,
 };
 use athm_domain::webhook::{EventStatus, WebhookEvent, flagged_recheck_delay};
 use athm_domain::{
@@ -46,9 +47,12 @@ struct Tables {
     next_outbox_id: i64,
     /// Report rows that are none of the payments or refunds here.
     unlinked: HashMap<ReferenceNumber, UnlinkedTransaction>,
-    /// Each checkout's payments, by attempt.
-    checkouts: HashMap<CheckoutKey, Vec<EcommerceId>>,
+    /// Each checkout's attempts, in order.
+    checkouts: HashMap<CheckoutKey, Vec<Attempt>>,
 }
+
+/// One attempt of a checkout: when claimed, and its payment once created.
+type Attempt = (DateTime<Utc>, Option<EcommerceId>);
 
 /// A lifecycle event in the outbox, with its delivery state.
 #[derive(Clone)]
@@ -370,24 +374,27 @@ impl PaymentStore for MemoryStore {
         Ok(pending)
     }
 
-    async fn checkout_payment(
+    async fn checkout_attempt(
         &self,
         key: &CheckoutKey,
-    ) -> Result<Option<(u32, PaymentRecord)>, StoreError> {
+    ) -> Result<Option<CheckoutAttempt>, StoreError> {
         let tables = self.tables();
-        let Some(attempts) = tables.checkouts.get(key) else {
+        let attempts = tables.checkouts.get(key).map_or(&[][..], Vec::as_slice);
+        let Some((claimed_at, id)) = attempts.last() else {
             return Ok(None);
         };
-        let last = attempts.len() - 1;
-        let record = tables.record(&PaymentKey::Ecommerce(attempts[last]));
-        Ok(record.map(|record| (last as u32, record)))
+        Ok(Some(CheckoutAttempt {
+            attempt: (attempts.len() - 1) as u32,
+            claimed_at: *claimed_at,
+            payment: id.and_then(|id| tables.record(&PaymentKey::Ecommerce(id))),
+        }))
     }
 
-    async fn link_checkout(
+    async fn claim_checkout(
         &self,
         key: &CheckoutKey,
         attempt: u32,
-        id: &EcommerceId,
+        now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut tables = self.tables();
         let attempts = tables.checkouts.entry(key.clone()).or_default();
@@ -397,7 +404,47 @@ impl PaymentStore for MemoryStore {
                 key: format!("{key} #{attempt}"),
             });
         }
-        attempts.push(*id);
+        attempts.push((now, None));
+        Ok(())
+    }
+
+    async fn insert_checkout_payment(
+        &self,
+        key: &CheckoutKey,
+        attempt: u32,
+        payment: &Payment,
+    ) -> Result<(), StoreError> {
+        let mut tables = self.tables();
+        let claimed = tables
+            .checkouts
+            .get(key)
+            .and_then(|attempts| attempts.get(attempt as usize))
+            .is_some_and(|(_, id)| id.is_none());
+        if !claimed {
+            return Err(StoreError::NotFound {
+                entity: "claimed checkout attempt",
+                key: format!("{key} #{attempt}"),
+            });
+        }
+        tables.save_payment(payment, true)?;
+        if let Some(slot) = tables
+            .checkouts
+            .get_mut(key)
+            .and_then(|attempts| attempts.get_mut(attempt as usize))
+        {
+            slot.1 = Some(payment.ecommerce_id);
+        }
+        Ok(())
+    }
+
+    async fn release_checkout(&self, key: &CheckoutKey, attempt: u32) -> Result<(), StoreError> {
+        let mut tables = self.tables();
+        if let Some(attempts) = tables.checkouts.get_mut(key)
+            && attempts.len() == attempt as usize + 1
+            && attempts.last().is_some_and(|(_, id)| id.is_none())
+        {
+            attempts.pop();
+        }
         Ok(())
     }
 

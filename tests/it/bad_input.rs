@@ -284,8 +284,10 @@ async fn too_many_payments_pushed_to_one_phone_are_refused() {
     let same_phone = app
         .initiate(&json!({ "checkout": checkout, "phone_number": "(787) 555-1234" }))
         .await;
+    // Another order (its own checkout), to another phone.
+    let another = app.checkout_token(&json!({ "total": "10.00" })).await;
     let other_phone = app
-        .initiate(&json!({ "checkout": checkout, "phone_number": "7879998888" }))
+        .initiate(&json!({ "checkout": another, "phone_number": "7879998888" }))
         .await;
 
     assert_eq!(first.status(), StatusCode::OK);

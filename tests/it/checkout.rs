@@ -453,26 +453,41 @@ async fn initiated(response: reqwest::Response) -> Started {
     }
 }
 
-/// A checkout token replayed (a double click, a second tab, 20 requests at
-/// once) starts one live payment: every start answers that payment and ATH
-/// Móvil holds one payable request. Once paid, the token is spent.
+/// A checkout token replayed (a double click, a replayed request, 20
+/// requests at once) starts one payment: ATH Móvil is asked once, the
+/// other starts at that moment are told it is being started, and later
+/// starts for the same phone answer that payment. Another phone cannot take
+/// it over. Once paid, the token is spent.
 #[tokio::test]
-async fn a_checkout_starts_one_live_payment_however_often_it_is_replayed() {
+async fn a_checkout_starts_one_payment_however_often_it_is_replayed() {
     let app = spawn_app().await;
     let order = json!({ "total": "10.00", "metadata1": "Order 77" });
     let checkout = app.checkout_token(&order).await;
     let start = json!({ "checkout": checkout, "phone_number": PHONE });
+    let creates = || app.sandbox.faults().calls(athm_sandbox::Operation::Create);
+    let before = creates();
 
     let starts = futures_util::future::join_all((0..20).map(|_| app.initiate(&start))).await;
-    let mut ids = Vec::new();
+
+    let mut started = Vec::new();
     for response in starts {
-        ids.push(initiated(response).await.id);
+        match response.status() {
+            StatusCode::OK => started.push(initiated(response).await),
+            StatusCode::CONFLICT => {
+                let error = error_of(response, StatusCode::CONFLICT).await;
+                assert!(error.contains("being started"), "{error}");
+            }
+            other => panic!("a start answered {other}"),
+        }
     }
-    ids.dedup();
-    assert_eq!(ids.len(), 1, "every start answers one payment: {ids:?}");
+    assert_eq!(creates() - before, 1, "ATH Móvil is asked once");
     assert_eq!(live_at_ath_movil(&app, "Order 77"), 1);
     let again = initiated(app.initiate(&start).await).await;
-    assert_eq!(again.id, ids[0]);
+    assert!(started.iter().all(|s| s.id == again.id));
+    assert_eq!(creates() - before, 1, "a replay asks nothing");
+    let other_phone = json!({ "checkout": checkout, "phone_number": "7875550000" });
+    let taken = error_of(app.initiate(&other_phone).await, StatusCode::CONFLICT).await;
+    assert!(taken.contains("another phone"), "{taken}");
 
     app.confirm_in_sandbox(again.id);
     assert_eq!(
@@ -481,7 +496,31 @@ async fn a_checkout_starts_one_live_payment_however_often_it_is_replayed() {
     );
     let spent = error_of(app.initiate(&start).await, StatusCode::CONFLICT).await;
     assert!(spent.contains("already paid"), "{spent}");
+    assert!(
+        !spent.contains(&again.id.to_string()),
+        "the payment is not named: {spent}"
+    );
     assert_eq!(live_at_ath_movil(&app, "Order 77"), 0);
+}
+
+/// ATH Móvil fails a start (unavailable: a payment may or may not exist
+/// there, unknown here, so never authorized): nothing is held, so the
+/// customer's next try starts at once.
+#[tokio::test]
+async fn a_checkout_whose_start_failed_can_start_again_at_once() {
+    let app = spawn_app().await;
+    let checkout = app.checkout_token(&json!({ "total": "10.00" })).await;
+    let start = json!({ "checkout": checkout, "phone_number": PHONE });
+    app.sandbox.faults().set(
+        athm_sandbox::Operation::Create,
+        athm_sandbox::Fault::Unavailable,
+        Some(1),
+    );
+
+    let refused = app.initiate(&start).await;
+    assert_ne!(refused.status(), StatusCode::OK);
+
+    initiated(app.initiate(&start).await).await;
 }
 
 /// After the customer cancels (or the payment expires), the same checkout

@@ -42,6 +42,20 @@ impl ServeLock {
         let Some(database) = sqlite_file(database_url) else {
             return Ok(Self { _file: None });
         };
+        // One lock per file, however it is named (a relative path, a symlink).
+        let folder = match database.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let Ok(folder) = folder.canonicalize() else {
+            // No such folder: opening the database says so, naming it.
+            return Ok(Self { _file: None });
+        };
+        let database = match database.file_name() {
+            Some(name) => folder.join(name),
+            None => database,
+        };
+        let database = database.canonicalize().unwrap_or(database);
         let path = lock_path(&database);
         let file = File::options()
             .create(true)

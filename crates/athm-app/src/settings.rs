@@ -177,8 +177,8 @@ pub struct Settings {
 
     /// New webhook events that change money verified with ATH Móvil per
     /// sender address per minute as they arrive (0: unlimited); the rest
-    /// are stored and verified by the recovery worker, so a flood of forged
-    /// webhooks cannot get the merchant rate-limited by ATH Móvil.
+    /// are stored and verified by the recovery worker at its pace, so a
+    /// burst of forged webhooks from one address costs at most this many calls.
     #[arg(
         long,
         env = "ATHM_WEBHOOK_VERIFICATIONS_PER_SOURCE_PER_MINUTE",

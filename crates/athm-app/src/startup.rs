@@ -89,8 +89,10 @@ impl Application {
                 setting: "ATHM_LISTEN / --listen",
                 source,
             })?;
-        let store: Arc<dyn Store> = store(&settings).await?;
+        // Before the database is touched: a second service must not migrate
+        // it under the first.
         let serve_lock = ServeLock::acquire(&settings.database_url)?;
+        let store: Arc<dyn Store> = store(&settings).await?;
         let sandbox = match tokens {
             Some(_) => None,
             None => Some(crate::sandbox::start(&settings).await?),

@@ -6,7 +6,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::model::{EcommerceId, PaymentStatus};
+use crate::model::PaymentStatus;
 
 /// A value that was refused, naming the field and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -90,10 +90,16 @@ pub enum RuleError {
     #[error("the payment is {0}; only an OPEN payment accepts this")]
     NotOpen(PaymentStatus),
     /// The checkout's payment is completed: one checkout pays once.
+    #[error("checkout: this order is already paid; reload the page for a new one")]
+    CheckoutPaid,
+    /// Another start of the checkout is creating its payment right now.
+    #[error("checkout: this order's payment is being started; try again in a moment")]
+    CheckoutStarting,
+    /// The checkout's payment waits for another phone.
     #[error(
-        "checkout: this checkout was already paid (payment {0}); the merchant signs a new checkout for another payment"
+        "checkout: this order's payment waits for approval on another phone; cancel it first, or reload the page"
     )]
-    CheckoutPaid(EcommerceId),
+    CheckoutOtherPhone,
     /// A refund intent (idempotency key) was used before for another amount.
     #[error(
         "the idempotency key {intent} was already used for a refund of {amount}; use a new key for a different refund"

@@ -13,7 +13,9 @@ const PATIENCE: Duration = Duration::from_secs(5);
 /// answers and accepts writes), 1 otherwise, saying why.
 pub(crate) async fn healthcheck(settings: Settings) -> Result<ExitCode, AppError> {
     let url = health_url(&settings.listen);
+    // The service is on this machine: never through an HTTP_PROXY.
     let client = reqwest::Client::builder()
+        .no_proxy()
         .timeout(PATIENCE)
         .build()
         .map_err(|e| AppError::Config(format!("cannot build an HTTP client: {e}")))?;

@@ -19,9 +19,10 @@ pub use gateway::{
 };
 pub use sink_fn::{FnEventSink, event_sink_fn};
 pub use store::{
-    AdminQueries, ClientStore, Decide, FlaggedEvents, InsertResult, ListQuery, NoStatus, Outbox,
-    Page, PaymentCursor, PaymentKey, PaymentRecord, PaymentStep, PaymentStore, PaymentWrite,
-    StepOutcome, StepResult, Store, StoreError, StoredLifecycleEvent, WebhookInbox, update_each,
+    AdminQueries, CheckoutAttempt, ClientStore, Decide, FlaggedEvents, InsertResult, ListQuery,
+    NoStatus, Outbox, Page, PaymentCursor, PaymentKey, PaymentRecord, PaymentStep, PaymentStore,
+    PaymentWrite, StepOutcome, StepResult, Store, StoreError, StoredLifecycleEvent, WebhookInbox,
+    update_each,
 };
 
 #[cfg(any(test, feature = "mocks"))]

@@ -55,53 +55,72 @@ impl PaymentService {
     }
 
     /// Starts the payment of checkout `key` (one signed order), one live
-    /// payment at a time: while the checkout's last payment is OPEN or
-    /// CONFIRM, that payment is the answer (nothing is sent to ATH Móvil);
-    /// once it is COMPLETED the checkout is spent; after a cancelled or
-    /// expired attempt a new payment starts. Of two starts at once, the one
-    /// that loses the race cancels its own payment at ATH Móvil and answers
-    /// the winner's, so a customer is never asked twice for one order.
+    /// payment at a time. The attempt is claimed in the store *before*
+    /// ATH Móvil is asked, so of two starts at once only one creates a
+    /// payment (the other is told the checkout is being started), and the
+    /// payment is recorded with its claim in one transaction. While the
+    /// checkout's payment is OPEN or CONFIRM, a start for the same phone
+    /// answers it (nothing is sent to ATH Móvil) and one for another phone
+    /// is refused; once it is COMPLETED the checkout is spent; after a
+    /// cancelled or expired payment, or a start that stopped midway (its
+    /// claim older than [`Self::CHECKOUT_CLAIM_LEASE_SECS`]), a new payment
+    /// starts.
     ///
     /// # Errors
-    /// [`RuleError::CheckoutPaid`] once the checkout is paid; those of
-    /// [`PaymentService::initiate`]; a failure to cancel a payment that lost
-    /// the race (it stays recorded OPEN, and expires).
+    /// [`RuleError::CheckoutPaid`], [`RuleError::CheckoutStarting`],
+    /// [`RuleError::CheckoutOtherPhone`]; those of [`PaymentService::initiate`].
     pub async fn start_checkout(
         &self,
         key: &CheckoutKey,
         request: PaymentRequest,
     ) -> Result<Payment, PaymentError> {
-        let mut tries = 0;
-        loop {
-            let attempt = match self.store.checkout_payment(key).await? {
-                None => 0,
-                Some((attempt, record)) => match record.payment.status {
-                    PaymentStatus::Open | PaymentStatus::Confirm => return Ok(record.payment),
-                    PaymentStatus::Completed => {
-                        return Err(RuleError::CheckoutPaid(record.payment.ecommerce_id).into());
+        request.validate()?;
+        let now = self.clock.now();
+        let attempt = match self.store.checkout_attempt(key).await? {
+            None => 0,
+            Some(last) => match last.payment {
+                Some(record) => match record.payment.status {
+                    PaymentStatus::Open | PaymentStatus::Confirm => {
+                        return if record.payment.customer_phone == request.phone_number {
+                            Ok(record.payment)
+                        } else {
+                            Err(RuleError::CheckoutOtherPhone.into())
+                        };
                     }
-                    PaymentStatus::Cancel | PaymentStatus::Expired => attempt + 1,
+                    PaymentStatus::Completed => return Err(RuleError::CheckoutPaid.into()),
+                    PaymentStatus::Cancel | PaymentStatus::Expired => last.attempt + 1,
                 },
-            };
-            let (payment, _) = self.initiate(request.clone()).await?;
-            let linked = self
-                .store
-                .link_checkout(key, attempt, &payment.ecommerce_id)
-                .await;
-            tries += 1;
-            match linked {
-                Ok(()) => return Ok(payment),
-                // Another start of this checkout won: this payment must not stay payable.
-                Err(StoreError::Duplicate { .. }) if tries < 3 => {
-                    self.cancel(&payment.ecommerce_id).await?;
+                None if (now - last.claimed_at).num_seconds() < Self::CHECKOUT_CLAIM_LEASE_SECS => {
+                    return Err(RuleError::CheckoutStarting.into());
                 }
-                Err(error) => {
-                    self.cancel(&payment.ecommerce_id).await?;
-                    return Err(error.into());
-                }
-            }
+                None => last.attempt + 1,
+            },
+        };
+        match self.store.claim_checkout(key, attempt, now).await {
+            Err(StoreError::Duplicate { .. }) => return Err(RuleError::CheckoutStarting.into()),
+            claimed => claimed?,
         }
+        let created = self.gateway.create_payment(&request).await;
+        let (ecommerce_id, auth_token) = match created {
+            Ok(created) => created,
+            Err(error) => {
+                // No payment to wait for: the next start may claim again. (A
+                // payment whose creation answer was lost is unknown here, so
+                // it can never be authorized: it expires.)
+                self.store.release_checkout(key, attempt).await?;
+                return Err(error.into());
+            }
+        };
+        let payment = Payment::open(&request, ecommerce_id, auth_token, now);
+        self.store
+            .insert_checkout_payment(key, attempt, &payment)
+            .await?;
+        Ok(payment)
     }
+
+    /// How long a checkout's claimed attempt without a payment holds off
+    /// other starts: longer than creating a payment takes, with retries.
+    pub const CHECKOUT_CLAIM_LEASE_SECS: i64 = 60;
 
     /// The payment as recorded here, without asking ATH Móvil (a read that
     /// [`PaymentService::sync_status`] made a moment ago is still true).

@@ -158,61 +158,93 @@ pub async fn update_payment_creates_updates_and_refuses(store: Arc<dyn Store>) {
     );
 }
 
-/// A checkout's attempts: the last one is answered with its payment, and
-/// an attempt already linked is refused (of two starts at once, one wins);
-/// another checkout is independent.
-pub async fn checkout_attempts_link_one_payment_each(store: Arc<dyn Store>) {
+/// A checkout's attempts: an attempt is claimed once (of two starts, one
+/// wins), then given its payment in the transaction that records it; the
+/// last attempt is answered, with its payment once it has one; a claim
+/// without a payment can be released and claimed again; another checkout
+/// is independent.
+pub async fn checkout_attempts_are_claimed_once_then_given_their_payment(store: Arc<dyn Store>) {
     let key = CheckoutKey::digest(b"checkout one");
-    assert!(store.checkout_payment(&key).await.expect("read").is_none());
-    let (first, second, loser) = (
-        payment("10.00", 0),
-        payment("10.00", 1),
-        payment("10.00", 2),
-    );
-    for p in [&first, &second, &loser] {
-        store.insert_payment(p).await.expect("insert");
-    }
+    assert!(store.checkout_attempt(&key).await.expect("read").is_none());
+    let first = payment("10.00", 0);
 
-    store
-        .link_checkout(&key, 0, &first.ecommerce_id)
-        .await
-        .expect("link the first attempt");
-    let refused = store.link_checkout(&key, 0, &loser.ecommerce_id).await;
+    store.claim_checkout(&key, 0, at(0)).await.expect("claim");
+    let refused = store.claim_checkout(&key, 0, at(1)).await;
     assert!(
         matches!(refused, Err(StoreError::Duplicate { .. })),
-        "a linked attempt is refused: {refused:?}"
+        "a claimed attempt is refused: {refused:?}"
     );
-    let (attempt, record) = store
-        .checkout_payment(&key)
+    let claimed = store
+        .checkout_attempt(&key)
         .await
         .expect("read")
-        .expect("linked");
+        .expect("claimed");
     assert_eq!(
-        (attempt, record.payment.ecommerce_id),
-        (0, first.ecommerce_id)
+        (claimed.attempt, claimed.claimed_at, claimed.payment),
+        (0, at(0), None)
     );
 
     store
-        .link_checkout(&key, 1, &second.ecommerce_id)
+        .insert_checkout_payment(&key, 0, &first)
         .await
-        .expect("link the next attempt");
-    let (attempt, record) = store
-        .checkout_payment(&key)
+        .expect("record the attempt's payment");
+    let given = store
+        .checkout_attempt(&key)
         .await
         .expect("read")
-        .expect("linked");
-    assert_eq!((attempt, record.payment), (1, second));
+        .expect("claimed");
+    assert_eq!(given.payment.map(|r| r.payment), Some(first.clone()));
+    let twice = store
+        .insert_checkout_payment(&key, 0, &payment("10.00", 2))
+        .await;
+    assert!(twice.is_err(), "an attempt has one payment: {twice:?}");
+    let orphan = payment("10.00", 3);
+    let unclaimed = store.insert_checkout_payment(&key, 5, &orphan).await;
+    assert!(
+        matches!(unclaimed, Err(StoreError::NotFound { .. })),
+        "{unclaimed:?}"
+    );
+    let stored = store
+        .payment(&PaymentKey::Ecommerce(orphan.ecommerce_id))
+        .await;
+    assert!(
+        stored.expect("read").is_none(),
+        "nothing is written for an attempt not claimed"
+    );
+
+    store
+        .claim_checkout(&key, 1, at(5))
+        .await
+        .expect("the next attempt");
+    store.release_checkout(&key, 1).await.expect("release");
+    store
+        .release_checkout(&key, 0)
+        .await
+        .expect("a given attempt stays");
+    let last = store
+        .checkout_attempt(&key)
+        .await
+        .expect("read")
+        .expect("claimed");
+    assert_eq!(
+        last.attempt, 0,
+        "the released attempt is gone, the paid one stays"
+    );
+    store
+        .claim_checkout(&key, 1, at(6))
+        .await
+        .expect("claimed again");
 
     let other = CheckoutKey::digest(b"checkout two");
     assert!(
         store
-            .checkout_payment(&other)
+            .checkout_attempt(&other)
             .await
             .expect("read")
             .is_none()
     );
     store
-        .link_checkout(&other, 0, &loser.ecommerce_id)
+        .claim_checkout(&other, 0, at(7))
         .await
-        .expect("another checkout's first attempt");
+        .expect("another checkout");
 }

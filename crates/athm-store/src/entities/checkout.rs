@@ -1,11 +1,11 @@
 //! The `checkouts` table.
 
 use sea_orm::entity::prelude::{
-    ActiveModelBehavior, DeriveEntityModel, DerivePrimaryKey, DeriveRelation, EntityTrait,
-    EnumIter, PrimaryKeyTrait,
+    ActiveModelBehavior, DateTimeUtc, DeriveEntityModel, DerivePrimaryKey, DeriveRelation,
+    EntityTrait, EnumIter, PrimaryKeyTrait,
 };
 
-/// The payment one attempt of a checkout started.
+/// One attempt of a checkout.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "checkouts")]
 pub struct Model {
@@ -15,8 +15,10 @@ pub struct Model {
     /// The attempt, from 0.
     #[sea_orm(primary_key, auto_increment = false)]
     pub attempt: i32,
-    /// The payment it started.
-    pub ecommerce_id: String,
+    /// When a start claimed it.
+    pub claimed_at: DateTimeUtc,
+    /// The payment it started, once created.
+    pub ecommerce_id: Option<String>,
 }
 
 /// No relations are navigated.

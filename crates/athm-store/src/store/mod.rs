@@ -20,9 +20,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use athm_domain::ports::{
-    AdminQueries, ClientStore, Decide, FlaggedEvents, InsertResult, ListQuery, NoStatus, Outbox,
-    Page, PaymentCursor, PaymentKey, PaymentRecord, PaymentStep, PaymentStore, StepOutcome,
-    StepResult, StoreError, StoredLifecycleEvent, WebhookInbox, update_each,
+    AdminQueries, CheckoutAttempt, ClientStore, Decide, FlaggedEvents, InsertResult, ListQuery,
+    NoStatus, Outbox, Page, PaymentCursor, PaymentKey, PaymentRecord, PaymentStep, PaymentStore,
+    StepOutcome, StepResult, StoreError, StoredLifecycleEvent, WebhookInbox, update_each,
 };
 use athm_domain::webhook::{EventStatus, WebhookEvent};
 use athm_domain::{
@@ -206,20 +206,33 @@ impl PaymentStore for SqlStore {
         payments::in_status(&self.db, statuses, after, limit).await
     }
 
-    async fn checkout_payment(
+    async fn checkout_attempt(
         &self,
         key: &CheckoutKey,
-    ) -> Result<Option<(u32, PaymentRecord)>, StoreError> {
+    ) -> Result<Option<CheckoutAttempt>, StoreError> {
         checkouts::last_attempt(&self.db, key).await
     }
 
-    async fn link_checkout(
+    async fn claim_checkout(
         &self,
         key: &CheckoutKey,
         attempt: u32,
-        id: &EcommerceId,
+        now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        checkouts::link(self, key, attempt, id).await
+        checkouts::claim(self, key, attempt, now).await
+    }
+
+    async fn insert_checkout_payment(
+        &self,
+        key: &CheckoutKey,
+        attempt: u32,
+        payment: &Payment,
+    ) -> Result<(), StoreError> {
+        checkouts::record_payment(self, key, attempt, payment).await
+    }
+
+    async fn release_checkout(&self, key: &CheckoutKey, attempt: u32) -> Result<(), StoreError> {
+        checkouts::release(self, key, attempt).await
     }
 
     async fn customer_payments(

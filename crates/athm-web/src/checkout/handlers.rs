@@ -86,6 +86,9 @@ pub(crate) async fn initiate(
     };
     let checkout = verify_checkout(state.config(), &token, system_now())
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    // Whoever signed it (the library's sign_checkout too), a checkout
+    // leads only to this site or a configured origin.
+    checkout.check_redirects(&state.config().redirect_origins)?;
     limit_phone(&state, &phone)?;
     // One live payment per checkout: a second start while its payment is
     // open answers that payment; a paid checkout is spent.

@@ -54,6 +54,7 @@ use crate::metrics::Metrics;
 use crate::rate_limit::FixedWindow;
 use crate::state::WebhookHook;
 use queue::{Processing, Queue};
+use tokio::sync::mpsc::error::TrySendError;
 use writer::{Reply, Writer};
 
 /// The most events stored, or processed, in one transaction.
@@ -182,9 +183,9 @@ enum Mode {
 
 impl Handover {
     /// Answers the delivery of `event`, just stored (by this delivery when
-    /// `created`), and has the event processed. Only [`Mode::Queued`] waits,
-    /// and only while the processing queue is full.
-    pub(crate) async fn hand_over(
+    /// `created`), and has the event processed. Never waits for processing:
+    /// storing goes on whatever processing's backlog.
+    pub(crate) fn hand_over(
         &self,
         event: WebhookEvent,
         created: bool,
@@ -234,10 +235,18 @@ impl Handover {
             }
             Mode::Queued(queue) => {
                 let _ = reply.send(Ok(receipt));
-                if !queue.push(event, created, parsed).await {
-                    tracing::warn!(
+                let kind = event.kind.as_str();
+                match queue.push(event, created, parsed) {
+                    Ok(()) => {}
+                    Err(TrySendError::Full(())) => {
+                        processing.metrics.webhook(kind, "deferred");
+                        tracing::debug!(
+                            "the webhook processing queue is full; the event stays pending for the recovery worker"
+                        );
+                    }
+                    Err(TrySendError::Closed(())) => tracing::warn!(
                         "the webhook processing worker has stopped; the event stays pending for the recovery worker"
-                    );
+                    ),
                 }
             }
             Mode::StoreOnly => {
@@ -261,9 +270,40 @@ impl Handover {
             Mode::Queued(_) => created || event.status == EventStatus::Failed,
             Mode::Inline | Mode::Background => event.status != EventStatus::Processed,
         };
-        let source = event.remote_addr.as_deref().unwrap_or("unknown");
         processes
             && event.kind.changes_money()
-            && self.verifications.check(source, Instant::now()).is_err()
+            && self
+                .verifications
+                .check(&budget_key(event.remote_addr.as_deref()), Instant::now())
+                .is_err()
+    }
+}
+
+/// Whose verification budget an event from `source` spends: its address,
+/// or for IPv6 its /64 (one host's usual allotment: an attacker must not
+/// get a budget per address of it).
+fn budget_key(source: Option<&str>) -> String {
+    match source.map(str::parse::<std::net::IpAddr>) {
+        Some(Ok(std::net::IpAddr::V6(v6))) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Some(Ok(v4)) => v4.to_string(),
+        Some(Err(_)) | None => source.unwrap_or("unknown").to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::budget_key;
+
+    #[test]
+    fn an_ipv6_sender_spends_its_64s_budget_and_ipv4_its_own() {
+        let a = budget_key(Some("2001:db8:1:2::1"));
+        assert_eq!(a, "2001:db8:1:2::/64");
+        assert_eq!(budget_key(Some("2001:db8:1:2:ffff::9")), a);
+        assert_ne!(budget_key(Some("2001:db8:1:3::1")), a);
+        assert_eq!(budget_key(Some("203.0.113.7")), "203.0.113.7");
+        assert_eq!(budget_key(None), "unknown");
     }
 }

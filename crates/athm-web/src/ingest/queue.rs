@@ -14,7 +14,7 @@ use super::MAX_BATCH;
 use crate::metrics::Metrics;
 use crate::state::{WebhookHook, WebhookNotice};
 
-/// Stored events waiting for processing before the receiver waits to queue more.
+/// Stored events waiting for processing; more wait for the recovery worker.
 const PROCESS_QUEUE: usize = 4096;
 
 /// What processing needs, without the rest of the router's state.
@@ -118,23 +118,26 @@ impl Queue {
         Self { jobs }
     }
 
-    /// Queues a stored event for processing; waits only when the queue is full.
-    /// Returns false when the worker has stopped (the event then stays
-    /// pending for the recovery worker).
-    pub(crate) async fn push(
+    /// Queues a stored event for processing, without waiting: storing
+    /// never waits for processing. When the queue is full (processing is
+    /// [`PROCESS_QUEUE`] events behind) or the worker has stopped, the event
+    /// is given back: it stays pending for the recovery worker.
+    pub(crate) fn push(
         &self,
         event: WebhookEvent,
         created: bool,
         parsed: Option<ParsedWebhook>,
-    ) -> bool {
+    ) -> Result<(), mpsc::error::TrySendError<()>> {
         self.jobs
-            .send(Job {
+            .try_send(Job {
                 event,
                 created,
                 parsed,
             })
-            .await
-            .is_ok()
+            .map_err(|error| match error {
+                mpsc::error::TrySendError::Full(_) => mpsc::error::TrySendError::Full(()),
+                mpsc::error::TrySendError::Closed(_) => mpsc::error::TrySendError::Closed(()),
+            })
     }
 }
 

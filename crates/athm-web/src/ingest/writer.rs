@@ -89,7 +89,7 @@ async fn write_loop(
         for (event, (parsed, reply)) in events.into_iter().zip(writes) {
             match results.next() {
                 Some(Ok((stored, created))) => {
-                    handover.hand_over(stored, created, parsed, reply).await;
+                    handover.hand_over(stored, created, parsed, reply);
                 }
                 failed => {
                     let error = match failed {

@@ -326,13 +326,16 @@ async fn initiation_is_rate_limited_per_client_and_per_phone() {
     let mut config = test_config();
     config.initiate_per_ip_per_minute = 2;
     let app = spawn_with(config).await;
-    let token = app.checkout(json!({"total": 5})).await;
-    let attempt = |phone: &'static str| {
+    // Each attempt its own order (one checkout starts one payment).
+    let app = &app;
+    let attempt = |phone: &'static str| async move {
+        let token = app.checkout(json!({"total": 5})).await;
         app.post(
             "/athm/api/initiate",
             json!({"checkout": token, "phone_number": phone}),
             &[],
         )
+        .await
     };
     assert_eq!(attempt("7875550001").await.status, StatusCode::OK);
     assert_eq!(attempt("7875550002").await.status, StatusCode::OK);
@@ -370,9 +373,9 @@ async fn the_client_address_comes_from_x_forwarded_for_only_when_trusted() {
         config.initiate_per_ip_per_minute = 1;
         config.trust_forwarded_for = trusted;
         let app = spawn_with(config).await;
-        let token = app.checkout(json!({"total": 5})).await;
         let mut statuses = Vec::new();
         for (n, forwarded) in ["203.0.113.1", "spoofed, 203.0.113.2"].iter().enumerate() {
+            let token = app.checkout(json!({"total": 5})).await;
             let phone = format!("787555000{n}");
             let answer = app
                 .post(

@@ -6,9 +6,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 
 use super::{
-    AdminQueries, ClientStore, Decide, FlaggedEvents, InsertResult, ListQuery, NoStatus, Outbox,
-    Page, PaymentCursor, PaymentKey, PaymentRecord, PaymentStep, PaymentStore, StepOutcome,
-    StepResult, StoreError, StoredLifecycleEvent, WebhookInbox,
+    AdminQueries, CheckoutAttempt, ClientStore, Decide, FlaggedEvents, InsertResult, ListQuery,
+    NoStatus, Outbox, Page, PaymentCursor, PaymentKey, PaymentRecord, PaymentStep, PaymentStore,
+    StepOutcome, StepResult, StoreError, StoredLifecycleEvent, WebhookInbox,
 };
 use crate::model::{
     CheckoutKey, Client, ClientUpdate, EcommerceId, Payment, PaymentStatus, PhoneNumber, Refund,
@@ -35,8 +35,10 @@ mockall::mock! {
         async fn customer_payments(&self, phone: &PhoneNumber, limit: u64) -> Result<Page<Payment>, StoreError>;
         async fn customer_unlinked(&self, phone: &PhoneNumber, limit: u64) -> Result<Page<UnlinkedTransaction>, StoreError>;
         async fn pending_refunds(&self) -> Result<Vec<Refund>, StoreError>;
-        async fn checkout_payment(&self, key: &CheckoutKey) -> Result<Option<(u32, PaymentRecord)>, StoreError>;
-        async fn link_checkout(&self, key: &CheckoutKey, attempt: u32, id: &EcommerceId) -> Result<(), StoreError>;
+        async fn checkout_attempt(&self, key: &CheckoutKey) -> Result<Option<CheckoutAttempt>, StoreError>;
+        async fn claim_checkout(&self, key: &CheckoutKey, attempt: u32, now: DateTime<Utc>) -> Result<(), StoreError>;
+        async fn insert_checkout_payment(&self, key: &CheckoutKey, attempt: u32, payment: &Payment) -> Result<(), StoreError>;
+        async fn release_checkout(&self, key: &CheckoutKey, attempt: u32) -> Result<(), StoreError>;
         async fn record_unlinked(&self, transaction: &UnlinkedTransaction) -> Result<bool, StoreError>;
     }
 

@@ -20,8 +20,8 @@ pub use inbox::{FlaggedEvents, InsertResult, WebhookInbox};
 pub use mock::MockStore;
 pub use outbox::{Outbox, StoredLifecycleEvent};
 pub use payments::{
-    Decide, PaymentCursor, PaymentKey, PaymentRecord, PaymentStep, PaymentStore, PaymentWrite,
-    StepOutcome, StepResult, update_each,
+    CheckoutAttempt, Decide, PaymentCursor, PaymentKey, PaymentRecord, PaymentStep, PaymentStore,
+    PaymentWrite, StepOutcome, StepResult, update_each,
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use {

@@ -204,6 +204,18 @@ pub async fn update_each<S: PaymentStore + ?Sized>(
     results
 }
 
+/// One attempt of a checkout: which, since when, and its payment once created.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckoutAttempt {
+    /// The attempt, from 0.
+    pub attempt: u32,
+    /// When a start claimed it.
+    pub claimed_at: DateTime<Utc>,
+    /// Its payment; `None` while the start creates it (or when that start
+    /// stopped midway).
+    pub payment: Option<PaymentRecord>,
+}
+
 /// Payments and their refunds, as the use cases ([`crate::services`]) read
 /// and change them. One call is one atomic step: the use case decides, the
 /// adapter commits.
@@ -293,30 +305,49 @@ pub trait PaymentStore: Send + Sync {
     /// [`StoreError::Database`].
     async fn pending_refunds(&self) -> Result<Vec<Refund>, StoreError>;
 
-    /// The payment checkout `key` started last ([`PaymentService::start_checkout`]),
-    /// with its attempt number (0 for the first); `None` before any.
+    /// The last attempt of checkout `key`
+    /// ([`PaymentService::start_checkout`]); `None` before any.
     ///
     /// [`PaymentService::start_checkout`]: crate::services::PaymentService::start_checkout
     ///
     /// # Errors
     /// [`StoreError::Database`] or [`StoreError::Corrupt`].
-    async fn checkout_payment(
+    async fn checkout_attempt(
         &self,
         key: &CheckoutKey,
-    ) -> Result<Option<(u32, PaymentRecord)>, StoreError>;
+    ) -> Result<Option<CheckoutAttempt>, StoreError>;
 
-    /// Records that attempt `attempt` of checkout `key` is payment `id`
-    /// (recorded already). Each attempt of a checkout is one payment's.
+    /// Claims attempt `attempt` of checkout `key` at `now`, before its
+    /// payment is created: of two starts of one checkout, one claims.
     ///
     /// # Errors
-    /// [`StoreError::Duplicate`] when that attempt is another payment's: a
-    /// concurrent start of the same checkout won.
-    async fn link_checkout(
+    /// [`StoreError::Duplicate`] when that attempt is claimed already.
+    async fn claim_checkout(
         &self,
         key: &CheckoutKey,
         attempt: u32,
-        id: &EcommerceId,
+        now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
+
+    /// Records `payment`, just created at ATH Móvil, as the payment of the
+    /// claimed attempt `attempt` of checkout `key`: both in one transaction.
+    ///
+    /// # Errors
+    /// [`StoreError::Duplicate`] for a known ecommerce id;
+    /// [`StoreError::NotFound`] when the attempt is not claimed (nothing is written).
+    async fn insert_checkout_payment(
+        &self,
+        key: &CheckoutKey,
+        attempt: u32,
+        payment: &Payment,
+    ) -> Result<(), StoreError>;
+
+    /// Gives back attempt `attempt` of checkout `key`, claimed but whose
+    /// payment was not created, so that the next start may claim it.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    async fn release_checkout(&self, key: &CheckoutKey, attempt: u32) -> Result<(), StoreError>;
 
     /// Records a report row that is none of the payments or refunds here
     /// under its reference number, or brings its record up to date
