@@ -1,5 +1,6 @@
 //! The checkout scenario: complete flows per second through `athm serve`
-//! against the bench's in-process sandbox — initiate (athm calls *payment*),
+//! against the bench's in-process sandbox — the merchant signs the order
+//! (`POST /api/checkouts`: one checkout starts one payment), initiate (athm calls *payment*),
 //! the customer confirms in the sandbox, authorize (athm calls
 //! *authorization*) — then a count of completed payments in the database.
 
@@ -56,9 +57,9 @@ async fn flow(
     client: &reqwest::Client,
     base: &str,
     sandbox: &Sandbox,
-    checkout: &str,
     seq: u64,
 ) -> Result<Answer, String> {
+    let checkout = sign(client, base).await.map_err(|e| e.to_string())?;
     let phone = format!("787{:07}", seq % 10_000_000);
     let started = json_call(
         client
@@ -99,17 +100,11 @@ pub(crate) async fn run_once(
     let db = FreshDb::create(backend, &bench.postgres).await?;
     let server = Server::start(&bench.server, db.url(), true).await?;
     let client = client(connections)?;
-    let checkout = sign(&client, &server.base).await?;
     let job = {
         let (client, base, sandbox) = (client.clone(), server.base.clone(), bench.sandbox.clone());
         move |worker: usize, seq: u64| {
-            let (client, base, sandbox, checkout) = (
-                client.clone(),
-                base.clone(),
-                sandbox.clone(),
-                checkout.clone(),
-            );
-            async move { flow(&client, &base, &sandbox, &checkout, global_seq(worker, seq)).await }
+            let (client, base, sandbox) = (client.clone(), base.clone(), sandbox.clone());
+            async move { flow(&client, &base, &sandbox, global_seq(worker, seq)).await }
         }
     };
     let outcome = load::run(connections, duration, job).await?;
