@@ -98,6 +98,25 @@ pub(crate) enum Command {
         #[command(flatten)]
         load: Load,
     },
+    /// Production's configuration: verification on, findPayment answered
+    /// after `--latency`; a burst of completed events for real payments.
+    Verified {
+        /// The database.
+        #[arg(long, value_enum, default_value = "sqlite")]
+        db: Backend,
+        /// How long the sandbox takes to answer findPayment.
+        #[arg(long, value_parser = parse_duration, default_value = "50ms")]
+        latency: Duration,
+        /// Events in the burst (one payment each).
+        #[arg(long, default_value_t = 2000)]
+        events: usize,
+        /// Concurrent deliveries.
+        #[arg(long, default_value_t = 16)]
+        connections: usize,
+        /// Deliveries a second (default: as fast as they go, a burst).
+        #[arg(long)]
+        rate: Option<f64>,
+    },
     /// Every scenario on SQLite and PostgreSQL; optionally writes the tables.
     All(suite::AllArgs),
 }
@@ -160,6 +179,17 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         }
         Command::Checkout { db, load } => {
             checkout_row(&bench, db, load).await?;
+        }
+        Command::Verified {
+            db,
+            latency,
+            events,
+            connections,
+            rate,
+        } => {
+            let run =
+                crate::verified::run_once(&bench, db, latency, events, connections, rate).await?;
+            println!("{}", crate::verified::line(db, &run));
         }
         Command::All(args) => suite::all(&bench, args).await?,
     }

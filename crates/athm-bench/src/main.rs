@@ -16,6 +16,7 @@ mod report;
 mod server;
 mod suite;
 mod sync;
+mod verified;
 mod webhooks;
 
 use std::process::ExitCode;

@@ -15,7 +15,12 @@ pub(crate) fn athm_now() -> String {
 
 /// A new completed ecommerce payment of a few dollars; `seq` varies the amounts.
 pub(crate) fn completed_event(seq: u64) -> Vec<u8> {
-    let id = Uuid::new_v4();
+    completed_event_of(Uuid::new_v4(), seq)
+}
+
+/// The completed event of payment `id` (its figures made up: a verifying
+/// server takes ATH Móvil's own).
+pub(crate) fn completed_event_of(id: Uuid, seq: u64) -> Vec<u8> {
     let dollars = 1 + seq % 150;
     let fee_cents = dollars * 25 / 10 + 10;
     let net_cents = dollars * 100 - fee_cents;

@@ -104,6 +104,16 @@ impl Server {
         database_url: &str,
         verify_webhooks: bool,
     ) -> Result<Server> {
+        Self::start_with(config, database_url, verify_webhooks, &[]).await
+    }
+
+    /// [`Server::start`] with `extra` arguments (flag, value, …).
+    pub(crate) async fn start_with(
+        config: &ServerConfig,
+        database_url: &str,
+        verify_webhooks: bool,
+        extra: &[&str],
+    ) -> Result<Server> {
         check_binary(&config.athm)?;
         let port = free_port()?;
         let (stdout, stderr) = output(config)?;
@@ -116,6 +126,7 @@ impl Server {
                 "--verify-webhooks",
                 if verify_webhooks { "true" } else { "false" },
             ])
+            .args(extra)
             .arg("serve")
             .stdin(Stdio::null())
             .stdout(stdout)

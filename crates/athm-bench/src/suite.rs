@@ -11,7 +11,7 @@ use crate::db::{Backend, FreshDb};
 use crate::report::{Row, SCENARIO_HEADER, write};
 use crate::sync::{Seeded, SyncRun};
 use crate::webhooks::Mix;
-use crate::{Result, machine, sync};
+use crate::{Result, machine, sync, verified};
 
 /// `athm-bench all`.
 #[derive(Debug, Clone, Args)]
@@ -29,25 +29,6 @@ pub(crate) struct AllArgs {
     #[arg(long, default_value_t = 100_000)]
     sync_rows: usize,
 }
-
-/// The reference (django-athm 1.0.2, gunicorn, 2 workers), as the issue measured it.
-struct Reference {
-    new_pg: f64,
-    new_sqlite: f64,
-    dup_pg: f64,
-    dup_sqlite: f64,
-    p50_pg: f64,
-    p50_sqlite: f64,
-}
-
-const REFERENCE: Reference = Reference {
-    new_pg: 128.0,
-    new_sqlite: 102.0,
-    dup_pg: 343.0,
-    dup_sqlite: 555.0,
-    p50_pg: 14.0,
-    p50_sqlite: 8.0,
-};
 
 /// Seeds the sandbox of the sync scenario, saying how fast.
 pub(crate) async fn seed(rows: usize) -> Result<Seeded> {
@@ -99,51 +80,40 @@ fn mark(ok: bool) -> &'static str {
 
 /// The targets table: reference, required, measured, ratio, met.
 fn targets(rows: &[Row], syncs: &[(Backend, SyncRun)], connections: usize) -> Vec<String> {
+    // django-athm is not run by this bench yet: a ratio to it measured on
+    // another day would not be a ratio. Only targets this run measures.
     let mut out = vec![
-        "| target | reference | required | measured (median) | ratio | met |".to_string(),
-        "|---|---|---|---|---|---|".to_string(),
+        "| target | required | measured (median) | ratio | met |".to_string(),
+        "|---|---|---|---|---|".to_string(),
+        "| new and duplicate webhooks/s × django-athm | ≥ 20× / 10×, in the same run | not measured: the reference does not run in this bench yet | – | **not measured** |".to_string(),
     ];
     let rate = |b, s, c| find(rows, b, s, c).map(|r| r.median(|s| s.rate));
-    for (backend, new_ref, dup_ref) in [
-        (Backend::Postgres, REFERENCE.new_pg, REFERENCE.dup_pg),
-        (Backend::Sqlite, REFERENCE.new_sqlite, REFERENCE.dup_sqlite),
-    ] {
+    for backend in [Backend::Postgres, Backend::Sqlite] {
         let label = backend.label();
-        if let Some(new) = rate(backend, "webhooks new", connections) {
+        if let (Some(new), Some(ceiling)) = (
+            rate(backend, "webhooks new", connections),
+            rate(backend, "ceiling: event + payment", connections),
+        ) {
             out.push(format!(
-                "| new webhooks/s, {label}, {connections} conns | {new_ref:.0}/s | ≥ {:.0}/s (20×) | {new:.0}/s | {:.1}× ref | {} |",
-                20.0 * new_ref, new / new_ref, mark(new >= 20.0 * new_ref)
-            ));
-            if let Some(ceiling) = rate(backend, "ceiling: event + payment", connections) {
-                out.push(format!(
-                    "| new webhooks/s vs one txn per event, {label} | – | ≥ 1.5 × {ceiling:.0}/s = {:.0}/s | {new:.0}/s | {:.2}× ceiling | {} |",
-                    1.5 * ceiling, new / ceiling, mark(new >= 1.5 * ceiling)
-                ));
-            }
-        }
-        if let Some(dup) = rate(backend, "webhooks duplicate", connections) {
-            out.push(format!(
-                "| duplicate webhooks/s, {label} | {dup_ref:.0}/s | ≥ {:.0}/s (10×) | {dup:.0}/s | {:.1}× ref | {} |",
-                10.0 * dup_ref, dup / dup_ref, mark(dup >= 10.0 * dup_ref)
+                "| new webhooks/s vs one txn per event, {label}, {connections} conns | ≥ 1.5 × {ceiling:.0}/s = {:.0}/s | {new:.0}/s | {:.2}× ceiling | {} |",
+                1.5 * ceiling, new / ceiling, mark(new >= 1.5 * ceiling)
             ));
         }
     }
     if let Some(row) = find(rows, Backend::Postgres, "webhooks new", connections) {
         let p99 = row.median(|s| s.p99);
         out.push(format!(
-            "| p99 latency, new, PostgreSQL, {connections} conns | 169 ms | < 20 ms | {p99:.1} ms | {:.1}× faster | {} |",
-            169.0 / p99, mark(p99 < 20.0)
+            "| p99 latency, new, PostgreSQL, {connections} conns | < 20 ms | {p99:.1} ms | – | {} |",
+            mark(p99 < 20.0)
         ));
     }
-    for (backend, reference) in [
-        (Backend::Postgres, REFERENCE.p50_pg),
-        (Backend::Sqlite, REFERENCE.p50_sqlite),
-    ] {
+    for backend in [Backend::Postgres, Backend::Sqlite] {
         if let Some(row) = find(rows, backend, "webhooks new", 1) {
             let p50 = row.median(|s| s.p50);
             out.push(format!(
-                "| p50 latency, one connection, {} | {reference:.0} ms | < 4 ms | {p50:.2} ms | {:.1}× faster | {} |",
-                backend.label(), reference / p50, mark(p50 < 4.0)
+                "| p50 latency, one connection, {} | < 4 ms | {p50:.2} ms | – | {} |",
+                backend.label(),
+                mark(p50 < 4.0)
             ));
         }
     }
@@ -154,8 +124,8 @@ fn targets(rows: &[Row], syncs: &[(Backend, SyncRun)], connections: usize) -> Ve
         .reduce(f64::max);
     if let Some(peak) = peak {
         out.push(format!(
-            "| resident memory of `athm serve` under load (max VmHWM) | 136 MiB (2 workers) | < 64 MiB | {peak:.1} MiB | {:.1}× less | {} |",
-            136.0 / peak, mark(peak < 64.0)
+            "| resident memory of `athm serve` under load (max VmHWM) | < 64 MiB | {peak:.1} MiB | – | {} |",
+            mark(peak < 64.0)
         ));
     }
     let drains: Vec<_> = webhook_rows
@@ -167,7 +137,7 @@ fn targets(rows: &[Row], syncs: &[(Backend, SyncRun)], connections: usize) -> Ve
             .iter()
             .try_fold(Duration::ZERO, |m, d| d.map(|d| m.max(d)));
         out.push(format!(
-            "| backlog empty after the load stops (slowest run) | – | ≤ 1 s | {} | – | {} |",
+            "| backlog empty after the load stops (slowest run) | ≤ 1 s | {} | – | {} |",
             worst.map_or("> 5 s".into(), |d| format!("{} ms", d.as_millis())),
             mark(worst.is_some_and(|d| d <= Duration::from_secs(1)))
         ));
@@ -175,7 +145,7 @@ fn targets(rows: &[Row], syncs: &[(Backend, SyncRun)], connections: usize) -> Ve
     let verified: Vec<_> = webhook_rows.filter_map(Row::verified).collect();
     if !verified.is_empty() {
         out.push(format!(
-            "| every answered event stored and processed exactly once (DB check, every run) | – | all | {} | – | {} |",
+            "| every answered event stored and processed exactly once (DB check, every run) | all | {} | – | {} |",
             if verified.iter().all(|v| *v) { "all" } else { "not all" },
             mark(verified.iter().all(|v| *v))
         ));
@@ -191,7 +161,7 @@ fn targets(rows: &[Row], syncs: &[(Backend, SyncRun)], connections: usize) -> Ve
             }
         );
         out.push(format!(
-            "| `athm sync` time, {label}, {} | – | < 30 s (100,000 rows) | {:.1} s | – | {} |",
+            "| `athm sync` time, {label}, {} | < 30 s (100,000 rows) | {:.1} s | – | {} |",
             backend.label(),
             run.elapsed.as_secs_f64(),
             if run.rows < 100_000 {
@@ -201,7 +171,7 @@ fn targets(rows: &[Row], syncs: &[(Backend, SyncRun)], connections: usize) -> Ve
             }
         ));
         out.push(format!(
-            "| `athm sync` peak memory, {label}, {} | – | < 256 MiB | {:.1} MiB | – | {} |",
+            "| `athm sync` peak memory, {label}, {} | < 256 MiB | {:.1} MiB | – | {} |",
             backend.label(),
             run.memory.peak_mib(),
             if run.rows < 100_000 {
@@ -211,7 +181,7 @@ fn targets(rows: &[Row], syncs: &[(Backend, SyncRun)], connections: usize) -> Ve
             }
         ));
         out.push(format!(
-            "| `athm sync` progress bar moves, {} | – | moves | {} positions drawn | – | {} |",
+            "| `athm sync` progress bar moves, {} | moves | {} positions drawn | – | {} |",
             backend.label(),
             run.bar_positions.unwrap_or(0),
             mark(run.bar_positions.unwrap_or(0) > 2)
@@ -220,7 +190,7 @@ fn targets(rows: &[Row], syncs: &[(Backend, SyncRun)], connections: usize) -> Ve
     for backend in [Backend::Postgres, Backend::Sqlite] {
         if let Some(rate) = rate(backend, "checkout", connections) {
             out.push(format!(
-                "| checkout flows/s, {}, {connections} conns | – | reported | {rate:.0}/s | – | – |",
+                "| checkout flows/s, {}, {connections} conns | reported | {rate:.0}/s | – | – |",
                 backend.label()
             ));
         }
@@ -229,6 +199,46 @@ fn targets(rows: &[Row], syncs: &[(Backend, SyncRun)], connections: usize) -> Ve
 }
 
 /// Every scenario on both databases; prints as it goes, then the tables.
+/// The verified runs of `all`: findPayment latency (ms), deliveries a
+/// second (`None`: a burst), events.
+const VERIFIED_RUNS: [(u64, Option<f64>, usize); 3] =
+    [(50, None, 2000), (50, Some(500.0), 5000), (200, None, 2000)];
+
+/// The verified-processing targets, per database: at 50 ms findPayment, a
+/// burst processed at ≥ 500 events/s; at 500 deliveries/s, p99 lag under
+/// 1 s; one findPayment per payment; nothing left for recovery.
+fn verified_targets(runs: &[(Backend, verified::VerifiedRun)]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let of = |latency: u64, paced: bool| {
+            runs.iter().find(|(b, run)| {
+                *b == backend
+                    && run.latency == Duration::from_millis(latency)
+                    && run.offered.is_some() == paced
+            })
+        };
+        if let (Some((_, burst)), Some((_, paced))) = (of(50, false), of(50, true)) {
+            let calls = runs
+                .iter()
+                .filter(|(b, _)| *b == backend)
+                .all(|(_, run)| run.calls_per_event <= 1.0);
+            let left = runs.iter().all(|(_, run)| run.left == 0);
+            lines.push(format!(
+                "- {}: {} burst at 50 ms: {:.0} events/s (≥ 500); {} p99 lag at 500 deliveries/s: {:.0} ms (< 1 s); \
+                 {} ≤ 1 findPayment per payment; {} nothing left for recovery",
+                backend.label(),
+                mark(burst.rate() >= 500.0),
+                burst.rate(),
+                mark(paced.lag[1] < Duration::from_secs(1)),
+                paced.lag[1].as_secs_f64() * 1000.0,
+                mark(calls),
+                mark(left),
+            ));
+        }
+    }
+    lines
+}
+
 pub(crate) async fn all(bench: &Bench, args: AllArgs) -> Result<()> {
     let pg = FreshDb::create(Backend::Postgres, &bench.postgres).await?;
     let sqlite = FreshDb::create(Backend::Sqlite, &bench.postgres).await?;
@@ -258,6 +268,15 @@ pub(crate) async fn all(bench: &Bench, args: AllArgs) -> Result<()> {
         rows.extend(webhook_rows(bench, backend, Mix::New, single, false).await?);
         rows.extend(webhook_rows(bench, backend, Mix::Duplicate, single, false).await?);
         rows.push(checkout_row(bench, backend, wide).await?);
+    }
+    let mut verified_runs = Vec::new();
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        for (latency, rate, events) in VERIFIED_RUNS {
+            let latency = Duration::from_millis(latency);
+            let run = verified::run_once(bench, backend, latency, events, 16, rate).await?;
+            println!("{}", verified::line(backend, &run));
+            verified_runs.push((backend, run));
+        }
     }
     let mut syncs = Vec::new();
     if args.sync_rows > 0 {
@@ -301,6 +320,18 @@ pub(crate) async fn all(bench: &Bench, args: AllArgs) -> Result<()> {
         SCENARIO_HEADER.into(),
     ]);
     text.extend(rows.iter().map(Row::markdown));
+    text.extend([
+        String::new(),
+        "### Verified processing (production's configuration)".into(),
+        String::new(),
+    ]);
+    text.extend(verified_targets(&verified_runs));
+    text.push(String::new());
+    text.extend(
+        verified_runs.iter().map(|(backend, run)| {
+            format!("- {}", verified::line(*backend, run).replace('\n', " — "))
+        }),
+    );
     for (backend, run) in &syncs {
         text.push(String::new());
         text.push(format!(

@@ -44,7 +44,11 @@ async fn call(router: &axum::Router, request: Request<Body>) -> Result<Value> {
 }
 
 /// Creates, confirms and authorizes one payment through the sandbox's own API.
-async fn complete_one(router: &axum::Router, sandbox: &Sandbox, seq: usize) -> Result<()> {
+pub(crate) async fn complete_one(
+    router: &axum::Router,
+    sandbox: &Sandbox,
+    seq: usize,
+) -> Result<Uuid> {
     let body = json!({"publicToken": athm_sandbox::DEMO_PUBLIC_TOKEN, "total": "10.00",
         "subtotal": "9.50", "tax": "0.50", "metadata1": format!("Order {seq}"), "metadata2": "",
         "phoneNumber": "7875550000", "timeout": 600,
@@ -62,7 +66,8 @@ async fn complete_one(router: &axum::Router, sandbox: &Sandbox, seq: usize) -> R
     else {
         return Err(format!("payment answered {created}").into());
     };
-    sandbox.confirm(Uuid::parse_str(id)?, CustomerInput::default())?;
+    let id = Uuid::parse_str(id)?;
+    sandbox.confirm(id, CustomerInput::default())?;
     let done = call(
         router,
         Request::post(format!("{ECOMMERCE}/authorization"))
@@ -73,7 +78,7 @@ async fn complete_one(router: &axum::Router, sandbox: &Sandbox, seq: usize) -> R
     if done["data"]["ecommerceStatus"] != "COMPLETED" {
         return Err(format!("authorization answered {done}").into());
     }
-    Ok(())
+    Ok(id)
 }
 
 /// Seeds `rows` completed payments, in two batches a few seconds apart.

@@ -154,9 +154,9 @@ impl WebhookProcessor {
         self.finish(event.id, end, now).await
     }
 
-    /// Events processed in one batch have their verification calls to ATH
-    /// Móvil made this many at a time.
-    pub const VERIFY_PARALLELISM: usize = 8;
+    /// Verification calls to ATH Móvil in flight at once while a batch is
+    /// processed (and the most events one verified transaction commits).
+    pub const VERIFY_PARALLELISM: usize = 64;
 
     /// [`WebhookProcessor::process_parsed`] for many events at once: their
     /// changes to payments are written in **one** transaction where the
@@ -164,45 +164,50 @@ impl WebhookProcessor {
     /// order given, each seeing the one before. Returns each event with its
     /// outcome, in input order.
     ///
-    /// With verification, the events go [`Self::VERIFY_PARALLELISM`] at a
-    /// time: their calls to ATH Móvil at once (no lock held), then their
-    /// one transaction; so an event waits for at most a handful of calls,
-    /// not for the whole batch's.
+    /// With verification, the events' calls to ATH Móvil run
+    /// [`Self::VERIFY_PARALLELISM`] at a time (no lock held), one
+    /// findPayment per payment for the whole batch; the events are
+    /// committed in order, as soon as their calls have answered, in
+    /// transactions of what is ready (at most [`Self::VERIFY_PARALLELISM`]),
+    /// while the calls of the next ones go on. So an event waits for its own
+    /// call and a short transaction, not for the whole batch's calls.
     pub async fn process_batch(
         &self,
         events: Vec<(WebhookEvent, Option<ParsedWebhook>)>,
     ) -> Vec<(WebhookEvent, Result<ProcessOutcome, WebhookError>)> {
-        let chunk = match self.gate {
+        use futures_util::stream::{self, StreamExt};
+        let transaction = match self.gate {
             Some(_) => Self::VERIFY_PARALLELISM,
             None => events.len().max(1),
         };
-        let mut outcomes = Vec::with_capacity(events.len());
-        let mut events = events.into_iter().peekable();
-        while events.peek().is_some() {
-            let part = events.by_ref().take(chunk).collect();
-            outcomes.extend(self.process_chunk(part).await);
-        }
-        outcomes
-    }
-
-    /// One transaction's worth of [`WebhookProcessor::process_batch`].
-    async fn process_chunk(
-        &self,
-        events: Vec<(WebhookEvent, Option<ParsedWebhook>)>,
-    ) -> Vec<(WebhookEvent, Result<ProcessOutcome, WebhookError>)> {
-        use futures_util::stream::{self, StreamExt};
         let now = self.clock.now();
         // The batch's events of one payment share one findPayment.
         let gate = self.gate.as_ref().map(TrustGate::sharing_finds);
         let gate = gate.as_ref();
-        let planned: Vec<(WebhookEvent, Plan)> = stream::iter(events)
-            .map(|(event, parsed)| async move {
-                let plan = self.plan(gate, &event, parsed, now).await;
-                (event, plan)
-            })
-            .buffered(Self::VERIFY_PARALLELISM)
-            .collect()
-            .await;
+        let mut outcomes = Vec::with_capacity(events.len());
+        let mut planned = std::pin::pin!(
+            stream::iter(events)
+                .map(|(event, parsed)| async move {
+                    let plan = self.plan(gate, &event, parsed, now).await;
+                    (event, plan)
+                })
+                .buffered(Self::VERIFY_PARALLELISM)
+                .ready_chunks(transaction)
+        );
+        while let Some(ready) = planned.next().await {
+            outcomes.extend(self.commit(ready, now).await);
+        }
+        outcomes
+    }
+
+    /// One transaction's worth of [`WebhookProcessor::process_batch`]: the
+    /// planned events' steps in one [`PaymentStore::update_payments`], then
+    /// each event's outcome recorded.
+    async fn commit(
+        &self,
+        planned: Vec<(WebhookEvent, Plan)>,
+        now: DateTime<Utc>,
+    ) -> Vec<(WebhookEvent, Result<ProcessOutcome, WebhookError>)> {
         let mut steps = Vec::new();
         let ends: Vec<(WebhookEvent, Option<End>)> = planned
             .into_iter()
