@@ -51,8 +51,9 @@ struct Tables {
     checkouts: HashMap<CheckoutKey, Vec<Attempt>>,
 }
 
-/// One attempt of a checkout: when claimed, and its payment once created.
-type Attempt = (DateTime<Utc>, Option<EcommerceId>);
+/// One attempt of a checkout: when claimed, its payment once created, and
+/// whether a later start took it over as stale (it can take no payment).
+type Attempt = (DateTime<Utc>, Option<EcommerceId>, bool);
 
 /// A lifecycle event in the outbox, with its delivery state.
 #[derive(Clone)]
@@ -380,7 +381,7 @@ impl PaymentStore for MemoryStore {
     ) -> Result<Option<CheckoutAttempt>, StoreError> {
         let tables = self.tables();
         let attempts = tables.checkouts.get(key).map_or(&[][..], Vec::as_slice);
-        let Some((claimed_at, id)) = attempts.last() else {
+        let Some((claimed_at, id, _)) = attempts.last() else {
             return Ok(None);
         };
         Ok(Some(CheckoutAttempt {
@@ -394,17 +395,30 @@ impl PaymentStore for MemoryStore {
         &self,
         key: &CheckoutKey,
         attempt: u32,
+        over_stale: bool,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut tables = self.tables();
         let attempts = tables.checkouts.entry(key.clone()).or_default();
+        if over_stale {
+            // The stale claim is fenced: it can no longer take a payment.
+            match attempts.last_mut() {
+                Some(stale) if stale.1.is_none() && !stale.2 => stale.2 = true,
+                _ => {
+                    return Err(StoreError::Duplicate {
+                        entity: "checkout attempt",
+                        key: format!("{key} #{attempt}"),
+                    });
+                }
+            }
+        }
         if attempts.len() != attempt as usize {
             return Err(StoreError::Duplicate {
                 entity: "checkout attempt",
                 key: format!("{key} #{attempt}"),
             });
         }
-        attempts.push((now, None));
+        attempts.push((now, None, false));
         Ok(())
     }
 
@@ -419,7 +433,7 @@ impl PaymentStore for MemoryStore {
             .checkouts
             .get(key)
             .and_then(|attempts| attempts.get(attempt as usize))
-            .is_some_and(|(_, id)| id.is_none());
+            .is_some_and(|(_, id, fenced)| id.is_none() && !fenced);
         if !claimed {
             return Err(StoreError::NotFound {
                 entity: "claimed checkout attempt",
@@ -441,7 +455,7 @@ impl PaymentStore for MemoryStore {
         let mut tables = self.tables();
         if let Some(attempts) = tables.checkouts.get_mut(key)
             && attempts.len() == attempt as usize + 1
-            && attempts.last().is_some_and(|(_, id)| id.is_none())
+            && attempts.last().is_some_and(|(_, id, _)| id.is_none())
         {
             attempts.pop();
         }

@@ -76,8 +76,8 @@ impl PaymentService {
     ) -> Result<Payment, PaymentError> {
         request.validate()?;
         let now = self.clock.now();
-        let attempt = match self.store.checkout_attempt(key).await? {
-            None => 0,
+        let (attempt, over_stale) = match self.store.checkout_attempt(key).await? {
+            None => (0, false),
             Some(last) => match last.payment {
                 Some(record) => match record.payment.status {
                     PaymentStatus::Open | PaymentStatus::Confirm => {
@@ -88,15 +88,19 @@ impl PaymentService {
                         };
                     }
                     PaymentStatus::Completed => return Err(RuleError::CheckoutPaid.into()),
-                    PaymentStatus::Cancel | PaymentStatus::Expired => last.attempt + 1,
+                    PaymentStatus::Cancel | PaymentStatus::Expired => (last.attempt + 1, false),
                 },
                 None if (now - last.claimed_at).num_seconds() < Self::CHECKOUT_CLAIM_LEASE_SECS => {
                     return Err(RuleError::CheckoutStarting.into());
                 }
-                None => last.attempt + 1,
+                None => (last.attempt + 1, true),
             },
         };
-        match self.store.claim_checkout(key, attempt, now).await {
+        match self
+            .store
+            .claim_checkout(key, attempt, over_stale, now)
+            .await
+        {
             Err(StoreError::Duplicate { .. }) => return Err(RuleError::CheckoutStarting.into()),
             claimed => claimed?,
         }
@@ -104,23 +108,40 @@ impl PaymentService {
         let (ecommerce_id, auth_token) = match created {
             Ok(created) => created,
             Err(error) => {
-                // No payment to wait for: the next start may claim again. (A
+                // No payment to wait for: the next start may claim again (a
                 // payment whose creation answer was lost is unknown here, so
-                // it can never be authorized: it expires.)
-                self.store.release_checkout(key, attempt).await?;
+                // it can never be authorized: it expires). Should the release
+                // fail too, the claim's lease ends it; ATH Móvil's answer is
+                // the one the customer needs.
+                self.store.release_checkout(key, attempt).await.ok();
                 return Err(error.into());
             }
         };
         let payment = Payment::open(&request, ecommerce_id, auth_token, now);
-        self.store
+        match self
+            .store
             .insert_checkout_payment(key, attempt, &payment)
-            .await?;
-        Ok(payment)
+            .await
+        {
+            Ok(()) => Ok(payment),
+            // A later start took this claim over as stale (this start was
+            // slow, not dead): that start's payment is the checkout's. This
+            // one is recorded nowhere, so it can never be authorized; it is
+            // cancelled at ATH Móvil too so that the customer's app drops it.
+            Err(StoreError::NotFound { .. }) => {
+                self.gateway.cancel(&payment.ecommerce_id).await?;
+                Err(RuleError::CheckoutStarting.into())
+            }
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// How long a checkout's claimed attempt without a payment holds off
-    /// other starts: longer than creating a payment takes, with retries.
-    pub const CHECKOUT_CLAIM_LEASE_SECS: i64 = 60;
+    /// other starts: longer than creating a payment takes, with retries and
+    /// waits for a connection. A start slower than this loses its claim to
+    /// the next one and cancels its own payment, so the lease only decides
+    /// how soon a dead start stops blocking the checkout.
+    pub const CHECKOUT_CLAIM_LEASE_SECS: i64 = 120;
 
     /// The payment as recorded here, without asking ATH Móvil (a read that
     /// [`PaymentService::sync_status`] made a moment ago is still true).

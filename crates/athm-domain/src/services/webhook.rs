@@ -175,6 +175,7 @@ impl WebhookProcessor {
         &self,
         events: Vec<(WebhookEvent, Option<ParsedWebhook>)>,
     ) -> Vec<(WebhookEvent, Result<ProcessOutcome, WebhookError>)> {
+        use futures_util::future::{Either, FutureExt, select};
         use futures_util::stream::{self, StreamExt};
         let transaction = match self.gate {
             Some(_) => Self::VERIFY_PARALLELISM,
@@ -192,10 +193,42 @@ impl WebhookProcessor {
                     (event, plan)
                 })
                 .buffered(Self::VERIFY_PARALLELISM)
-                .ready_chunks(transaction)
         );
-        while let Some(ready) = planned.next().await {
-            outcomes.extend(self.commit(ready, now).await);
+        let mut ready = Vec::new();
+        let mut more = true;
+        while more || !ready.is_empty() {
+            if ready.is_empty() {
+                match planned.next().await {
+                    Some(first) => ready.push(first),
+                    None => break,
+                }
+            }
+            // Whatever else has answered joins this transaction.
+            while ready.len() < transaction {
+                match planned.next().now_or_never() {
+                    Some(Some(next)) => ready.push(next),
+                    Some(None) => {
+                        more = false;
+                        break;
+                    }
+                    None => break,
+                }
+            }
+            let take = ready.len().min(transaction);
+            let mut commit = std::pin::pin!(self.commit(ready.drain(..take).collect(), now));
+            // The plans in flight go on while this commits (they may hold a
+            // database connection the commit would otherwise wait for).
+            let committed = loop {
+                if !more {
+                    break commit.await;
+                }
+                match select(commit.as_mut(), planned.next()).await {
+                    Either::Left((committed, _)) => break committed,
+                    Either::Right((Some(next), _)) => ready.push(next),
+                    Either::Right((None, _)) => more = false,
+                }
+            };
+            outcomes.extend(committed);
         }
         outcomes
     }

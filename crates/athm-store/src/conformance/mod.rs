@@ -78,6 +78,7 @@ pub fn cases() -> Vec<Case> {
         case!(payments::insert_payment_refuses_a_known_ecommerce_id),
         case!(payments::update_payment_creates_updates_and_refuses),
         case!(payments::checkout_attempts_are_claimed_once_then_given_their_payment),
+        case!(payments::a_stale_checkout_claim_taken_over_can_record_no_payment),
         case!(batches::a_batch_runs_steps_in_order_each_seeing_the_last),
         case!(batches::a_failing_step_does_not_sink_its_batch),
         case!(batches::a_large_batch_applies_every_step),

@@ -168,8 +168,11 @@ pub async fn checkout_attempts_are_claimed_once_then_given_their_payment(store: 
     assert!(store.checkout_attempt(&key).await.expect("read").is_none());
     let first = payment("10.00", 0);
 
-    store.claim_checkout(&key, 0, at(0)).await.expect("claim");
-    let refused = store.claim_checkout(&key, 0, at(1)).await;
+    store
+        .claim_checkout(&key, 0, false, at(0))
+        .await
+        .expect("claim");
+    let refused = store.claim_checkout(&key, 0, false, at(1)).await;
     assert!(
         matches!(refused, Err(StoreError::Duplicate { .. })),
         "a claimed attempt is refused: {refused:?}"
@@ -213,7 +216,7 @@ pub async fn checkout_attempts_are_claimed_once_then_given_their_payment(store: 
     );
 
     store
-        .claim_checkout(&key, 1, at(5))
+        .claim_checkout(&key, 1, false, at(5))
         .await
         .expect("the next attempt");
     store.release_checkout(&key, 1).await.expect("release");
@@ -231,7 +234,7 @@ pub async fn checkout_attempts_are_claimed_once_then_given_their_payment(store: 
         "the released attempt is gone, the paid one stays"
     );
     store
-        .claim_checkout(&key, 1, at(6))
+        .claim_checkout(&key, 1, false, at(6))
         .await
         .expect("claimed again");
 
@@ -244,7 +247,52 @@ pub async fn checkout_attempts_are_claimed_once_then_given_their_payment(store: 
             .is_none()
     );
     store
-        .claim_checkout(&other, 0, at(7))
+        .claim_checkout(&other, 0, false, at(7))
         .await
         .expect("another checkout");
+}
+
+/// A start that claimed an attempt and went quiet is taken over: the next
+/// attempt is claimed over it, after which the slow start cannot record its
+/// payment (one payment per checkout, even when the first start was only
+/// slow). Taking over a claim that has a payment by then is refused.
+pub async fn a_stale_checkout_claim_taken_over_can_record_no_payment(store: Arc<dyn Store>) {
+    let key = CheckoutKey::digest(b"slow start");
+    store
+        .claim_checkout(&key, 0, false, at(0))
+        .await
+        .expect("claim");
+
+    store
+        .claim_checkout(&key, 1, true, at(200))
+        .await
+        .expect("the next start takes the stale claim over");
+
+    let slow = payment("10.00", 1);
+    let late = store.insert_checkout_payment(&key, 0, &slow).await;
+    assert!(matches!(late, Err(StoreError::NotFound { .. })), "{late:?}");
+    let recorded = store
+        .payment(&PaymentKey::Ecommerce(slow.ecommerce_id))
+        .await;
+    assert!(
+        recorded.expect("read").is_none(),
+        "the slow start's payment is not recorded"
+    );
+    let last = store
+        .checkout_attempt(&key)
+        .await
+        .expect("read")
+        .expect("claimed");
+    assert_eq!((last.attempt, last.payment), (1, None));
+
+    let paid = payment("10.00", 2);
+    store
+        .insert_checkout_payment(&key, 1, &paid)
+        .await
+        .expect("the taking start records its payment");
+    let refused = store.claim_checkout(&key, 2, true, at(400)).await;
+    assert!(
+        matches!(refused, Err(StoreError::Duplicate { .. })),
+        "an attempt with a payment is not stale: {refused:?}"
+    );
 }

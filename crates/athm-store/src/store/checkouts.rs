@@ -65,6 +65,7 @@ fn stored_attempt(attempt: u32) -> Result<i32, Failure> {
 struct Claim<'a> {
     key: &'a CheckoutKey,
     attempt: u32,
+    over_stale: bool,
     now: DateTime<Utc>,
 }
 
@@ -72,6 +73,28 @@ impl Step for Claim<'_> {
     type Output = ();
 
     async fn run(&self, txn: &DatabaseTransaction) -> Result<(), Failure> {
+        if self.over_stale {
+            // The stale claim goes, and only if it is still a claim without
+            // a payment: its start, if alive, then cannot record one.
+            let previous = self.attempt.checked_sub(1).ok_or_else(|| {
+                Failure::Fail(StoreError::Corrupt(
+                    "attempt 0 has no stale claim before it".into(),
+                ))
+            })?;
+            let removed = Entity::delete_many()
+                .filter(Column::CheckoutKey.eq(self.key.as_str()))
+                .filter(Column::Attempt.eq(stored_attempt(previous)?))
+                .filter(Column::EcommerceId.is_null())
+                .exec(txn)
+                .await
+                .map_err(Failure::db("take over a stale checkout claim"))?;
+            if removed.rows_affected != 1 {
+                return Err(Failure::Fail(StoreError::Duplicate {
+                    entity: "checkout attempt",
+                    key: format!("{} #{previous}", self.key),
+                }));
+            }
+        }
         let row = ActiveModel {
             checkout_key: ActiveValue::Set(self.key.as_str().to_string()),
             attempt: ActiveValue::Set(stored_attempt(self.attempt)?),
@@ -101,13 +124,9 @@ impl Step for Record<'_> {
     type Output = ();
 
     async fn run(&self, txn: &DatabaseTransaction) -> Result<(), Failure> {
-        insert(txn, &[self.payment])
-            .await
-            .map_err(|failure| match failure {
-                // Not a race to retry: the payment is new at ATH Móvil.
-                retry @ Failure::Retry { .. } => Failure::Fail(retry.into_error()),
-                other => other,
-            })?;
+        // A transient failure runs the step again: the payment exists at
+        // ATH Móvil, and recording it twice over is refused by its key.
+        insert(txn, &[self.payment]).await?;
         let linked = Entity::update_many()
             .col_expr(
                 Column::EcommerceId,
@@ -155,9 +174,16 @@ pub(crate) async fn claim(
     store: &SqlStore,
     key: &CheckoutKey,
     attempt: u32,
+    over_stale: bool,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    step::run(store, &Claim { key, attempt, now }).await
+    let claim = Claim {
+        key,
+        attempt,
+        over_stale,
+        now,
+    };
+    step::run(store, &claim).await
 }
 
 /// Records `payment` as the claimed attempt's.

@@ -217,9 +217,10 @@ impl PaymentStore for SqlStore {
         &self,
         key: &CheckoutKey,
         attempt: u32,
+        over_stale: bool,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        checkouts::claim(self, key, attempt, now).await
+        checkouts::claim(self, key, attempt, over_stale, now).await
     }
 
     async fn insert_checkout_payment(

@@ -36,7 +36,7 @@ mockall::mock! {
         async fn customer_unlinked(&self, phone: &PhoneNumber, limit: u64) -> Result<Page<UnlinkedTransaction>, StoreError>;
         async fn pending_refunds(&self) -> Result<Vec<Refund>, StoreError>;
         async fn checkout_attempt(&self, key: &CheckoutKey) -> Result<Option<CheckoutAttempt>, StoreError>;
-        async fn claim_checkout(&self, key: &CheckoutKey, attempt: u32, now: DateTime<Utc>) -> Result<(), StoreError>;
+        async fn claim_checkout(&self, key: &CheckoutKey, attempt: u32, over_stale: bool, now: DateTime<Utc>) -> Result<(), StoreError>;
         async fn insert_checkout_payment(&self, key: &CheckoutKey, attempt: u32, payment: &Payment) -> Result<(), StoreError>;
         async fn release_checkout(&self, key: &CheckoutKey, attempt: u32) -> Result<(), StoreError>;
         async fn record_unlinked(&self, transaction: &UnlinkedTransaction) -> Result<bool, StoreError>;

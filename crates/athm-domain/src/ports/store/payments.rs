@@ -318,14 +318,20 @@ pub trait PaymentStore: Send + Sync {
     ) -> Result<Option<CheckoutAttempt>, StoreError>;
 
     /// Claims attempt `attempt` of checkout `key` at `now`, before its
-    /// payment is created: of two starts of one checkout, one claims.
+    /// payment is created: of two starts of one checkout, one claims. With
+    /// `over_stale`, the previous attempt is a stale claim (no payment, its
+    /// start presumed dead) and is removed in the same transaction, so that
+    /// its start, if it was only slow, cannot record a payment any more.
     ///
     /// # Errors
-    /// [`StoreError::Duplicate`] when that attempt is claimed already.
+    /// [`StoreError::Duplicate`] when that attempt is claimed already, or,
+    /// `over_stale`, when the previous attempt is no longer a claim without
+    /// a payment (nothing is written).
     async fn claim_checkout(
         &self,
         key: &CheckoutKey,
         attempt: u32,
+        over_stale: bool,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
 
@@ -334,7 +340,8 @@ pub trait PaymentStore: Send + Sync {
     ///
     /// # Errors
     /// [`StoreError::Duplicate`] for a known ecommerce id;
-    /// [`StoreError::NotFound`] when the attempt is not claimed (nothing is written).
+    /// [`StoreError::NotFound`] when the attempt is not claimed (never
+    /// claimed, or removed as stale by a later start): nothing is written.
     async fn insert_checkout_payment(
         &self,
         key: &CheckoutKey,

@@ -232,3 +232,89 @@ async fn sync_status_of_an_unknown_payment_is_not_found_without_asking_ath_movil
 
     assert!(matches!(err, PaymentError::NotFound(ref id) if *id == ecommerce_id().to_string()));
 }
+
+/// A start whose claim a later start took over as stale (this one was only
+/// slow) records nothing and cancels its payment at ATH Móvil: the
+/// checkout keeps the later start's payment alone.
+#[tokio::test]
+async fn a_start_that_lost_its_stale_claim_cancels_its_payment_and_records_nothing() {
+    use crate::error::RuleError;
+    use crate::model::CheckoutKey;
+    let mut store = MockStore::new();
+    store.expect_checkout_attempt().returning(|_| Ok(None));
+    store
+        .expect_claim_checkout()
+        .withf(|_, attempt, over_stale, _| *attempt == 0 && !over_stale)
+        .times(1)
+        .returning(|_, _, _, _| Ok(()));
+    store
+        .expect_insert_checkout_payment()
+        .times(1)
+        .returning(|_, _, _| {
+            Err(StoreError::NotFound {
+                entity: "claimed checkout attempt",
+                key: "slow #0".into(),
+            })
+        });
+    let mut gateway = MockAthmGateway::new();
+    gateway
+        .expect_create_payment()
+        .times(1)
+        .returning(|_| Ok((ecommerce_id(), AuthToken::new("jwt-token"))));
+    gateway
+        .expect_cancel()
+        .withf(|id| *id == ecommerce_id())
+        .times(1)
+        .returning(|_| Ok(()));
+
+    let answer = service(gateway, store)
+        .start_checkout(&CheckoutKey::digest(b"slow"), request())
+        .await;
+
+    assert!(
+        matches!(answer, Err(PaymentError::Rule(RuleError::CheckoutStarting))),
+        "{answer:?}"
+    );
+}
+
+/// A claim with no payment older than the lease belongs to a start presumed
+/// dead: the next attempt is claimed over it (fencing it), not beside it.
+#[tokio::test]
+async fn a_claim_older_than_its_lease_is_taken_over_and_a_younger_one_waits() {
+    use crate::model::CheckoutKey;
+    use crate::ports::CheckoutAttempt;
+    let lease = Duration::seconds(PaymentService::CHECKOUT_CLAIM_LEASE_SECS);
+    for (age, takes_over) in [
+        (lease + Duration::seconds(1), true),
+        (lease - Duration::seconds(1), false),
+    ] {
+        let mut store = MockStore::new();
+        store.expect_checkout_attempt().returning(move |_| {
+            Ok(Some(CheckoutAttempt {
+                attempt: 3,
+                claimed_at: now() - age,
+                payment: None,
+            }))
+        });
+        store
+            .expect_claim_checkout()
+            .withf(|_, attempt, over_stale, _| *attempt == 4 && *over_stale)
+            .times(usize::from(takes_over))
+            .returning(|_, _, _, _| Ok(()));
+        store
+            .expect_insert_checkout_payment()
+            .times(usize::from(takes_over))
+            .returning(|_, _, _| Ok(()));
+        let mut gateway = MockAthmGateway::new();
+        gateway
+            .expect_create_payment()
+            .times(usize::from(takes_over))
+            .returning(|_| Ok((ecommerce_id(), AuthToken::new("jwt-token"))));
+
+        let answer = service(gateway, store)
+            .start_checkout(&CheckoutKey::digest(b"quiet"), request())
+            .await;
+
+        assert_eq!(answer.is_ok(), takes_over, "age {age}: {answer:?}");
+    }
+}
