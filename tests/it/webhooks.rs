@@ -274,10 +274,10 @@ async fn a_too_short_path_secret_stops_the_app_at_startup() {
     );
 }
 
-/// How many stored webhook events are still pending.
-async fn pending_events(app: &TestApp) -> u64 {
+/// How many stored webhook events are in `status`.
+async fn events_in(app: &TestApp, status: EventStatus) -> u64 {
     let query = athm_domain::ports::ListQuery {
-        status: Some(EventStatus::Pending),
+        status: Some(status),
         ..Default::default()
     };
     app.store()
@@ -333,27 +333,14 @@ async fn abandon_deliveries_mid_commit(inline: &str) {
         .total;
     assert!(stored > 0, "no event was stored");
     let drained = eventually(Duration::from_secs(10), || async {
-        (pending_events(&app).await == 0).then_some(())
+        (events_in(&app, EventStatus::Pending).await == 0).then_some(())
     })
     .await;
     assert!(
         drained.is_some(),
         "inline {inline}: {} of {stored} stored events wait for the recovery worker",
-        pending_events(&app).await
+        events_in(&app, EventStatus::Pending).await
     );
-}
-
-/// How many stored webhook events are flagged.
-async fn flagged_events(app: &TestApp) -> u64 {
-    let query = athm_domain::ports::ListQuery {
-        status: Some(EventStatus::Flagged),
-        ..Default::default()
-    };
-    app.store()
-        .list_webhook_events(&query)
-        .await
-        .expect("the store lists events")
-        .total
 }
 
 /// Posts `event` to the app's webhook from the loopback address `from`.
@@ -394,10 +381,14 @@ async fn a_flood_of_forged_webhooks_from_one_address_costs_only_its_budget_of_ca
     let answers = futures_util::future::join_all(flood).await;
     assert!(answers.iter().all(|status| *status == StatusCode::OK));
     let judged = eventually(Duration::from_secs(5), || async {
-        (flagged_events(&app).await == 20).then_some(())
+        (events_in(&app, EventStatus::Flagged).await == 20).then_some(())
     })
     .await;
-    assert!(judged.is_some(), "{} flagged", flagged_events(&app).await);
+    assert!(
+        judged.is_some(),
+        "{} flagged",
+        events_in(&app, EventStatus::Flagged).await
+    );
 
     let other = completed_event(uuid::Uuid::new_v4(), 3);
     assert_eq!(
@@ -405,7 +396,7 @@ async fn a_flood_of_forged_webhooks_from_one_address_costs_only_its_budget_of_ca
         StatusCode::OK
     );
     let judged = eventually(Duration::from_secs(5), || async {
-        (flagged_events(&app).await == 21).then_some(())
+        (events_in(&app, EventStatus::Flagged).await == 21).then_some(())
     })
     .await;
     assert!(
@@ -414,7 +405,7 @@ async fn a_flood_of_forged_webhooks_from_one_address_costs_only_its_budget_of_ca
     );
     assert_eq!(finds() - before, 21, "one findPayment per verified event");
     assert_eq!(
-        pending_events(&app).await,
+        events_in(&app, EventStatus::Pending).await,
         180,
         "the flood's rest waits, stored"
     );

@@ -210,14 +210,11 @@ impl fmt::Display for RefundIntent {
 /// What identifies one checkout (a signed order the merchant handed to the
 /// browser) across its payment attempts, so that it starts one live payment
 /// at a time and none once paid. The web adapter derives it from the
-/// checkout token's signature. 1 to 64 printable ASCII characters.
+/// checkout token's signed payload ([`CheckoutKey::digest`]): 64 hex digits.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CheckoutKey(String);
 
 impl CheckoutKey {
-    /// The longest key accepted.
-    pub const MAX_LEN: usize = 64;
-
     /// The key of a checkout known by `data` (such as its signed payload):
     /// its SHA-256, in 64 hex digits.
     pub fn digest(data: &[u8]) -> Self {
@@ -228,31 +225,6 @@ impl CheckoutKey {
     /// The key as given.
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-}
-
-impl FromStr for CheckoutKey {
-    type Err = FieldError;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        if text.is_empty() {
-            return Err(FieldError::new("checkout", Problem::Missing));
-        }
-        if text.len() > Self::MAX_LEN {
-            return Err(FieldError::new(
-                "checkout",
-                Problem::TooLong { max: Self::MAX_LEN },
-            ));
-        }
-        if !text.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(FieldError::new(
-                "checkout",
-                Problem::Format {
-                    expected: "printable ASCII without spaces",
-                },
-            ));
-        }
-        Ok(Self(text.to_string()))
     }
 }
 
