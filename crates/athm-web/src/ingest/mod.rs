@@ -28,7 +28,7 @@
 //! "durably stored", and an event the database refuses answers 500 (ATH
 //! Móvil delivers it again) without failing the other deliveries of its
 //! batch. What follows the commit (answering, handing the event to
-//! processing) is the writer task's work too ([`Handover`]), so a sender
+//! processing) is the writer task's work too (`Handover`), so a sender
 //! that gives up on its delivery mid-commit cannot leave its stored event
 //! waiting for the recovery worker.
 //!
