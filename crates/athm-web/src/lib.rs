@@ -40,6 +40,7 @@ pub mod error;
 mod extract;
 mod health;
 pub mod ingest;
+mod mac;
 pub mod metrics;
 mod middleware;
 mod net;

@@ -28,10 +28,10 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
-use crate::auth::{ClientAddr, constant_time_eq};
+use crate::auth::ClientAddr;
 use crate::error::ApiError;
+use crate::mac::same_secret;
 use crate::state::AppState;
 
 /// `POST /webhook/{secret}`: the receiver behind a secret path segment. A
@@ -47,12 +47,7 @@ pub(crate) async fn receive_at_secret(
         .config()
         .webhook_path_secret
         .as_ref()
-        .is_some_and(|secret| {
-            constant_time_eq(
-                &Sha256::digest(secret.expose().as_bytes()),
-                &Sha256::digest(given.as_bytes()),
-            )
-        });
+        .is_some_and(|secret| same_secret(secret.expose(), &given));
     if !matches {
         state.metrics().webhook("unknown", "wrong_path");
         return Err(ApiError::NotFound("no route for this webhook path".into()));

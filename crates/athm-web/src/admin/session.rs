@@ -35,10 +35,7 @@ pub const SESSION_COOKIE: &str = "athm_admin";
 const LOGIN_COOKIE: &str = "athm_login";
 
 fn mac(key: &[u8], message: &str) -> Hmac<Sha256> {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
-        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-    mac.update(message.as_bytes());
-    mac
+    crate::mac::mac(key, message.as_bytes())
 }
 
 fn tag(key: &[u8], message: &str) -> String {

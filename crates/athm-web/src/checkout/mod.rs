@@ -20,14 +20,4 @@ pub use session::{SESSION_HEADER, session_token, verify_session};
 pub(crate) use status::{READS_PER_SESSION_PER_MINUTE, StatusReads};
 pub use token::{TokenError, checkout_key, sign_checkout, sign_checkout_until, verify_checkout};
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-
-/// HMAC-SHA256 of `message` under `key`.
-fn mac(key: &[u8], message: &[u8]) -> Hmac<Sha256> {
-    // HMAC accepts keys of any length; `new_from_slice` cannot fail for it.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
-        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-    mac.update(message);
-    mac
-}
+use crate::mac::mac;
