@@ -37,7 +37,7 @@ doc:
 hexagon:
     #!/usr/bin/env bash
     set -euo pipefail
-    # Adapters by name; one not in the workspace yet (athm-notifier) is skipped.
+    # Adapters by name.
     adapters="athm-client athm-store athm-web athm-notifier"
     # May depend on adapters in normal/build dependencies: athm-app wires the
     # service; athm-bench is a driver outside the hexagon that migrates the

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use athm_client::Secret;
-use athm_client::notifier::{SIGNATURE_HEADER, verify};
+use athm_notifier::{SIGNATURE_HEADER, verify};
 use athm_sandbox::EventKind;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};

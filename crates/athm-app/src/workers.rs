@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use athm_client::{NotifierConfig, WebhookNotifier};
 use athm_domain::model::LifecycleEvent;
 use athm_domain::ports::{EventSink, EventSinkError};
+use athm_notifier::{NotifierConfig, WebhookNotifier};
 
 use crate::{AppError, Settings};
 

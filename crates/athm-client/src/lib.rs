@@ -11,9 +11,6 @@
 //!   requests that never left are retried with backoff and jitter; a write
 //!   whose request may have arrived (a refund above all) is never resent and
 //!   fails with [`GatewayError::OutcomeUnknown`](athm_domain::ports::GatewayError::OutcomeUnknown).
-//! - [`WebhookNotifier`] is the other outbound adapter: an
-//!   [`EventSink`](athm_domain::ports::EventSink) that POSTs each lifecycle
-//!   event as signed JSON to the merchant's URLs ([`notifier`]).
 //! - The transaction report is read in windows that halve on BTRA_0026,
 //!   "no records" is an empty list, rows are merged without duplicates.
 //!
@@ -41,7 +38,6 @@
 mod client;
 mod config;
 mod gateway;
-pub mod notifier;
 mod report;
 pub mod retry;
 mod wait;
@@ -50,5 +46,4 @@ mod wire;
 pub use athm_domain::Secret;
 pub use client::{AthmClient, BuildError};
 pub use config::{ClientConfig, DEFAULT_PAYMENTS_BASE_URL, DEFAULT_WWW_BASE_URL, RetryPolicy};
-pub use notifier::{NotifierConfig, NotifierError, WebhookNotifier};
 pub use wait::WaitError;

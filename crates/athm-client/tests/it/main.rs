@@ -7,7 +7,6 @@ mod checkout;
 mod errors;
 mod faults;
 mod helpers;
-mod notifier;
 mod refunds;
 mod report;
 mod webhook;

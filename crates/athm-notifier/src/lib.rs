@@ -11,11 +11,14 @@
 //! subscriber drops copies by `id`, which is the same on every attempt.
 //! Redirects are not followed. `docs/notifications.md` shows how a
 //! subscriber checks the signature.
+#![deny(missing_docs)]
+
+/// The signing secret's type (its `Debug` is redacted).
+pub use athm_domain::Secret;
 
 use std::time::Duration;
 
 use async_trait::async_trait;
-use athm_domain::Secret;
 use athm_domain::model::LifecycleEvent;
 use athm_domain::ports::{EventSink, EventSinkError};
 use hmac::{Hmac, Mac};

@@ -1,12 +1,15 @@
 //! The outbound notifier against real HTTP subscribers.
 
+// A test states what it expects: a failed `expect` is its report.
+#![allow(clippy::expect_used, clippy::missing_panics_doc)]
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use athm_client::notifier::{SIGNATURE_HEADER, verify};
-use athm_client::{NotifierConfig, Secret, WebhookNotifier};
 use athm_domain::ports::EventSink;
 use athm_domain::{LifecycleEvent, LifecycleKind};
+use athm_notifier::{NotifierConfig, Secret, WebhookNotifier};
+use athm_notifier::{SIGNATURE_HEADER, verify};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
