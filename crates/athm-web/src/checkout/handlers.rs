@@ -16,6 +16,7 @@ use super::{
 use crate::auth::{ClientAddr, MerchantKey};
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
+use crate::rate_limit::FixedWindow;
 use crate::state::AppState;
 
 /// The answer of `POST /api/checkouts`.
@@ -68,14 +69,7 @@ pub(crate) async fn initiate(
     ClientAddr(client): ClientAddr,
     Json(body): Json<InitiateBody>,
 ) -> Result<axum::Json<Initiated>, ApiError> {
-    let now = Instant::now();
-    if let Err(retry_after) = state.per_ip().check(&client, now) {
-        state.metrics().rate_limited("client");
-        return Err(ApiError::RateLimited {
-            what: "client",
-            retry_after,
-        });
-    }
+    limit(&state, state.per_ip(), "client", &client)?;
     let token = body
         .checkout
         .filter(|t| !t.trim().is_empty())
@@ -114,16 +108,21 @@ pub(crate) async fn initiate(
 
 /// Counts a payment pushed to `phone`: a phone is not to be spammed.
 fn limit_phone(state: &AppState, phone: &PhoneNumber) -> Result<(), ApiError> {
-    state
-        .per_phone()
-        .check(phone.as_str(), Instant::now())
-        .map_err(|retry_after| {
-            state.metrics().rate_limited("phone_number");
-            ApiError::RateLimited {
-                what: "phone_number",
-                retry_after,
-            }
-        })
+    limit(state, state.per_phone(), "phone_number", phone.as_str())
+}
+
+/// Counts one request of `key` against `limiter`; over the limit, the
+/// request is counted in the metrics as `what` and answered 429.
+fn limit(
+    state: &AppState,
+    limiter: &FixedWindow,
+    what: &'static str,
+    key: &str,
+) -> Result<(), ApiError> {
+    limiter.check(key, Instant::now()).map_err(|retry_after| {
+        state.metrics().rate_limited(what);
+        ApiError::RateLimited { what, retry_after }
+    })
 }
 
 /// A payment as the browser sees it.
@@ -228,13 +227,7 @@ pub(crate) async fn status(
     Query(query): Query<PaymentRef>,
 ) -> Result<axum::Json<PaymentView>, ApiError> {
     let id = authorized_id(&state, query.ecommerce_id.as_deref(), &headers)?;
-    if let Err(retry_after) = state.per_session().check(&id.to_string(), Instant::now()) {
-        state.metrics().rate_limited("session");
-        return Err(ApiError::RateLimited {
-            what: "session",
-            retry_after,
-        });
-    }
+    limit(&state, state.per_session(), "session", &id.to_string())?;
     let sync = || async {
         let result = state.payments().sync_status(&id).await;
         observed(&state, "findPayment", result)

@@ -201,24 +201,28 @@ impl Handover {
         // The parse is the stored payload's only when this delivery stored it.
         let parsed = if created { parsed } else { None };
         let processing = &self.processing;
-        if self.over_budget(&event, created) {
-            let _ = reply.send(Ok(receipt));
+        // Inline processing answers once processed; every other mode answers
+        // at once. A delivery whose request was dropped meanwhile has nobody
+        // to answer; its event is processed all the same.
+        // Counts against the sender's budget: asked once per event.
+        let over_budget = self.over_budget(&event, created);
+        if matches!(self.mode, Mode::Inline) && !over_budget {
+            let processing = processing.clone();
+            tokio::spawn(async move {
+                processing.process(event, created, parsed).await;
+                let _ = reply.send(Ok(receipt));
+            });
+            return;
+        }
+        let _ = reply.send(Ok(receipt));
+        if over_budget {
             processing.metrics.webhook(event.kind.as_str(), "deferred");
             tracing::debug!(event_id = %event.id, source = ?event.remote_addr, "webhook event left for the recovery worker: its sender is over its verification budget");
             return;
         }
-        // A delivery whose request was dropped meanwhile has nobody to
-        // answer; its event is processed all the same.
         match &self.mode {
-            Mode::Inline => {
-                let processing = processing.clone();
-                tokio::spawn(async move {
-                    processing.process(event, created, parsed).await;
-                    let _ = reply.send(Ok(receipt));
-                });
-            }
+            Mode::Inline => {} // answered and processed above
             Mode::Background => {
-                let _ = reply.send(Ok(receipt));
                 let processing = processing.clone();
                 tokio::spawn(async move { processing.process(event, created, parsed).await });
             }
@@ -229,12 +233,10 @@ impl Handover {
             // but would count a second attempt. A failed event is processed
             // again at once.
             Mode::Queued(_) if !created && event.status != EventStatus::Failed => {
-                let _ = reply.send(Ok(receipt));
                 processing.metrics.webhook(event.kind.as_str(), "duplicate");
                 processing.notify(event, created, None);
             }
             Mode::Queued(queue) => {
-                let _ = reply.send(Ok(receipt));
                 let kind = event.kind.as_str();
                 match queue.push(event, created, parsed) {
                     Ok(()) => {}
@@ -250,7 +252,6 @@ impl Handover {
                 }
             }
             Mode::StoreOnly => {
-                let _ = reply.send(Ok(receipt));
                 processing.metrics.webhook(
                     event.kind.as_str(),
                     if created { "stored" } else { "duplicate" },
